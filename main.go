@@ -1,0 +1,24 @@
+// Command packer-plugin-spinnaker is a Packer plugin that bakes machine images the way Spinnaker's
+// bakery (Rosco) does. Packer starts it; `packer-plugin-spinnaker describe` lists its components.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/hashicorp/packer-plugin-sdk/plugin"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/datasource/bake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/version"
+)
+
+func main() {
+	pps := plugin.NewSet()
+	// Used in templates as data "spinnaker-bake".
+	pps.RegisterDatasource("bake", new(bake.Datasource))
+	pps.SetVersion(version.PluginVersion)
+	if err := pps.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds a Go program published as a module (Packer itself, the amazon plugin) from the Go module
+# proxy into a cache directory outside the repository, and reuses it on later runs.
+#
+# `go install module@version` cannot be used here: the module proxy refuses version lists for
+# HashiCorp modules, and cmd/go's deprecation check needs that list (see packer-toolchain.md).
+# Downloading the exact module version and building inside its directory works.
+#
+# usage: build-go-binary.sh <module> <version> <output-binary>
+set -euo pipefail
+module=$1 version=$2 out=$3
+
+if [[ -x $out && -f $out.version && $(cat "$out.version") == "$module@$version" ]]; then
+  exit 0
+fi
+
+workdir=$(mktemp -d)
+trap 'chmod -R u+w "$workdir" 2>/dev/null; rm -rf "$workdir"' EXIT
+
+echo "building $module@$version into $out (first run only; Packer takes ~7 min on 2 cores)"
+src=$(cd "$workdir" && GOFLAGS=-mod=mod go mod download -json "$module@$version" |
+  sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+[[ -n $src && -d $src ]] || { echo "go mod download of $module@$version gave no directory" >&2; exit 1; }
+cp -r "$src" "$workdir/src"
+chmod -R u+w "$workdir/src"
+mkdir -p "$(dirname "$out")"
+(cd "$workdir/src" && CGO_ENABLED=0 go build -trimpath -o "$out.tmp" .)
+mv "$out.tmp" "$out"
+echo "$module@$version" > "$out.version"
