@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/plugin"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/datasource/bake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/provisioner/packages"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/version"
 )
 
@@ -16,6 +17,8 @@ func main() {
 	pps := plugin.NewSet()
 	// Used in templates as data "spinnaker-bake".
 	pps.RegisterDatasource("bake", new(bake.Datasource))
+	// Used in templates as provisioner "spinnaker-packages".
+	pps.RegisterProvisioner("packages", new(packages.Provisioner))
 	pps.SetVersion(version.PluginVersion)
 	if err := pps.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, err)

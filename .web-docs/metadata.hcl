@@ -8,4 +8,9 @@ integration {
     name = "Spinnaker Bake Data Source"
     slug = "bake"
   }
+  component {
+    type = "provisioner"
+    name = "Spinnaker Packages Provisioner"
+    slug = "packages"
+  }
 }

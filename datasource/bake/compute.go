@@ -90,6 +90,7 @@ func (c Config) strictInputs(packageList []string) strictkey.Inputs {
 		CloudProviderType:  c.CloudProviderType,
 		BaseOS:             c.BaseOS,
 		BaseAMI:            c.BaseAMI,
+		SourceAMI:          c.sourceAMI,
 		AMIName:            c.AMIName,
 		TemplateFileName:   c.TemplateFileName,
 		VarFileName:        c.VarFileName,

@@ -1,10 +1,13 @@
-//go:generate go tool packer-sdc mapstructure-to-hcl2 -type Config,PackageArtifact,DatasourceOutput
+//go:generate go tool packer-sdc mapstructure-to-hcl2 -type Config,PackageArtifact,DatasourceOutput,FoundImage
 //go:generate go tool packer-sdc struct-markdown
 
 package bake
 
 import (
 	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/roscoconfig"
 )
 
 // Config mirrors the fields of Rosco's bake request (BakeRequest) in snake_case, plus the inputs
@@ -66,7 +69,37 @@ type Config struct {
 	// key only.
 	ExtraKeyInputs map[string]string `mapstructure:"extra_key_inputs"`
 
+	// AWS access, with the amazon plugin's option names. Used only when something must be looked
+	// up in EC2: the existing image (see `lookup`) or a base AMI given by name.
+	awslookup.AccessConfig `mapstructure:",squash"`
+	// How to find an existing image: `key` (default) looks for the strict key in the tag named by
+	// `key_tag`; `rosco_key` looks for the SHA-256 (hex) of Rosco's key of each region in that tag,
+	// because Rosco's key is often longer than the 256 characters a tag value may hold;
+	// `image_name` looks for an image named exactly `image_name` (for images Rosco baked, which
+	// carry no key); `none` looks nothing up and needs no AWS access.
+	Lookup string `mapstructure:"lookup"`
+	// The tag that carries the key. Default `spinnaker:bake-key`.
+	KeyTag string `mapstructure:"key_tag"`
+	// The accounts whose images are searched: `self`, account ids, or `amazon`. Default `["self"]`.
+	// A base AMI given by name is only looked up when `owners` is set explicitly, as in the amazon
+	// plugin, so that nobody else's public image can be picked by name.
+	Owners []string `mapstructure:"owners"`
+	// When a base AMI name matches several images, take the newest instead of failing. Rosco's
+	// `mostRecent` in `rosco_config` has the same effect for its region.
+	MostRecent bool `mapstructure:"most_recent"`
+	// Path to Rosco's `rosco.yml` (as Rosco ships it or as Halyard generates it). The base image
+	// named by `base_os` and its settings for the region and `vm_type` then give `source_ami`,
+	// `instance_type`, `ssh_username`, `package_type`, `template_file`, `repository` and the spot
+	// price outputs, as Rosco would pass them to Packer.
+	RoscoConfig string `mapstructure:"rosco_config"`
+
 	ctx interpolate.Context
+	// rosco holds rosco_config's settings per region, resolved by Configure.
+	rosco map[string]roscoconfig.Settings
+	// ownersSet records whether owners came from the template, before the default applies.
+	ownersSet bool
+	// sourceAMI is the primary region's resolved source AMI, for the strict key.
+	sourceAMI string
 }
 
 // PackageArtifact is one Spinnaker artifact of a bake request.
@@ -98,4 +131,48 @@ type DatasourceOutput struct {
 	PackageType string `mapstructure:"package_type"`
 	// The primary region: `region`, or the first of `regions`.
 	Region string `mapstructure:"region"`
+
+	// Whether an existing image was found in every region. Always false with `lookup = "none"`.
+	Found bool `mapstructure:"found"`
+	// The id of the existing image of each region where one was found, as a map from region to id.
+	AMIIDs map[string]string `mapstructure:"ami_ids"`
+	// The regions where no existing image was found, sorted.
+	MissingRegions []string `mapstructure:"missing_regions"`
+	// The id of the existing image of the primary region, or an empty string.
+	AMIID string `mapstructure:"ami_id"`
+	// The existing image of the primary region: `id`, `name`, `creation_date`, `owner_id`, `tags`.
+	Image FoundImage `mapstructure:"image"`
+	// The source AMI id of each region, as a map from region to id: `base_ami` or rosco_config's
+	// `sourceAmi`, resolved in EC2 when it is an image name. Empty when neither is set.
+	SourceAMI map[string]string `mapstructure:"source_ami"`
+	// rosco_config's `instanceType` for the primary region.
+	InstanceType string `mapstructure:"instance_type"`
+	// rosco_config's `sshUserName` for the primary region.
+	SSHUsername string `mapstructure:"ssh_username"`
+	// rosco_config's `winRmUserName` for the primary region.
+	WinRMUsername string `mapstructure:"winrm_username"`
+	// The template file Rosco would use: `template_file_name`, else the base image's
+	// `templateFile`, else `aws.bakeryDefaults.templateFile`.
+	TemplateFile string `mapstructure:"template_file"`
+	// The repository Rosco would pass: the base image's `customRepository`, else the repository
+	// of its package type (`debianRepository`, `yumRepository`, `chocolateyRepository`).
+	Repository string `mapstructure:"repository"`
+	// rosco_config's `spotPrice`, as Rosco sends it (`"0"` included).
+	SpotPrice string `mapstructure:"spot_price"`
+	// rosco_config's `spotPriceAutoProduct`, only when `spotPrice` is `auto`.
+	SpotPriceAutoProduct string `mapstructure:"spot_price_auto_product"`
+}
+
+// FoundImage describes an existing image.
+type FoundImage struct {
+	// The image id.
+	ID string `mapstructure:"id"`
+	// The image name.
+	Name string `mapstructure:"name"`
+	// The creation date, as EC2 gives it (ISO 8601, UTC).
+	CreationDate string `mapstructure:"creation_date"`
+	// The owning account.
+	OwnerID string `mapstructure:"owner_id"`
+	// The image's tags.
+	Tags map[string]string `mapstructure:"tags"`
 }

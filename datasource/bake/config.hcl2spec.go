@@ -4,35 +4,49 @@ package bake
 
 import (
 	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
 	"github.com/zclconf/go-cty/cty"
 )
 
 // FlatConfig is an auto-generated flat version of Config.
 // Where the contents of a field with a `mapstructure:,squash` tag are bubbled up.
 type FlatConfig struct {
-	PackageName        *string               `mapstructure:"package_name" cty:"package_name" hcl:"package_name"`
-	Packages           []string              `mapstructure:"packages" cty:"packages" hcl:"packages"`
-	BaseOS             *string               `mapstructure:"base_os" cty:"base_os" hcl:"base_os"`
-	BaseAMI            *string               `mapstructure:"base_ami" cty:"base_ami" hcl:"base_ami"`
-	AMIName            *string               `mapstructure:"ami_name" cty:"ami_name" hcl:"ami_name"`
-	AMISuffix          *string               `mapstructure:"ami_suffix" cty:"ami_suffix" hcl:"ami_suffix"`
-	TemplateFileName   *string               `mapstructure:"template_file_name" cty:"template_file_name" hcl:"template_file_name"`
-	VarFileName        *string               `mapstructure:"var_file_name" cty:"var_file_name" hcl:"var_file_name"`
-	VMType             *string               `mapstructure:"vm_type" cty:"vm_type" hcl:"vm_type"`
-	EnhancedNetworking *bool                 `mapstructure:"enhanced_networking" cty:"enhanced_networking" hcl:"enhanced_networking"`
-	PackageType        *string               `mapstructure:"package_type" cty:"package_type" hcl:"package_type"`
-	BuildNumber        *string               `mapstructure:"build_number" cty:"build_number" hcl:"build_number"`
-	CommitHash         *string               `mapstructure:"commit_hash" cty:"commit_hash" hcl:"commit_hash"`
-	Job                *string               `mapstructure:"job" cty:"job" hcl:"job"`
-	BuildInfoURL       *string               `mapstructure:"build_info_url" cty:"build_info_url" hcl:"build_info_url"`
-	CloudProviderType  *string               `mapstructure:"cloud_provider_type" cty:"cloud_provider_type" hcl:"cloud_provider_type"`
-	PackageArtifacts   []FlatPackageArtifact `mapstructure:"package_artifacts" cty:"package_artifacts" hcl:"package_artifacts"`
-	Region             *string               `mapstructure:"region" cty:"region" hcl:"region"`
-	Regions            []string              `mapstructure:"regions" cty:"regions" hcl:"regions"`
-	Repository         *string               `mapstructure:"repository" cty:"repository" hcl:"repository"`
-	Repositories       []string              `mapstructure:"repositories" cty:"repositories" hcl:"repositories"`
-	Upgrade            *string               `mapstructure:"upgrade" cty:"upgrade" hcl:"upgrade"`
-	ExtraKeyInputs     map[string]string     `mapstructure:"extra_key_inputs" cty:"extra_key_inputs" hcl:"extra_key_inputs"`
+	PackageName           *string                         `mapstructure:"package_name" cty:"package_name" hcl:"package_name"`
+	Packages              []string                        `mapstructure:"packages" cty:"packages" hcl:"packages"`
+	BaseOS                *string                         `mapstructure:"base_os" cty:"base_os" hcl:"base_os"`
+	BaseAMI               *string                         `mapstructure:"base_ami" cty:"base_ami" hcl:"base_ami"`
+	AMIName               *string                         `mapstructure:"ami_name" cty:"ami_name" hcl:"ami_name"`
+	AMISuffix             *string                         `mapstructure:"ami_suffix" cty:"ami_suffix" hcl:"ami_suffix"`
+	TemplateFileName      *string                         `mapstructure:"template_file_name" cty:"template_file_name" hcl:"template_file_name"`
+	VarFileName           *string                         `mapstructure:"var_file_name" cty:"var_file_name" hcl:"var_file_name"`
+	VMType                *string                         `mapstructure:"vm_type" cty:"vm_type" hcl:"vm_type"`
+	EnhancedNetworking    *bool                           `mapstructure:"enhanced_networking" cty:"enhanced_networking" hcl:"enhanced_networking"`
+	PackageType           *string                         `mapstructure:"package_type" cty:"package_type" hcl:"package_type"`
+	BuildNumber           *string                         `mapstructure:"build_number" cty:"build_number" hcl:"build_number"`
+	CommitHash            *string                         `mapstructure:"commit_hash" cty:"commit_hash" hcl:"commit_hash"`
+	Job                   *string                         `mapstructure:"job" cty:"job" hcl:"job"`
+	BuildInfoURL          *string                         `mapstructure:"build_info_url" cty:"build_info_url" hcl:"build_info_url"`
+	CloudProviderType     *string                         `mapstructure:"cloud_provider_type" cty:"cloud_provider_type" hcl:"cloud_provider_type"`
+	PackageArtifacts      []FlatPackageArtifact           `mapstructure:"package_artifacts" cty:"package_artifacts" hcl:"package_artifacts"`
+	Region                *string                         `mapstructure:"region" cty:"region" hcl:"region"`
+	Regions               []string                        `mapstructure:"regions" cty:"regions" hcl:"regions"`
+	Repository            *string                         `mapstructure:"repository" cty:"repository" hcl:"repository"`
+	Repositories          []string                        `mapstructure:"repositories" cty:"repositories" hcl:"repositories"`
+	Upgrade               *string                         `mapstructure:"upgrade" cty:"upgrade" hcl:"upgrade"`
+	ExtraKeyInputs        map[string]string               `mapstructure:"extra_key_inputs" cty:"extra_key_inputs" hcl:"extra_key_inputs"`
+	AccessKey             *string                         `mapstructure:"access_key" cty:"access_key" hcl:"access_key"`
+	SecretKey             *string                         `mapstructure:"secret_key" cty:"secret_key" hcl:"secret_key"`
+	Token                 *string                         `mapstructure:"token" cty:"token" hcl:"token"`
+	Profile               *string                         `mapstructure:"profile" cty:"profile" hcl:"profile"`
+	SharedCredentialsFile *string                         `mapstructure:"shared_credentials_file" cty:"shared_credentials_file" hcl:"shared_credentials_file"`
+	AssumeRole            *awslookup.FlatAssumeRoleConfig `mapstructure:"assume_role" cty:"assume_role" hcl:"assume_role"`
+	CustomEndpointEC2     *string                         `mapstructure:"custom_endpoint_ec2" cty:"custom_endpoint_ec2" hcl:"custom_endpoint_ec2"`
+	MaxRetries            *int                            `mapstructure:"max_retries" cty:"max_retries" hcl:"max_retries"`
+	Lookup                *string                         `mapstructure:"lookup" cty:"lookup" hcl:"lookup"`
+	KeyTag                *string                         `mapstructure:"key_tag" cty:"key_tag" hcl:"key_tag"`
+	Owners                []string                        `mapstructure:"owners" cty:"owners" hcl:"owners"`
+	MostRecent            *bool                           `mapstructure:"most_recent" cty:"most_recent" hcl:"most_recent"`
+	RoscoConfig           *string                         `mapstructure:"rosco_config" cty:"rosco_config" hcl:"rosco_config"`
 }
 
 // FlatMapstructure returns a new FlatConfig.
@@ -47,29 +61,42 @@ func (*Config) FlatMapstructure() interface{ HCL2Spec() map[string]hcldec.Spec }
 // The decoded values from this spec will then be applied to a FlatConfig.
 func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 	s := map[string]hcldec.Spec{
-		"package_name":        &hcldec.AttrSpec{Name: "package_name", Type: cty.String, Required: false},
-		"packages":            &hcldec.AttrSpec{Name: "packages", Type: cty.List(cty.String), Required: false},
-		"base_os":             &hcldec.AttrSpec{Name: "base_os", Type: cty.String, Required: false},
-		"base_ami":            &hcldec.AttrSpec{Name: "base_ami", Type: cty.String, Required: false},
-		"ami_name":            &hcldec.AttrSpec{Name: "ami_name", Type: cty.String, Required: false},
-		"ami_suffix":          &hcldec.AttrSpec{Name: "ami_suffix", Type: cty.String, Required: false},
-		"template_file_name":  &hcldec.AttrSpec{Name: "template_file_name", Type: cty.String, Required: false},
-		"var_file_name":       &hcldec.AttrSpec{Name: "var_file_name", Type: cty.String, Required: false},
-		"vm_type":             &hcldec.AttrSpec{Name: "vm_type", Type: cty.String, Required: false},
-		"enhanced_networking": &hcldec.AttrSpec{Name: "enhanced_networking", Type: cty.Bool, Required: false},
-		"package_type":        &hcldec.AttrSpec{Name: "package_type", Type: cty.String, Required: false},
-		"build_number":        &hcldec.AttrSpec{Name: "build_number", Type: cty.String, Required: false},
-		"commit_hash":         &hcldec.AttrSpec{Name: "commit_hash", Type: cty.String, Required: false},
-		"job":                 &hcldec.AttrSpec{Name: "job", Type: cty.String, Required: false},
-		"build_info_url":      &hcldec.AttrSpec{Name: "build_info_url", Type: cty.String, Required: false},
-		"cloud_provider_type": &hcldec.AttrSpec{Name: "cloud_provider_type", Type: cty.String, Required: false},
-		"package_artifacts":   &hcldec.BlockListSpec{TypeName: "package_artifacts", Nested: hcldec.ObjectSpec((*FlatPackageArtifact)(nil).HCL2Spec())},
-		"region":              &hcldec.AttrSpec{Name: "region", Type: cty.String, Required: false},
-		"regions":             &hcldec.AttrSpec{Name: "regions", Type: cty.List(cty.String), Required: false},
-		"repository":          &hcldec.AttrSpec{Name: "repository", Type: cty.String, Required: false},
-		"repositories":        &hcldec.AttrSpec{Name: "repositories", Type: cty.List(cty.String), Required: false},
-		"upgrade":             &hcldec.AttrSpec{Name: "upgrade", Type: cty.String, Required: false},
-		"extra_key_inputs":    &hcldec.AttrSpec{Name: "extra_key_inputs", Type: cty.Map(cty.String), Required: false},
+		"package_name":            &hcldec.AttrSpec{Name: "package_name", Type: cty.String, Required: false},
+		"packages":                &hcldec.AttrSpec{Name: "packages", Type: cty.List(cty.String), Required: false},
+		"base_os":                 &hcldec.AttrSpec{Name: "base_os", Type: cty.String, Required: false},
+		"base_ami":                &hcldec.AttrSpec{Name: "base_ami", Type: cty.String, Required: false},
+		"ami_name":                &hcldec.AttrSpec{Name: "ami_name", Type: cty.String, Required: false},
+		"ami_suffix":              &hcldec.AttrSpec{Name: "ami_suffix", Type: cty.String, Required: false},
+		"template_file_name":      &hcldec.AttrSpec{Name: "template_file_name", Type: cty.String, Required: false},
+		"var_file_name":           &hcldec.AttrSpec{Name: "var_file_name", Type: cty.String, Required: false},
+		"vm_type":                 &hcldec.AttrSpec{Name: "vm_type", Type: cty.String, Required: false},
+		"enhanced_networking":     &hcldec.AttrSpec{Name: "enhanced_networking", Type: cty.Bool, Required: false},
+		"package_type":            &hcldec.AttrSpec{Name: "package_type", Type: cty.String, Required: false},
+		"build_number":            &hcldec.AttrSpec{Name: "build_number", Type: cty.String, Required: false},
+		"commit_hash":             &hcldec.AttrSpec{Name: "commit_hash", Type: cty.String, Required: false},
+		"job":                     &hcldec.AttrSpec{Name: "job", Type: cty.String, Required: false},
+		"build_info_url":          &hcldec.AttrSpec{Name: "build_info_url", Type: cty.String, Required: false},
+		"cloud_provider_type":     &hcldec.AttrSpec{Name: "cloud_provider_type", Type: cty.String, Required: false},
+		"package_artifacts":       &hcldec.BlockListSpec{TypeName: "package_artifacts", Nested: hcldec.ObjectSpec((*FlatPackageArtifact)(nil).HCL2Spec())},
+		"region":                  &hcldec.AttrSpec{Name: "region", Type: cty.String, Required: false},
+		"regions":                 &hcldec.AttrSpec{Name: "regions", Type: cty.List(cty.String), Required: false},
+		"repository":              &hcldec.AttrSpec{Name: "repository", Type: cty.String, Required: false},
+		"repositories":            &hcldec.AttrSpec{Name: "repositories", Type: cty.List(cty.String), Required: false},
+		"upgrade":                 &hcldec.AttrSpec{Name: "upgrade", Type: cty.String, Required: false},
+		"extra_key_inputs":        &hcldec.AttrSpec{Name: "extra_key_inputs", Type: cty.Map(cty.String), Required: false},
+		"access_key":              &hcldec.AttrSpec{Name: "access_key", Type: cty.String, Required: false},
+		"secret_key":              &hcldec.AttrSpec{Name: "secret_key", Type: cty.String, Required: false},
+		"token":                   &hcldec.AttrSpec{Name: "token", Type: cty.String, Required: false},
+		"profile":                 &hcldec.AttrSpec{Name: "profile", Type: cty.String, Required: false},
+		"shared_credentials_file": &hcldec.AttrSpec{Name: "shared_credentials_file", Type: cty.String, Required: false},
+		"assume_role":             &hcldec.BlockSpec{TypeName: "assume_role", Nested: hcldec.ObjectSpec((*awslookup.FlatAssumeRoleConfig)(nil).HCL2Spec())},
+		"custom_endpoint_ec2":     &hcldec.AttrSpec{Name: "custom_endpoint_ec2", Type: cty.String, Required: false},
+		"max_retries":             &hcldec.AttrSpec{Name: "max_retries", Type: cty.Number, Required: false},
+		"lookup":                  &hcldec.AttrSpec{Name: "lookup", Type: cty.String, Required: false},
+		"key_tag":                 &hcldec.AttrSpec{Name: "key_tag", Type: cty.String, Required: false},
+		"owners":                  &hcldec.AttrSpec{Name: "owners", Type: cty.List(cty.String), Required: false},
+		"most_recent":             &hcldec.AttrSpec{Name: "most_recent", Type: cty.Bool, Required: false},
+		"rosco_config":            &hcldec.AttrSpec{Name: "rosco_config", Type: cty.String, Required: false},
 	}
 	return s
 }
@@ -77,15 +104,28 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 // FlatDatasourceOutput is an auto-generated flat version of DatasourceOutput.
 // Where the contents of a field with a `mapstructure:,squash` tag are bubbled up.
 type FlatDatasourceOutput struct {
-	RoscoKey    map[string]string `mapstructure:"rosco_key" cty:"rosco_key" hcl:"rosco_key"`
-	Key         *string           `mapstructure:"key" cty:"key" hcl:"key"`
-	KeyDocument *string           `mapstructure:"key_document" cty:"key_document" hcl:"key_document"`
-	ImageName   *string           `mapstructure:"image_name" cty:"image_name" hcl:"image_name"`
-	AppVersion  *string           `mapstructure:"appversion" cty:"appversion" hcl:"appversion"`
-	Packages    *string           `mapstructure:"packages" cty:"packages" hcl:"packages"`
-	PackageList []string          `mapstructure:"package_list" cty:"package_list" hcl:"package_list"`
-	PackageType *string           `mapstructure:"package_type" cty:"package_type" hcl:"package_type"`
-	Region      *string           `mapstructure:"region" cty:"region" hcl:"region"`
+	RoscoKey             map[string]string `mapstructure:"rosco_key" cty:"rosco_key" hcl:"rosco_key"`
+	Key                  *string           `mapstructure:"key" cty:"key" hcl:"key"`
+	KeyDocument          *string           `mapstructure:"key_document" cty:"key_document" hcl:"key_document"`
+	ImageName            *string           `mapstructure:"image_name" cty:"image_name" hcl:"image_name"`
+	AppVersion           *string           `mapstructure:"appversion" cty:"appversion" hcl:"appversion"`
+	Packages             *string           `mapstructure:"packages" cty:"packages" hcl:"packages"`
+	PackageList          []string          `mapstructure:"package_list" cty:"package_list" hcl:"package_list"`
+	PackageType          *string           `mapstructure:"package_type" cty:"package_type" hcl:"package_type"`
+	Region               *string           `mapstructure:"region" cty:"region" hcl:"region"`
+	Found                *bool             `mapstructure:"found" cty:"found" hcl:"found"`
+	AMIIDs               map[string]string `mapstructure:"ami_ids" cty:"ami_ids" hcl:"ami_ids"`
+	MissingRegions       []string          `mapstructure:"missing_regions" cty:"missing_regions" hcl:"missing_regions"`
+	AMIID                *string           `mapstructure:"ami_id" cty:"ami_id" hcl:"ami_id"`
+	Image                *FlatFoundImage   `mapstructure:"image" cty:"image" hcl:"image"`
+	SourceAMI            map[string]string `mapstructure:"source_ami" cty:"source_ami" hcl:"source_ami"`
+	InstanceType         *string           `mapstructure:"instance_type" cty:"instance_type" hcl:"instance_type"`
+	SSHUsername          *string           `mapstructure:"ssh_username" cty:"ssh_username" hcl:"ssh_username"`
+	WinRMUsername        *string           `mapstructure:"winrm_username" cty:"winrm_username" hcl:"winrm_username"`
+	TemplateFile         *string           `mapstructure:"template_file" cty:"template_file" hcl:"template_file"`
+	Repository           *string           `mapstructure:"repository" cty:"repository" hcl:"repository"`
+	SpotPrice            *string           `mapstructure:"spot_price" cty:"spot_price" hcl:"spot_price"`
+	SpotPriceAutoProduct *string           `mapstructure:"spot_price_auto_product" cty:"spot_price_auto_product" hcl:"spot_price_auto_product"`
 }
 
 // FlatMapstructure returns a new FlatDatasourceOutput.
@@ -100,15 +140,59 @@ func (*DatasourceOutput) FlatMapstructure() interface{ HCL2Spec() map[string]hcl
 // The decoded values from this spec will then be applied to a FlatDatasourceOutput.
 func (*FlatDatasourceOutput) HCL2Spec() map[string]hcldec.Spec {
 	s := map[string]hcldec.Spec{
-		"rosco_key":    &hcldec.AttrSpec{Name: "rosco_key", Type: cty.Map(cty.String), Required: false},
-		"key":          &hcldec.AttrSpec{Name: "key", Type: cty.String, Required: false},
-		"key_document": &hcldec.AttrSpec{Name: "key_document", Type: cty.String, Required: false},
-		"image_name":   &hcldec.AttrSpec{Name: "image_name", Type: cty.String, Required: false},
-		"appversion":   &hcldec.AttrSpec{Name: "appversion", Type: cty.String, Required: false},
-		"packages":     &hcldec.AttrSpec{Name: "packages", Type: cty.String, Required: false},
-		"package_list": &hcldec.AttrSpec{Name: "package_list", Type: cty.List(cty.String), Required: false},
-		"package_type": &hcldec.AttrSpec{Name: "package_type", Type: cty.String, Required: false},
-		"region":       &hcldec.AttrSpec{Name: "region", Type: cty.String, Required: false},
+		"rosco_key":               &hcldec.AttrSpec{Name: "rosco_key", Type: cty.Map(cty.String), Required: false},
+		"key":                     &hcldec.AttrSpec{Name: "key", Type: cty.String, Required: false},
+		"key_document":            &hcldec.AttrSpec{Name: "key_document", Type: cty.String, Required: false},
+		"image_name":              &hcldec.AttrSpec{Name: "image_name", Type: cty.String, Required: false},
+		"appversion":              &hcldec.AttrSpec{Name: "appversion", Type: cty.String, Required: false},
+		"packages":                &hcldec.AttrSpec{Name: "packages", Type: cty.String, Required: false},
+		"package_list":            &hcldec.AttrSpec{Name: "package_list", Type: cty.List(cty.String), Required: false},
+		"package_type":            &hcldec.AttrSpec{Name: "package_type", Type: cty.String, Required: false},
+		"region":                  &hcldec.AttrSpec{Name: "region", Type: cty.String, Required: false},
+		"found":                   &hcldec.AttrSpec{Name: "found", Type: cty.Bool, Required: false},
+		"ami_ids":                 &hcldec.AttrSpec{Name: "ami_ids", Type: cty.Map(cty.String), Required: false},
+		"missing_regions":         &hcldec.AttrSpec{Name: "missing_regions", Type: cty.List(cty.String), Required: false},
+		"ami_id":                  &hcldec.AttrSpec{Name: "ami_id", Type: cty.String, Required: false},
+		"image":                   &hcldec.BlockSpec{TypeName: "image", Nested: hcldec.ObjectSpec((*FlatFoundImage)(nil).HCL2Spec())},
+		"source_ami":              &hcldec.AttrSpec{Name: "source_ami", Type: cty.Map(cty.String), Required: false},
+		"instance_type":           &hcldec.AttrSpec{Name: "instance_type", Type: cty.String, Required: false},
+		"ssh_username":            &hcldec.AttrSpec{Name: "ssh_username", Type: cty.String, Required: false},
+		"winrm_username":          &hcldec.AttrSpec{Name: "winrm_username", Type: cty.String, Required: false},
+		"template_file":           &hcldec.AttrSpec{Name: "template_file", Type: cty.String, Required: false},
+		"repository":              &hcldec.AttrSpec{Name: "repository", Type: cty.String, Required: false},
+		"spot_price":              &hcldec.AttrSpec{Name: "spot_price", Type: cty.String, Required: false},
+		"spot_price_auto_product": &hcldec.AttrSpec{Name: "spot_price_auto_product", Type: cty.String, Required: false},
+	}
+	return s
+}
+
+// FlatFoundImage is an auto-generated flat version of FoundImage.
+// Where the contents of a field with a `mapstructure:,squash` tag are bubbled up.
+type FlatFoundImage struct {
+	ID           *string           `mapstructure:"id" cty:"id" hcl:"id"`
+	Name         *string           `mapstructure:"name" cty:"name" hcl:"name"`
+	CreationDate *string           `mapstructure:"creation_date" cty:"creation_date" hcl:"creation_date"`
+	OwnerID      *string           `mapstructure:"owner_id" cty:"owner_id" hcl:"owner_id"`
+	Tags         map[string]string `mapstructure:"tags" cty:"tags" hcl:"tags"`
+}
+
+// FlatMapstructure returns a new FlatFoundImage.
+// FlatFoundImage is an auto-generated flat version of FoundImage.
+// Where the contents a fields with a `mapstructure:,squash` tag are bubbled up.
+func (*FoundImage) FlatMapstructure() interface{ HCL2Spec() map[string]hcldec.Spec } {
+	return new(FlatFoundImage)
+}
+
+// HCL2Spec returns the hcl spec of a FoundImage.
+// This spec is used by HCL to read the fields of FoundImage.
+// The decoded values from this spec will then be applied to a FlatFoundImage.
+func (*FlatFoundImage) HCL2Spec() map[string]hcldec.Spec {
+	s := map[string]hcldec.Spec{
+		"id":            &hcldec.AttrSpec{Name: "id", Type: cty.String, Required: false},
+		"name":          &hcldec.AttrSpec{Name: "name", Type: cty.String, Required: false},
+		"creation_date": &hcldec.AttrSpec{Name: "creation_date", Type: cty.String, Required: false},
+		"owner_id":      &hcldec.AttrSpec{Name: "owner_id", Type: cty.String, Required: false},
+		"tags":          &hcldec.AttrSpec{Name: "tags", Type: cty.Map(cty.String), Required: false},
 	}
 	return s
 }

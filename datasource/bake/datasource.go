@@ -4,6 +4,8 @@
 package bake
 
 import (
+	"context"
+	"errors"
 	"time"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
@@ -46,16 +48,22 @@ func (d *Datasource) Configure(raws ...interface{}) error {
 	}, raws...); err != nil {
 		return err
 	}
-	return d.config.prepare()
+	d.config.ownersSet = d.config.Owners != nil
+	if err := d.config.applyRoscoConfig(); err != nil {
+		return err
+	}
+	return errors.Join(d.config.prepare(), d.config.prepareLookup())
 }
 
-// Execute computes the outputs.
+// Execute computes the outputs and looks the image up in EC2.
 func (d *Datasource) Execute() (cty.Value, error) {
 	now := d.now
 	if now == nil {
 		now = time.Now
 	}
-	out, err := compute(d.config, now())
+	ctx, cancel := context.WithTimeout(context.Background(), awsTimeout)
+	defer cancel()
+	out, err := run(ctx, d.config, now())
 	if err != nil {
 		return cty.NullVal(cty.EmptyObject), err
 	}

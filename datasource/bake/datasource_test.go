@@ -19,6 +19,7 @@ func awsBakeHandlerRequest() map[string]interface{} {
 		"vm_type":      "hvm",
 		"region":       "us-east-1",
 		"ami_suffix":   "20240131235959",
+		"lookup":       "none", // these tests need no AWS; lookup_test.go covers the lookup
 	}
 }
 
@@ -102,10 +103,12 @@ func TestPackageNameAcceptsAList(t *testing.T) {
 func TestHCLPackageNameAndPackagesAgree(t *testing.T) {
 	a := execute(t, decodeHCL(t, `package_name = "kato mongodb"
 base_os = "centos"
-region = "us-east-1"`))
+region = "us-east-1"
+lookup = "none"`))
 	b := execute(t, decodeHCL(t, `packages = ["kato", "mongodb"]
 base_os = "centos"
-region = "us-east-1"`))
+region = "us-east-1"
+lookup = "none"`))
 	if a["rosco_key"].AsValueMap()["us-east-1"].AsString() != b["rosco_key"].AsValueMap()["us-east-1"].AsString() {
 		t.Errorf("package_name and packages give different keys")
 	}

@@ -20,6 +20,8 @@ data "spinnaker-bake" "kato" {
   ami_suffix   = "20240131235959"
   build_number = "12"
   commit_hash  = "170cdbd"
+  # Only compute; example/lookup shows finding an existing image in EC2.
+  lookup = "none"
 }
 
 locals {

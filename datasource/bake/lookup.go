@@ -1,0 +1,175 @@
+package bake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/roscoconfig"
+)
+
+// awsTimeout bounds everything Execute asks EC2, retries included; Packer
+// gives datasources no context of their own.
+const awsTimeout = 5 * time.Minute
+
+// ec2Clients creates the EC2 clients on first use only, so that templates
+// which look nothing up in EC2 need no AWS credentials at all.
+type ec2Clients struct {
+	access  awslookup.AccessConfig
+	regions []string
+	clients map[string]awslookup.EC2DescribeImagesAPI
+}
+
+func (e *ec2Clients) get(ctx context.Context) (map[string]awslookup.EC2DescribeImagesAPI, error) {
+	if e.clients == nil {
+		clients, err := e.access.EC2Clients(ctx, e.regions)
+		if err != nil {
+			return nil, err
+		}
+		e.clients = clients
+	}
+	return e.clients, nil
+}
+
+// run computes every output: source AMIs first (the strict key depends on
+// the primary region's), then Rosco's values and the keys, then the lookup.
+func run(ctx context.Context, c Config, now time.Time) (DatasourceOutput, error) {
+	regions := c.regions()
+	ec2 := &ec2Clients{access: c.AccessConfig, regions: regions}
+
+	sourceAMIs, err := c.resolveSourceAMIs(ctx, ec2)
+	if err != nil {
+		return DatasourceOutput{}, err
+	}
+	c.sourceAMI = sourceAMIs[regions[0]]
+
+	out, err := compute(c, now)
+	if err != nil {
+		return DatasourceOutput{}, err
+	}
+	out.SourceAMI = sourceAMIs
+	c.setRoscoOutputs(&out)
+
+	res, err := c.findImages(ctx, ec2, out)
+	if err != nil {
+		return DatasourceOutput{}, err
+	}
+	out.Found = res.Found
+	out.AMIIDs = res.AMIIDs
+	out.MissingRegions = res.MissingRegions
+	out.AMIID = res.AMIIDs[regions[0]]
+	out.Image = FoundImage{Tags: map[string]string{}}
+	if img, ok := res.Images[regions[0]]; ok {
+		out.Image = FoundImage{ID: img.ID, Name: img.Name, CreationDate: img.CreationDate, OwnerID: img.OwnerID, Tags: img.Tags}
+	}
+	return out, nil
+}
+
+// resolveSourceAMIs returns the source AMI id of every region that has a
+// base AMI, looking names up in EC2 (regions concurrently).
+func (c Config) resolveSourceAMIs(ctx context.Context, ec2 *ec2Clients) (map[string]string, error) {
+	out := map[string]string{}
+	var names []string
+	for _, region := range ec2.regions {
+		base, _ := c.baseAMI(region)
+		switch {
+		case base == "":
+		case awslookup.IsAMIID(base):
+			out[region] = base
+		default:
+			names = append(names, region)
+		}
+	}
+	if len(names) == 0 {
+		return out, nil
+	}
+	clients, err := ec2.get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("base_ami: %w", err)
+	}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	for _, region := range names {
+		g.Go(func() error {
+			base, mostRecent := c.baseAMI(region)
+			id, err := awslookup.ResolveSourceAMI(gctx, clients[region], awslookup.SourceAMIQuery{
+				BaseAMI: base, VMType: c.VMType, Owners: c.Owners, MostRecent: mostRecent,
+			})
+			if err != nil {
+				return c.sourceAMIError(region, err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			out[region] = id
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// sourceAMIError names the region and the operation; with rosco_config a
+// name that matches nothing gives Rosco's own message.
+func (c Config) sourceAMIError(region string, err error) error {
+	if c.rosco != nil && errors.Is(err, awslookup.ErrNoBaseImage) {
+		req := roscoconfig.Request{BaseOS: c.BaseOS, Region: region, Account: strings.Join(c.Owners, ",")}
+		return fmt.Errorf("rosco_config %q: %w", c.RoscoConfig, roscoconfig.NoBaseImageError(req, c.VMType, ""))
+	}
+	return fmt.Errorf("base_ami: %w", &awslookup.RegionError{Region: region, Operation: "DescribeImages", Err: err})
+}
+
+// setRoscoOutputs copies rosco_config's settings for the primary region.
+func (c Config) setRoscoOutputs(out *DatasourceOutput) {
+	s, ok := c.rosco[out.Region]
+	if !ok {
+		return
+	}
+	out.InstanceType = s.InstanceType
+	out.SSHUsername = s.SSHUsername
+	out.WinRMUsername = s.WinRMUsername
+	out.TemplateFile = s.TemplateFile
+	out.Repository = s.Repository
+	out.SpotPrice = s.SpotPrice
+	out.SpotPriceAutoProduct = s.SpotPriceAutoProduct
+}
+
+// findImages looks the image up in every region, by the key lookup asks for.
+func (c Config) findImages(ctx context.Context, ec2 *ec2Clients, out DatasourceOutput) (awslookup.Result, error) {
+	if c.Lookup == awslookup.ModeNone {
+		return awslookup.Result{
+			AMIIDs:         map[string]string{},
+			MissingRegions: slices.Sorted(slices.Values(ec2.regions)),
+			Images:         map[string]awslookup.Image{},
+		}, nil
+	}
+	q := awslookup.Query{Mode: c.Lookup, KeyTag: c.KeyTag, Owners: c.Owners}
+	switch c.Lookup {
+	case awslookup.ModeKey:
+		q.Value = out.Key
+	case awslookup.ModeRoscoKey:
+		q.RegionValues = out.RoscoKey
+	case awslookup.ModeImageName:
+		q.Value = out.ImageName
+	}
+	clients, err := ec2.get(ctx)
+	if err != nil {
+		return awslookup.Result{}, fmt.Errorf("lookup: %w", err)
+	}
+	res, err := awslookup.FindImages(ctx, clients, q)
+	if err != nil {
+		return awslookup.Result{}, fmt.Errorf("lookup %s: %w", c.Lookup, err)
+	}
+	if res.MissingRegions == nil {
+		res.MissingRegions = []string{}
+	}
+	return res, nil
+}

@@ -1,0 +1,104 @@
+package awslookup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"golang.org/x/sync/errgroup"
+)
+
+// Result is the outcome of FindImages. A miss is not an error: it shows as
+// a region in MissingRegions.
+type Result struct {
+	// Found is true when every region has an image.
+	Found bool
+	// AMIIDs maps each region that has an image to its id.
+	AMIIDs map[string]string
+	// MissingRegions lists the regions without an image, sorted.
+	MissingRegions []string
+	// Images maps each region that has an image to its details.
+	Images map[string]Image
+}
+
+// FindImages looks the query up in every region of clients at once. In each
+// region the newest matching image (by CreationDate) wins. With ModeNone no
+// call is made and every region is missing. The first failing region
+// cancels the others; its error is a *RegionError.
+func FindImages(ctx context.Context, clients map[string]EC2DescribeImagesAPI, q Query) (Result, error) {
+	if len(clients) == 0 {
+		return Result{}, errors.New("find images: no region given")
+	}
+	if err := q.Validate(); err != nil {
+		return Result{}, fmt.Errorf("find images: %w", err)
+	}
+	res := Result{AMIIDs: map[string]string{}, Images: map[string]Image{}}
+	if q.Mode == ModeNone {
+		for region := range clients {
+			res.MissingRegions = append(res.MissingRegions, region)
+		}
+		slices.Sort(res.MissingRegions)
+		return res, nil
+	}
+
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	for region, client := range clients {
+		rq, err := q.forRegion(region)
+		if err != nil {
+			return Result{}, fmt.Errorf("find images: %w", err)
+		}
+		g.Go(func() error {
+			img, ok, err := newestImage(gctx, client, rq.input(), rq.PageSize)
+			if err != nil {
+				return &RegionError{Region: region, Operation: "DescribeImages", Err: err}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if ok {
+				res.AMIIDs[region] = aws.ToString(img.ImageId)
+				res.Images[region] = imageFrom(img)
+			} else {
+				res.MissingRegions = append(res.MissingRegions, region)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return Result{}, err
+	}
+	slices.Sort(res.MissingRegions)
+	res.Found = len(res.MissingRegions) == 0
+	return res, nil
+}
+
+func (q Query) input() *ec2.DescribeImagesInput {
+	return &ec2.DescribeImagesInput{Owners: q.Owners, Filters: q.filters()}
+}
+
+// newestImage pages through DescribeImages and keeps the newest image.
+func newestImage(ctx context.Context, client EC2DescribeImagesAPI, in *ec2.DescribeImagesInput, pageSize int32) (types.Image, bool, error) {
+	var best types.Image
+	found := false
+	pages := ec2.NewDescribeImagesPaginator(client, in, func(o *ec2.DescribeImagesPaginatorOptions) {
+		o.Limit = pageSize
+		o.StopOnDuplicateToken = true
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return types.Image{}, false, err
+		}
+		for _, img := range page.Images {
+			if !found || newer(img, best) {
+				best, found = img, true
+			}
+		}
+	}
+	return best, found, nil
+}

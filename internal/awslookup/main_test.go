@@ -1,0 +1,87 @@
+package awslookup_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+)
+
+// TestMain keeps the SDK away from the host: no instance metadata, no
+// shared files or environment credentials of whoever runs the tests.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "awslookup-test-")
+	if err != nil {
+		panic(err)
+	}
+	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+		"AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
+		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"} {
+		os.Unsetenv(k)
+	}
+	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	os.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const testKeyID = "AKIDFAKEFORTESTS0001"
+
+// newFake starts the EC2 fake on an httptest server and returns access
+// options with static credentials pointing at it.
+func newFake(t testing.TB, opts ec2fake.Options) (*ec2fake.Server, awslookup.AccessConfig) {
+	t.Helper()
+	fake := ec2fake.New(opts)
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	return fake, awslookup.AccessConfig{
+		AccessKey:         testKeyID,
+		SecretKey:         "fake-secret-not-used-for-anything",
+		CustomEndpointEC2: srv.URL,
+	}
+}
+
+// fastRetries keeps the SDK's standard retryer (what decides that a code is
+// retryable) but with a 1 ms backoff, so throttling tests take no time.
+func fastRetries(o *config.LoadOptions) error {
+	o.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(so *retry.StandardOptions) {
+			so.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
+		})
+	}
+	return nil
+}
+
+func clientsFor(t testing.TB, ac awslookup.AccessConfig, regions ...string) map[string]awslookup.EC2DescribeImagesAPI {
+	t.Helper()
+	clients, err := ac.EC2Clients(context.Background(), regions, fastRetries)
+	if err != nil {
+		t.Fatalf("EC2Clients(%v): %v", regions, err)
+	}
+	return clients
+}
+
+func at(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func testContext(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
