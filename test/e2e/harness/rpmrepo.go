@@ -1,0 +1,50 @@
+//go:build linux
+
+package harness
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+)
+
+// rpmRepoDir is the signed rpm repository under Fixtures.Dir.
+const rpmRepoDir = "rpm"
+
+// buildRPMRepo signs the cached rpms with RPMKey, then (order matters: the
+// checksums in repodata must be those of the signed files) runs createrepo_c
+// and signs repomd.xml.
+func (f *Fixtures) buildRPMRepo(ctx context.Context, rpms string) error {
+	dir := filepath.Join(f.Dir, rpmRepoDir)
+	// rpmsign rewrites files in place; copy rather than link so the cache
+	// keeps the unsigned originals.
+	files, err := filepath.Glob(filepath.Join(rpms, "*.rpm"))
+	if err != nil || len(files) == 0 {
+		return fmt.Errorf("no rpms in %s", rpms)
+	}
+	var targets []string
+	for _, src := range files {
+		dst := filepath.Join(dir, filepath.Base(src))
+		if err := copyFile(src, dst); err != nil {
+			return err
+		}
+		targets = append(targets, dst)
+	}
+	args := []string{
+		"--define", "__gpg /usr/bin/gpg", // Debian's rpm defaults to gpg2, which does not exist
+		"--define", "_gpg_name " + f.RPMKey.Fingerprint,
+		"--define", "_gpg_path " + f.gpg.dir,
+		"--addsign",
+	}
+	if err := cmd("rpmsign", append(args, targets...)...).withEnv("GNUPGHOME=" + f.gpg.dir).withStdin("\n").run(ctx); err != nil {
+		return fmt.Errorf("sign rpms: %w", err)
+	}
+	if err := cmd("createrepo_c", "--quiet", dir).run(ctx); err != nil {
+		return fmt.Errorf("createrepo_c %s: %w", dir, err)
+	}
+	repomd := filepath.Join(dir, "repodata", "repomd.xml")
+	if err := f.gpg.detachSign(ctx, f.RPMKey.Fingerprint, repomd, repomd+".asc", true); err != nil {
+		return fmt.Errorf("sign %s: %w", repomd, err)
+	}
+	return copyFile(f.RPMKey.File, filepath.Join(dir, "RPM-GPG-KEY-e2e"))
+}

@@ -1,0 +1,111 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/e2e/harness"
+)
+
+// TestLookupExample runs a real `packer build` of example/lookup with the
+// plugin installed, its datasource talking to the EC2 fake on loopback
+// through custom_endpoint_ec2 and credentials from the environment: first a
+// miss in both regions, then, with images tagged with the printed key, a hit.
+func TestLookupExample(t *testing.T) {
+	p := harness.NewPacker(t)
+	fake := ec2fake.New(ec2fake.Options{})
+	l, err := fake.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := l.Close(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	// Packer inherits the environment: the SDK's standard chain takes the
+	// keys from it, and nothing reaches the host's AWS files or metadata.
+	dir := t.TempDir()
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDFAKEFORE2ETESTS1")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "fake-secret")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	t.Setenv("AWS_PROFILE", "")
+	example := filepath.Join(repoDir(t), "example", "lookup")
+
+	build := func(t *testing.T) map[string]string {
+		t.Helper()
+		fake.ResetCalls()
+		out, err := p.Build(t, example, "-var", "ec2_endpoint="+l.Endpoint)
+		if err != nil {
+			t.Fatalf("packer build example/lookup: %v", err)
+		}
+		printed := map[string]string{}
+		for _, m := range regexp.MustCompile(`(?m)null\.print: (\w+)=(.*)$`).FindAllStringSubmatch(out, -1) {
+			printed[m[1]] = m[2]
+		}
+		if !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(printed["key"]) {
+			t.Fatalf("key = %q\noutput:\n%s", printed["key"], out)
+		}
+		calls := fake.Calls()
+		regions := map[string]int{}
+		for _, c := range calls {
+			regions[c.Region]++
+			if c.Action != "DescribeImages" || c.AccessKeyID != "AKIDFAKEFORE2ETESTS1" ||
+				c.Form.Get("Filter.1.Name") != "tag:spinnaker:bake-key" || c.Form.Get("Filter.1.Value.1") != printed["key"] {
+				t.Errorf("unexpected call %+v", c)
+			}
+		}
+		if want := map[string]int{"us-east-1": 1, "us-west-2": 1}; !reflect.DeepEqual(regions, want) {
+			t.Errorf("calls per region = %v, want %v", regions, want)
+		}
+		return printed
+	}
+
+	var key string
+	t.Run("miss", func(t *testing.T) {
+		got := build(t)
+		key = got["key"]
+		want := map[string]string{"found": "false", "ami_id": "", "ami_ids": "{}", "missing_regions": "us-east-1,us-west-2",
+			"image_name": "", "source_ami": `{"us-east-1":"ami-0a1b2c3d4e5f60718","us-west-2":"ami-0a1b2c3d4e5f60718"}`}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s = %q, want %q", k, got[k], v)
+			}
+		}
+	})
+	if key == "" {
+		t.Fatal("the miss build printed no key")
+	}
+
+	t.Run("hit", func(t *testing.T) {
+		tags := map[string]string{"spinnaker:bake-key": key, "appversion": "hello-svc-1.0.1-h6"}
+		east := fake.AddImage("us-east-1", ec2fake.Image{Name: "hello-svc-all-20261120090000-noble", Tags: tags,
+			CreationDate: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)})
+		west := fake.AddImage("us-west-2", ec2fake.Image{Name: "hello-svc-all-20261120090000-noble", Tags: tags})
+		got := build(t)
+		wantIDs, _ := json.Marshal(map[string]string{"us-east-1": east.ID, "us-west-2": west.ID})
+		want := map[string]string{"found": "true", "ami_id": east.ID, "ami_ids": string(wantIDs), "missing_regions": "",
+			"image_name": east.Name, "image_created": "2026-11-20T09:00:00.000Z", "key": key}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s = %q, want %q", k, got[k], v)
+			}
+		}
+		var gotTags map[string]string
+		if err := json.Unmarshal([]byte(got["image_tags"]), &gotTags); err != nil || !reflect.DeepEqual(gotTags, tags) {
+			t.Errorf("image_tags = %q, want %v", got["image_tags"], tags)
+		}
+	})
+}
