@@ -1,0 +1,153 @@
+package packages
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/rosco"
+)
+
+// PackageType is the package manager family of the target.
+type PackageType string
+
+// The supported package types. Rosco's third type, nupkg, belongs to its
+// Windows templates and is refused here rather than silently ignored.
+const (
+	Deb PackageType = "deb"
+	RPM PackageType = "rpm"
+)
+
+// parsePackageType reads the `package_type` setting; "" means "detect".
+func parsePackageType(s string) (PackageType, error) {
+	switch v := strings.ToLower(strings.TrimSpace(stripOneQuotePair(s))); v {
+	case "":
+		return "", nil
+	case "deb", "rpm":
+		return PackageType(v), nil
+	}
+	return "", fmt.Errorf("package_type: %q is not deb, rpm or empty (detect on the target)", s)
+}
+
+// PackageSpec is one requested package.
+type PackageSpec struct {
+	// Raw is the token as the user wrote it; kept for messages.
+	Raw string
+	// Name is the package name, used for verification.
+	Name string
+	// Version is the pinned version ("" when not pinned): for deb the full
+	// Debian version, for rpm `[epoch:]version-release`.
+	Version string
+	// Arch is an rpm architecture suffix given in the token, if any.
+	Arch string
+}
+
+// Pinned reports whether the request names an exact version.
+func (p PackageSpec) Pinned() bool { return p.Version != "" }
+
+// Token returns the argument given to the package manager.
+func (p PackageSpec) Token(t PackageType) string {
+	if p.Version == "" {
+		return p.Name
+	}
+	if t == Deb {
+		return p.Name + "=" + p.Version
+	}
+	token := p.Name + "-" + p.Version
+	if p.Arch != "" {
+		token += "." + p.Arch
+	}
+	return token
+}
+
+// parseDebPackage reads `name`, `name=version`, or a Rosco artifact file
+// name `name_version-release_arch` (Debian names cannot contain '_', so the
+// two never collide).
+func parseDebPackage(field, raw string) (PackageSpec, error) {
+	if err := checkNoControl(field, raw); err != nil {
+		return PackageSpec{}, err
+	}
+	if strings.ContainsAny(raw, shellMeta) {
+		return PackageSpec{}, fmt.Errorf("%s: %q is not a Debian package name: it contains shell metacharacters", field, raw)
+	}
+	token := raw
+	if strings.Contains(raw, "_") {
+		name, err := rosco.ParsePackageName(rosco.Deb, raw)
+		if err != nil {
+			return PackageSpec{}, fmt.Errorf("%s: %w", field, err)
+		}
+		token = name.InstallToken(rosco.Deb)
+	}
+	name, version, pinned := strings.Cut(token, "=")
+	if !validDebName(name) {
+		return PackageSpec{}, fmt.Errorf("%s: %q: %q is not a valid Debian package name", field, raw, name)
+	}
+	if pinned && !validDebVersion(version) {
+		return PackageSpec{}, fmt.Errorf("%s: %q: %q is not a valid Debian version", field, raw, version)
+	}
+	return PackageSpec{Raw: raw, Name: name, Version: version}, nil
+}
+
+// rpmArches are the architecture suffixes recognised at the end of an rpm
+// token (`name-1.0-1.noarch`).
+var rpmArches = map[string]bool{
+	"noarch": true, "x86_64": true, "aarch64": true, "i686": true, "i386": true,
+	"ppc64le": true, "s390x": true, "armv7hl": true, "src": true,
+}
+
+// parseRPMPackage reads `name` or `name-[epoch:]version-release[.arch]`.
+// A token is taken as pinned when its last two '-'-separated fields look
+// like a version (starting with a digit, optionally after an epoch) and a
+// release; otherwise the whole token is a name, as for dnf.
+func parseRPMPackage(field, raw string) (PackageSpec, error) {
+	if err := checkNoControl(field, raw); err != nil {
+		return PackageSpec{}, err
+	}
+	if strings.ContainsAny(raw, shellMeta) || !rpmTokenPattern.MatchString(raw) {
+		return PackageSpec{}, fmt.Errorf("%s: %q is not a valid rpm package name or name-version-release", field, raw)
+	}
+	spec := PackageSpec{Raw: raw, Name: raw}
+	parts := strings.Split(raw, "-")
+	if len(parts) >= 3 {
+		version, release := parts[len(parts)-2], parts[len(parts)-1]
+		if looksLikeRPMVersion(version) && release != "" {
+			if dot := strings.LastIndex(release, "."); dot > 0 && rpmArches[release[dot+1:]] {
+				spec.Arch = release[dot+1:]
+				release = release[:dot]
+			}
+			spec.Name = strings.Join(parts[:len(parts)-2], "-")
+			spec.Version = version + "-" + release
+		}
+	}
+	if !rpmNamePattern.MatchString(spec.Name) {
+		return PackageSpec{}, fmt.Errorf("%s: %q: %q is not a valid rpm package name", field, raw, spec.Name)
+	}
+	return spec, nil
+}
+
+func looksLikeRPMVersion(v string) bool {
+	if epoch, rest, ok := strings.Cut(v, ":"); ok {
+		if epoch == "" || strings.Trim(epoch, "0123456789") != "" {
+			return false
+		}
+		v = rest
+	}
+	return v != "" && v[0] >= '0' && v[0] <= '9' && !strings.Contains(v, ":")
+}
+
+// parsePackage dispatches on the package type. When the type is detected
+// on the target, tokens are validated against both grammars at Prepare and
+// parsed for real once the type is known.
+func parsePackage(t PackageType, field, raw string) (PackageSpec, error) {
+	switch t {
+	case Deb:
+		return parseDebPackage(field, raw)
+	case RPM:
+		return parseRPMPackage(field, raw)
+	}
+	_, debErr := parseDebPackage(field, raw)
+	_, rpmErr := parseRPMPackage(field, raw)
+	if debErr != nil && rpmErr != nil {
+		return PackageSpec{}, fmt.Errorf("%s: %q is neither a Debian nor an rpm package token", field, raw)
+	}
+	return PackageSpec{Raw: raw}, nil
+}

@@ -1,0 +1,154 @@
+package packages
+
+import (
+	"strings"
+)
+
+// stepKind tells the executor how to run a step and read its output.
+type stepKind int
+
+const (
+	kindPlain stepKind = iota
+	// kindUpdate refreshes package indexes: the output is checked for
+	// failed fetches of the added sources, and the step is retried.
+	kindUpdate
+	// kindDebOrdered resolves and downloads everything once, then installs
+	// the requested packages one at a time with dpkg (see deb_ordered.go).
+	kindDebOrdered
+	// kindInstall installs packages; lock contention is retried.
+	kindInstall
+	// kindVerify prints the state of packages and units to compare with
+	// the request.
+	kindVerify
+)
+
+// step is one remote invocation of the bake script.
+type step struct {
+	// Phase is announced before the step runs.
+	Phase string
+	// Func is the step function of remote.sh.
+	Func string
+	Args []string
+	Kind stepKind
+}
+
+// command returns the remote command line for the step; it holds only
+// validated names, never credentials.
+func (s step) command(prefix, scriptPath string) string {
+	words := append([]string{"sh", scriptPath, s.Func}, s.Args...)
+	return prefix + shellJoin(words)
+}
+
+// planOptions are the decisions derived from the target's facts.
+type planOptions struct {
+	WaitCloudInit bool
+	ScopedUpdate  bool
+}
+
+// decidePlanOptions applies the defaults that depend on the target.
+func decidePlanOptions(r *request, f facts) planOptions {
+	o := planOptions{WaitCloudInit: f.CloudInit}
+	if r.WaitCloudInit != nil {
+		o.WaitCloudInit = *r.WaitCloudInit && f.CloudInit
+	}
+	switch r.AptUpdate {
+	case AptUpdateScoped:
+		o.ScopedUpdate = true
+	case AptUpdateAuto:
+		o.ScopedUpdate = f.ListsAge >= 0 && f.ListsAge <= r.ListsMaxAge
+	}
+	return o
+}
+
+// buildPlan turns a request into the ordered steps of the bake. Cleanup is
+// not part of the plan: the executor always runs it.
+func buildPlan(r *request, o planOptions) []step {
+	var plan []step
+	add := func(s step) { plan = append(plan, s) }
+	if o.WaitCloudInit {
+		add(step{Phase: "wait for cloud-init", Func: "cloud_init"})
+	}
+	add(step{Phase: "repositories", Func: "prepare"})
+	tokens := make([]string, len(r.Packages))
+	names := make([]string, len(r.Packages))
+	for i, p := range r.Packages {
+		tokens[i] = p.Token(r.Type)
+		names[i] = p.Name
+	}
+	work := len(r.Packages) > 0 || r.Upgrade
+	switch r.Type {
+	case Deb:
+		if work || len(r.Repositories) > 0 {
+			scope := "full"
+			if o.ScopedUpdate && len(r.Repositories) > 0 {
+				scope = "scoped"
+			}
+			add(step{Phase: "update (" + scope + ")", Func: "apt_update", Args: []string{scope}, Kind: kindUpdate})
+		}
+		if r.Upgrade {
+			add(step{Phase: "upgrade", Func: "apt_upgrade", Kind: kindInstall})
+		}
+		scope := "full"
+		if o.ScopedUpdate && len(r.Repositories) > 0 && allPinned(r) {
+			scope = "scoped"
+		}
+		switch {
+		case len(tokens) == 0:
+		case r.Order == SingleTransaction:
+			add(step{Phase: "install " + strings.Join(tokens, " "), Func: "apt_install", Args: append([]string{scope}, tokens...), Kind: kindInstall})
+		default:
+			add(step{Phase: "resolve and download " + strings.Join(tokens, " "), Func: "apt_resolve", Args: append([]string{scope}, tokens...), Kind: kindDebOrdered})
+		}
+	case RPM:
+		if len(r.Repositories) > 0 {
+			add(step{Phase: "update (added repositories)", Func: "dnf_refresh", Kind: kindUpdate})
+		}
+		if r.Upgrade {
+			add(step{Phase: "upgrade", Func: "dnf_upgrade", Kind: kindInstall})
+		}
+		switch {
+		case len(tokens) == 0:
+		case r.Order == SingleTransaction:
+			add(step{Phase: "install " + strings.Join(tokens, " "), Func: "dnf_install", Args: tokens, Kind: kindInstall})
+		default:
+			for _, t := range tokens {
+				add(step{Phase: "install " + t, Func: "dnf_install", Args: []string{t}, Kind: kindInstall})
+			}
+		}
+	}
+	if len(r.Units) > 0 {
+		add(step{Phase: "services", Func: "enable", Args: r.Units})
+	}
+	if len(names) > 0 || len(r.Units) > 0 {
+		args := append([]string{string(r.Type)}, names...)
+		if len(r.Units) > 0 {
+			args = append(append(args, "--units"), r.Units...)
+		}
+		add(step{Phase: "verify", Func: "verify", Args: args, Kind: kindVerify})
+	}
+	return plan
+}
+
+// allPinned reports whether every package names its version. Only then
+// may apt resolve against the added sources alone: an unpinned package
+// must get the best candidate of all sources, as in Rosco.
+func allPinned(r *request) bool {
+	for _, p := range r.Packages {
+		if !p.Pinned() {
+			return false
+		}
+	}
+	return true
+}
+
+// allowDowngrades is true when any package is pinned: apt refuses to go
+// back to an older pinned version without it, and it is never needed
+// otherwise.
+func allowDowngrades(r *request) bool {
+	for _, p := range r.Packages {
+		if p.Pinned() {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,273 @@
+package packages
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+)
+
+// cleanupTimeout bounds cleanup when the build's context is already
+// cancelled: the target must still lose its policy-rc.d and credentials.
+const cleanupTimeout = 3 * time.Minute
+
+// Provision runs the bake on the target. Cleanup runs whatever happens,
+// including cancellation (Packer's `timeout`, Ctrl-C).
+func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packersdk.Communicator, generatedData map[string]interface{}) error {
+	if err := requireCommunicator(generatedData); err != nil {
+		return err
+	}
+	prelim := p.req
+	if prelim == nil {
+		// Type detected on the target: Prepare proved one of these works;
+		// either gives the masks and header lines.
+		var err error
+		if prelim, err = buildRequest(p.inputs, Deb); err != nil {
+			if prelim, err = buildRequest(p.inputs, RPM); err != nil {
+				return err
+			}
+		}
+	}
+	b := &bake{
+		inputs:   p.inputs,
+		req:      p.req,
+		secrets:  &prelim.secrets,
+		start:    time.Now(),
+		id:       newBakeID(),
+		stepWait: 2 * time.Second,
+	}
+	b.ui = safeUI{ui: ui, secrets: b.secrets}
+	b.rm = &remote{comm: comm, ui: b.ui}
+	for _, line := range prelim.Header {
+		b.ui.Say(line)
+	}
+	err := b.run(ctx)
+	if err != nil && ctx.Err() != nil {
+		err = fmt.Errorf("bake cancelled (Packer timeout or interrupt): %w", err)
+	}
+	if err != nil {
+		// Packer prints the returned error itself, outside safeUI.
+		return errors.New(b.ui.clean(err.Error()))
+	}
+	return nil
+}
+
+// requireCommunicator refuses `communicator = "none"`: Packer then hands
+// over a communicator whose commands all "succeed" without running, and a
+// bake would report installs that never happened.
+func requireCommunicator(generatedData map[string]interface{}) error {
+	connType, _ := generatedData["ConnType"].(string)
+	if connType == "" || connType == "none" {
+		return errors.New(`spinnaker-packages needs a communicator (ssh or winrm-less unix transports such as docker); the build has communicator = "none", so nothing could be installed`)
+	}
+	return nil
+}
+
+func newBakeID() string {
+	buf := make([]byte, 4)
+	if _, err := rand.Read(buf); err != nil {
+		return fmt.Sprintf("%08x", time.Now().UnixNano()&0xffffffff)
+	}
+	return hex.EncodeToString(buf)
+}
+
+// bake is the state of one Provision call.
+type bake struct {
+	inputs  inputs
+	req     *request
+	secrets *secretSet
+	ui      safeUI
+	rm      *remote
+	start   time.Time
+	id      string
+
+	facts      facts
+	sudo       string // "sudo -n " or ""
+	scriptPath string
+	uploaded   bool
+	// stepWait is the pause between retries of lock and network failures.
+	stepWait time.Duration
+
+	installed map[string]installedPackage
+	units     map[string]unitState
+}
+
+func (b *bake) announce(phase string) {
+	b.ui.Say(fmt.Sprintf("[%6.1fs] %s", time.Since(b.start).Seconds(), phase))
+}
+
+func (b *bake) run(ctx context.Context) (err error) {
+	b.announce("inspect target")
+	b.rm.quiet = true
+	res, err := b.rm.run(ctx, "sh -c "+shellQuote(detectScript))
+	b.rm.quiet = false
+	if err != nil {
+		return fmt.Errorf("inspect target: %w", err)
+	}
+	if res.ExitStatus != 0 {
+		return fmt.Errorf("inspect target: exit status %d: %s", res.ExitStatus, tail(res.Lines, 5))
+	}
+	if b.facts, err = parseFacts(res.Output()); err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := b.cleanup(ctx); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+	}()
+	if err := b.decideSudo(ctx); err != nil {
+		return err
+	}
+	t, err := b.facts.packageType(b.inputsType())
+	if err != nil {
+		return err
+	}
+	if b.req == nil || b.req.Type != t {
+		if b.req, err = buildRequest(b.inputs, t); err != nil {
+			return fmt.Errorf("package type %s detected on the target: %w", t, err)
+		}
+		b.secrets = &b.req.secrets
+		b.ui.secrets = b.secrets
+		b.rm.ui = b.ui
+	}
+	if t == RPM && b.facts.DNF == "" {
+		return errors.New("package_type is rpm but the target has neither dnf nor yum")
+	}
+	if len(b.req.Units) > 0 && !b.facts.Systemctl {
+		return errors.New("services are set but the target has no systemctl")
+	}
+	b.ui.Say(fmt.Sprintf("package_type %s, %s, bake id %s", t, b.targetKind(), b.id))
+
+	if err := b.stageScript(ctx); err != nil {
+		return err
+	}
+	plan := buildPlan(b.req, decidePlanOptions(b.req, b.facts))
+	for _, s := range plan {
+		if err := b.runStep(ctx, s); err != nil {
+			return err
+		}
+	}
+	b.printSummary()
+	return nil
+}
+
+func (b *bake) inputsType() PackageType {
+	t, _ := parsePackageType(b.inputs.cfg.PackageType)
+	return t
+}
+
+func (b *bake) targetKind() string {
+	if b.facts.Booted {
+		return "booted systemd target"
+	}
+	return "target without a running systemd (chroot): units are enabled offline"
+}
+
+// decideSudo chooses between running as the SSH user and `sudo -n`.
+func (b *bake) decideSudo(ctx context.Context) error {
+	use := b.facts.UID != 0
+	if s := b.inputs.cfg.Sudo; s != nil {
+		use = *s
+	}
+	if !use {
+		if b.facts.UID != 0 {
+			b.ui.Error(fmt.Sprintf("warning: sudo = false and the SSH user has uid %d; package installs will probably fail", b.facts.UID))
+		}
+		return nil
+	}
+	if !b.facts.HasSudo {
+		return fmt.Errorf("the SSH user has uid %d and the target has no sudo; connect as root or install sudo", b.facts.UID)
+	}
+	b.rm.quiet = true
+	res, err := b.rm.run(ctx, "sudo -n true")
+	b.rm.quiet = false
+	if err != nil {
+		return fmt.Errorf("check sudo: %w", err)
+	}
+	if res.ExitStatus != 0 {
+		out := res.Output()
+		if strings.Contains(out, "password is required") || strings.Contains(out, "a terminal is required") {
+			return fmt.Errorf("the SSH user needs passwordless sudo: `sudo -n true` says %q; allow NOPASSWD for it or connect as root", strings.TrimSpace(out))
+		}
+		return fmt.Errorf("`sudo -n true` failed with exit status %d: %s", res.ExitStatus, tail(res.Lines, 3))
+	}
+	b.sudo = "sudo -n "
+	return nil
+}
+
+// stageScript fetches deb keys, renders the bake script and uploads it.
+func (b *bake) stageScript(ctx context.Context) error {
+	keys := make([][]byte, len(b.req.Repositories))
+	for i, repo := range b.req.Repositories {
+		switch {
+		case len(repo.Key) > 0:
+			keys[i] = repo.Key
+		case repo.KeyURL != "" && b.req.Type == Deb:
+			key, err := fetchKey(ctx, fmt.Sprintf("repository %s key_url", repo.Label), repo.KeyURL)
+			if err != nil {
+				return err
+			}
+			keys[i] = key
+		}
+	}
+	layout := layoutRepositories(b.req.Type, b.id, b.req.Repositories, keys)
+	script := renderScript(scriptData{
+		Bake:            b.id,
+		Type:            b.req.Type,
+		Stage:           b.facts.Stage,
+		LockTimeout:     int(b.req.LockTimeout / time.Second),
+		KeepRepos:       b.req.KeepRepos,
+		DisableServices: b.req.DisableServices,
+		DNF:             b.facts.DNF,
+		AllowDowngrades: allowDowngrades(b.req),
+		Layout:          layout,
+	})
+	b.scriptPath = b.facts.Stage + "/run.sh"
+	if err := b.rm.upload(b.scriptPath, []byte(script)); err != nil {
+		return err
+	}
+	b.uploaded = true
+	return nil
+}
+
+// cleanup removes what the bake added; it gets a fresh context when the
+// build's context is already cancelled.
+func (b *bake) cleanup(ctx context.Context) error {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.Background(), cleanupTimeout)
+		defer cancel()
+	}
+	b.announce("cleanup")
+	command := "rm -rf " + shellQuote(b.facts.Stage)
+	if b.uploaded {
+		command = b.sudo + shellJoin([]string{"sh", b.scriptPath, "cleanup"})
+	}
+	res, err := b.rm.run(ctx, command)
+	if err != nil {
+		return fmt.Errorf("cleanup: %w", err)
+	}
+	if res.ExitStatus != 0 {
+		return fmt.Errorf("cleanup: exit status %d: %s", res.ExitStatus, tail(res.Lines, 5))
+	}
+	return nil
+}
+
+// tail returns the last n non-empty lines, joined, for error messages.
+func tail(lines []string, n int) string {
+	var out []string
+	for i := len(lines) - 1; i >= 0 && len(out) < n; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" {
+			out = append([]string{l}, out...)
+		}
+	}
+	if len(out) == 0 {
+		return "(no output)"
+	}
+	return strings.Join(out, " | ")
+}

@@ -1,0 +1,124 @@
+// Package packages implements the `spinnaker-packages` provisioner: a Go
+// replacement for Spinnaker Rosco's install_packages.sh that adds signed
+// repositories, installs pinned deb/rpm packages in order, enables services
+// without starting them, verifies the result and always cleans up.
+package packages
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/hashicorp/packer-plugin-sdk/template/config"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/stringlist"
+)
+
+// packagesAttr lets a legacy JSON `packages` be Rosco's string or a list; a
+// list lands in `package_list`. HCL2 has `package_list` for lists (Packer's
+// protobuf spec encoding cannot express "string or list").
+var packagesAttr = stringlist.Attr{From: "packages", To: "package_list"}
+
+// Provisioner is the `spinnaker-packages` provisioner.
+type Provisioner struct {
+	config Config
+	inputs inputs
+	// req is the validated request when package_type is configured; nil
+	// when the type is detected on the target.
+	req *request
+}
+
+// ConfigSpec returns the HCL2 spec.
+func (p *Provisioner) ConfigSpec() hcldec.ObjectSpec {
+	return p.config.FlatMapstructure().HCL2Spec()
+}
+
+// Prepare decodes and validates the whole configuration. Nothing reaches
+// the target before every value has passed its grammar.
+func (p *Provisioner) Prepare(raws ...interface{}) error {
+	if err := stringlist.Normalize(raws, packagesAttr); err != nil {
+		return err
+	}
+	if err := normalizeLegacyRepositories(raws); err != nil {
+		return err
+	}
+	err := config.Decode(&p.config, &config.DecodeOpts{
+		PluginType:         "spinnaker-packages",
+		Interpolate:        true,
+		InterpolateContext: &p.config.ctx,
+	}, raws...)
+	if err != nil {
+		return err
+	}
+	p.inputs = inputs{cfg: &p.config}
+	p.req = nil
+	if p.config.ArtifactsFile != "" {
+		repos, pkgs, err := readArtifactsFile(p.config.ArtifactsFile)
+		if err != nil {
+			return err
+		}
+		p.inputs.artifactRepoLines, p.inputs.artifactPackages = repos, pkgs
+	}
+	t, err := parsePackageType(p.config.PackageType)
+	if err != nil {
+		return err
+	}
+	if t != "" {
+		p.req, err = buildRequest(p.inputs, t)
+		return err
+	}
+	// Detected on the target: the input has to make sense for one of the
+	// two types now; the final check runs once the type is known.
+	_, debErr := buildRequest(p.inputs, Deb)
+	_, rpmErr := buildRequest(p.inputs, RPM)
+	if debErr != nil && rpmErr != nil {
+		return fmt.Errorf("package_type is empty (detect on the target), and the configuration is valid for neither deb nor rpm:\nas deb: %w\nas rpm: %w", debErr, rpmErr)
+	}
+	return nil
+}
+
+// normalizeLegacyRepositories lets legacy JSON templates write
+// `repositories` entries as plain strings (the `line` form) and
+// `repository` as a list, which HCL2 expresses with blocks and strings.
+func normalizeLegacyRepositories(raws []interface{}) error {
+	for _, raw := range raws {
+		var get func(string) (interface{}, bool)
+		var set func(string, interface{})
+		switch m := raw.(type) {
+		case map[string]interface{}:
+			get = func(k string) (interface{}, bool) { v, ok := m[k]; return v, ok }
+			set = func(k string, v interface{}) { m[k] = v }
+		case map[interface{}]interface{}:
+			get = func(k string) (interface{}, bool) { v, ok := m[k]; return v, ok }
+			set = func(k string, v interface{}) { m[k] = v }
+		default:
+			continue
+		}
+		if v, ok := get("repositories"); ok {
+			if list, ok := v.([]interface{}); ok {
+				for i, el := range list {
+					if s, ok := el.(string); ok {
+						list[i] = map[string]interface{}{"line": s}
+					}
+				}
+			}
+		}
+		if v, ok := get("repository"); ok {
+			if list, ok := v.([]interface{}); ok {
+				var joined string
+				for i, el := range list {
+					s, ok := el.(string)
+					if !ok {
+						return errors.New("repository: every list element must be a string")
+					}
+					if i > 0 {
+						joined += ";"
+					}
+					joined += s
+				}
+				set("repository", joined)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,265 @@
+# Library of the spinnaker-packages provisioner, run on the target as
+# `sh run.sh <step> [args...]`. The provisioner prepends the bake's data
+# (variables and write_repositories) when it uploads this file.
+# POSIX sh: targets may only have dash or busybox sh.
+
+say() { printf '%s\n' "$*"; }
+# The provisioner parses apt's and dpkg's output: keep it in English.
+export LC_ALL=C
+fail() { printf 'spinnaker-packages: %s\n' "$*" >&2; exit 1; }
+
+step_cloud_init() {
+	say "waiting for cloud-init to finish"
+	cloud-init status --wait
+	rc=$?
+	# 2 = finished with recoverable errors (cloud-init >= 23.4).
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then
+		say "warning: cloud-init status --wait exited $rc; continuing"
+	fi
+	return 0
+}
+
+step_prepare() {
+	if [ "$DISABLE_SERVICES" = 1 ] && [ "$PKG_TYPE" = deb ]; then
+		if [ -e /usr/sbin/policy-rc.d ] && [ ! -e "$POLICY_BACKUP" ]; then
+			say "saving the image's /usr/sbin/policy-rc.d to $POLICY_BACKUP"
+			mv /usr/sbin/policy-rc.d "$POLICY_BACKUP" || fail "cannot move /usr/sbin/policy-rc.d aside"
+		fi
+		say "creating /usr/sbin/policy-rc.d to prevent services from being started"
+		printf '#!/bin/sh\n# spinnaker-packages %s: no service starts during the bake\nexit 101\n' "$BAKE" > /usr/sbin/policy-rc.d || fail "cannot write /usr/sbin/policy-rc.d"
+		chmod 0755 /usr/sbin/policy-rc.d
+	fi
+	umask 022
+	write_repositories || fail "cannot write the repository files"
+}
+
+# apt_common are the options of every apt-get call: wait for the dpkg lock,
+# retry transient network errors, never hang on a dead server, never ask.
+apt_common() {
+	# The provisioner retries a failed update itself, so apt's own retries
+	# are kept short (the delay between them doubles up to the maximum).
+	printf '%s\n' -o "DPkg::Lock::Timeout=$LOCK_TIMEOUT" -o Acquire::Retries=2 -o Acquire::Retries::Delay::Maximum=4 \
+		-o Acquire::http::Timeout=30 -o Acquire::https::Timeout=30 -o Acquire::ftp::Timeout=30
+}
+
+# apt_scope limits apt to the bake's own sources file and keeps it from
+# writing a package cache that would cover only those sources.
+apt_scope() {
+	printf '%s\n' -o "Dir::Etc::sourcelist=$LIST_FILE" -o Dir::Etc::sourceparts=- \
+		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
+}
+
+step_apt_update() {
+	scope=$1
+	if [ "$scope" = scoped ]; then
+		say "apt-get update (only the added sources; the distribution's lists are fresh)"
+		# shellcheck disable=SC2046
+		apt-get -y $(apt_common) $(apt_scope) -o APT::Get::List-Cleanup=0 update
+	else
+		say "apt-get update (all sources)"
+		# shellcheck disable=SC2046
+		apt-get -y $(apt_common) update
+	fi
+}
+
+step_apt_upgrade() {
+	command -v unattended-upgrade >/dev/null 2>&1 || fail "upgrade=true on deb runs unattended-upgrade (as Rosco does), which is not installed"
+	unattended-upgrade -v
+}
+
+# step_apt_resolve resolves every requested package in one apt run and
+# downloads the result, printing apt's simulation for the provisioner to
+# read (Inst/Conf/Remv lines). With "scoped", apt first sees only the added
+# sources and the installed packages, which spares it the distribution's
+# large index; when that cannot satisfy the request, all sources are used.
+step_apt_resolve() {
+	scope=$1; shift
+	export DEBIAN_FRONTEND=noninteractive
+	if [ "$scope" = scoped ]; then
+		# shellcheck disable=SC2046
+		if apt-get -s -y $(apt_common) $(apt_scope) $ALLOW_DOWNGRADES install "$@" > "$STAGE/simulation" 2>&1; then
+			cat "$STAGE/simulation"
+			# shellcheck disable=SC2046
+			apt-get -y -q $(apt_common) $(apt_scope) $ALLOW_DOWNGRADES --download-only install "$@"
+			return $?
+		fi
+		tail -n 3 "$STAGE/simulation"
+		say "the added sources alone cannot satisfy the request; resolving against all sources"
+	fi
+	# shellcheck disable=SC2046
+	apt-get -s -y $(apt_common) $ALLOW_DOWNGRADES install "$@" || exit $?
+	# shellcheck disable=SC2046
+	apt-get -y -q $(apt_common) $ALLOW_DOWNGRADES --download-only install "$@"
+}
+
+# step_deb_fields prints the relations of downloaded .debs, one block per file.
+step_deb_fields() {
+	for f in "$@"; do
+		[ -f "$f" ] || fail "downloaded package $f is missing"
+		say "File: $f"
+		dpkg-deb -f "$f" Package Version Pre-Depends Depends Recommends Provides
+		say ""
+	done
+}
+
+# dpkg_install installs .debs in one dpkg transaction. dpkg cannot wait
+# for its lock, so a lock held by another process is retried here until
+# LOCK_TIMEOUT has passed.
+dpkg_install() {
+	deadline=$(( $(date +%s) + LOCK_TIMEOUT ))
+	while :; do
+		{ dpkg --force-confold --force-confdef -i "$@"; echo $? > "$STAGE/dpkg.rc"; } 2>&1 | tee "$STAGE/dpkg.out"
+		rc=$(cat "$STAGE/dpkg.rc")
+		[ "$rc" -eq 0 ] && return 0
+		grep -q 'locked by another process' "$STAGE/dpkg.out" || return "$rc"
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			say "spinnaker-packages: the dpkg lock was held by another process for longer than lock_timeout (${LOCK_TIMEOUT}s)"
+			return "$rc"
+		fi
+		say "waiting for the dpkg lock"
+		sleep "${LOCK_POLL:-2}"
+	done
+}
+
+# step_dpkg_groups installs the groups of an ordered bake, one dpkg
+# transaction each, in order, then marks the dependencies as automatically
+# installed. Arguments: (--group LABEL FILE...)... [--auto NAME...]. The
+# files and names were validated by the provisioner; "@@phase" lines let it
+# announce each group.
+step_dpkg_groups() {
+	export DEBIAN_FRONTEND=noninteractive
+	set -f
+	mode=""; label=""; files=""; auto=""
+	for arg in "$@" --end; do
+		case "$arg" in
+		--group|--auto|--end)
+			if [ -n "$files" ]; then
+				say "@@phase install $label"
+				# shellcheck disable=SC2086
+				dpkg_install $files || return $?
+			fi
+			mode=$arg; label=""; files="" ;;
+		*)
+			case "$mode" in
+			--group) if [ -z "$label" ]; then label=$arg; else files="$files $arg"; fi ;;
+			--auto) auto="$auto $arg" ;;
+			esac ;;
+		esac
+	done
+	if [ -n "$auto" ]; then
+		# shellcheck disable=SC2086
+		apt-mark auto $auto >/dev/null
+	fi
+}
+
+# step_apt_install installs in one apt transaction; "scoped" as in
+# step_apt_resolve.
+step_apt_install() {
+	scope=$1; shift
+	export DEBIAN_FRONTEND=noninteractive
+	set -- $(apt_common) $ALLOW_DOWNGRADES -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef install "$@"
+	if [ "$scope" = scoped ]; then
+		# shellcheck disable=SC2046
+		if apt-get -s -y $(apt_scope) "$@" > "$STAGE/simulation" 2>&1; then
+			# shellcheck disable=SC2046
+			apt-get -y $(apt_scope) "$@"
+			return $?
+		fi
+		tail -n 3 "$STAGE/simulation"
+		say "the added sources alone cannot satisfy the request; resolving against all sources"
+	fi
+	apt-get -y "$@"
+}
+
+step_dnf_refresh() {
+	$DNF -y --disablerepo='*' --enablerepo="$DNF_REPOS" makecache
+}
+
+step_dnf_upgrade() {
+	$DNF -y upgrade
+}
+
+step_dnf_install() {
+	$DNF -y install "$@"
+}
+
+step_enable() {
+	for unit in "$@"; do
+		systemctl enable "$unit" || fail "systemctl enable $unit failed"
+	done
+}
+
+# step_verify prints one line per package and unit for the provisioner to
+# compare with the request. Arguments: TYPE PACKAGE... [--units UNIT...].
+step_verify() {
+	mode=$1; shift
+	for arg in "$@"; do
+		case "$arg" in --units) mode=units; continue ;; esac
+		case "$mode" in
+		deb)
+			v=$(dpkg-query -W -f='${db:Status-Abbrev}|${Version}' "$arg" 2>/dev/null) || v="missing|"
+			say "package $arg $v" ;;
+		rpm)
+			v=$(rpm -q --qf '%{EPOCHNUM}:%{VERSION}-%{RELEASE}\n' "$arg" 2>/dev/null | tail -n 1) || v=""
+			say "package $arg ii|$v" ;;
+		units)
+			e=$(systemctl is-enabled "$arg" 2>/dev/null); [ -n "$e" ] || e=unknown
+			if [ -d /run/systemd/system ]; then a=$(systemctl is-active "$arg" 2>/dev/null); else a=not-booted; fi
+			[ -n "$a" ] || a=unknown
+			say "unit $arg $e $a" ;;
+		esac
+	done
+}
+
+# step_cleanup undoes what the bake added. It runs after success, failure
+# and cancellation, so every command tolerates missing files.
+step_cleanup() {
+	if [ -f "$STAGE/step.pid" ]; then
+		pid=$(cat "$STAGE/step.pid")
+		# `kill -SIG -PGID` signals the whole group; dash's kill has no `--`.
+		if [ -n "$pid" ] && kill -0 "-$pid" 2>/dev/null; then
+			say "stopping the interrupted step (process group $pid)"
+			kill -TERM "-$pid" 2>/dev/null
+			i=0; while kill -0 "-$pid" 2>/dev/null && [ $i -lt 20 ]; do sleep 0.5; i=$((i+1)); done
+			kill -KILL "-$pid" 2>/dev/null
+		fi
+	fi
+	if [ -f /usr/sbin/policy-rc.d ] && grep -q "spinnaker-packages $BAKE" /usr/sbin/policy-rc.d 2>/dev/null; then
+		say "removing /usr/sbin/policy-rc.d"
+		rm -f /usr/sbin/policy-rc.d
+	fi
+	if [ -e "$POLICY_BACKUP" ]; then
+		say "restoring the image's /usr/sbin/policy-rc.d"
+		mv -f "$POLICY_BACKUP" /usr/sbin/policy-rc.d
+	fi
+	if [ "$KEEP_REPOS" != 1 ]; then
+		for f in $REPO_FILES $KEY_FILES; do
+			if [ -e "$f" ]; then say "removing $f"; rm -f "$f"; fi
+		done
+		for g in $APT_LIST_GLOBS; do
+			# shellcheck disable=SC2086
+			rm -f /var/lib/apt/lists/$g
+		done
+		for id in $DNF_REPO_IDS; do
+			# dnf keeps <id>-<hash>/, <id>.solv and <id>-filenames.solvx.
+			rm -rf "/var/cache/dnf/$id"* "/var/cache/yum/$id"* 2>/dev/null
+		done
+	fi
+	rm -rf "$STAGE"
+}
+
+# Every step except cleanup runs in its own session, so that cleanup can stop
+# it and all its children (apt, dpkg, maintainer scripts) after a cancel.
+main() {
+	step=$1; shift
+	case "$step" in
+	cleanup) step_cleanup; exit 0 ;;
+	--in-session) step=$1; shift; echo $$ > "$STAGE/step.pid"; "step_$step" "$@"; exit $? ;;
+	esac
+	if command -v setsid >/dev/null 2>&1; then
+		exec setsid -w sh "$0" --in-session "$step" "$@"
+	fi
+	"step_$step" "$@"
+}
+
+main "$@"

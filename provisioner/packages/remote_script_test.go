@@ -1,0 +1,111 @@
+package packages
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runLibrary runs one step of the rendered bake script with the host's sh,
+// fake package-manager commands first on PATH, and a temporary staging
+// directory. The fakes append their arguments to calls.log.
+func runLibrary(t *testing.T, fakes map[string]string, args ...string) (string, []string, error) {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	calls := filepath.Join(dir, "calls.log")
+	for name, body := range fakes {
+		script := "#!/bin/sh\necho \"" + name + " $*\" >> " + calls + "\n" + body + "\n"
+		if err := os.WriteFile(filepath.Join(bin, name), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	script := renderScript(scriptData{Bake: "t1", Type: Deb, Stage: dir, LockTimeout: 5})
+	path := filepath.Join(dir, "run.sh")
+	if err := os.WriteFile(path, []byte(script), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", append([]string{path}, args...)...)
+	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "LOCK_POLL=0.1")
+	out, err := cmd.CombinedOutput()
+	data, _ := os.ReadFile(calls)
+	return string(out), strings.Split(strings.TrimSpace(string(data)), "\n"), err
+}
+
+func TestDpkgGroupsStep(t *testing.T) {
+	out, calls, err := runLibrary(t, map[string]string{"dpkg": "exit 0", "apt-mark": "exit 0"},
+		"dpkg_groups", "--group", "a=1(dependency),b=2", "/c/a_1_all.deb", "/c/b_2_all.deb", "--group", "c=3", "/c/c_3_all.deb", "--auto", "a")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	want := []string{
+		"dpkg --force-confold --force-confdef -i /c/a_1_all.deb /c/b_2_all.deb",
+		"dpkg --force-confold --force-confdef -i /c/c_3_all.deb",
+		"apt-mark auto a",
+	}
+	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
+		t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(calls, "\n"), strings.Join(want, "\n"))
+	}
+	if !strings.Contains(out, "@@phase install a=1(dependency),b=2\n") || !strings.Contains(out, "@@phase install c=3\n") {
+		t.Errorf("phases not announced:\n%s", out)
+	}
+}
+
+func TestDpkgGroupsStopsAtFirstFailure(t *testing.T) {
+	_, calls, err := runLibrary(t, map[string]string{"dpkg": "exit 1", "apt-mark": "exit 0"},
+		"dpkg_groups", "--group", "a=1", "/c/a.deb", "--group", "b=2", "/c/b.deb")
+	if err == nil {
+		t.Fatal("a failed dpkg did not fail the step")
+	}
+	if len(calls) != 1 {
+		t.Errorf("dpkg ran %d times after a failure, want 1: %q", len(calls), calls)
+	}
+}
+
+func TestDpkgGroupsWaitsForLock(t *testing.T) {
+	// The fake dpkg is locked out twice, then succeeds.
+	fake := `n=$(grep -c '^dpkg' "$(dirname "$0")/../calls.log")
+if [ "$n" -le 2 ]; then echo "dpkg: error: dpkg frontend lock was locked by another process with pid 42" >&2; exit 2; fi
+exit 0`
+	out, calls, err := runLibrary(t, map[string]string{"dpkg": fake}, "dpkg_groups", "--group", "a=1", "/c/a.deb")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(calls) != 3 || !strings.Contains(out, "waiting for the dpkg lock") {
+		t.Errorf("calls %q, output:\n%s", calls, out)
+	}
+	// Locked for good: the step gives up after LOCK_TIMEOUT (5 s here).
+	if testing.Short() {
+		return
+	}
+	out, _, err = runLibrary(t, map[string]string{"dpkg": "echo 'dpkg: error: dpkg frontend lock was locked by another process with pid 42' >&2; exit 2"},
+		"dpkg_groups", "--group", "a=1", "/c/a.deb")
+	if err == nil || !strings.Contains(out, "longer than lock_timeout (5s)") {
+		t.Errorf("err %v, output:\n%s", err, out)
+	}
+}
+
+func TestVerifyStep(t *testing.T) {
+	out, _, err := runLibrary(t, map[string]string{
+		"dpkg-query": `case "$*" in *hello-svc) printf 'ii |1.0.0-h5' ;; *) exit 1 ;; esac`,
+		"systemctl":  `case "$1" in is-enabled) echo enabled ;; is-active) echo inactive ;; esac`,
+	}, "verify", "deb", "hello-svc", "gone", "--units", "hello-svc.service")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	pkgs, units := parseVerifyOutput(out)
+	if p := pkgs["hello-svc"]; !p.Installed || p.Version != "1.0.0-h5" {
+		t.Errorf("hello-svc: %+v", p)
+	}
+	if p := pkgs["gone"]; p.Installed {
+		t.Errorf("gone: %+v", p)
+	}
+	if u := units["hello-svc.service"]; u.Enabled != "enabled" || (u.Active != "inactive" && u.Active != "not-booted") {
+		t.Errorf("unit: %+v", u)
+	}
+}

@@ -1,0 +1,227 @@
+package packages
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// Repository is one validated repository of the bake, independent of where
+// it was configured (Rosco string, block, artifacts file).
+type Repository struct {
+	// Label names the repository in logs: the user's name or the masked URL.
+	Label string
+	// Options are apt options given inside `[...]` in a Rosco line,
+	// e.g. "arch=amd64".
+	Options []string
+	URL     *url.URL
+	// Distribution and Components are used for deb only.
+	Distribution string
+	Components   []string
+	Trusted      bool
+	// KeyURL is fetched by the Packer host (deb) or handed to dnf (rpm).
+	KeyURL string
+	// Key is key material known at Prepare (inline key or key file).
+	Key []byte
+}
+
+// identity is what makes two repositories the same for deduplication.
+func (r Repository) identity() string {
+	return strings.Join([]string{strings.Join(r.Options, " "), r.URL.String(), r.Distribution,
+		strings.Join(r.Components, " "), fmt.Sprint(r.Trusted), r.KeyURL, string(r.Key)}, "\x00")
+}
+
+// hasKey reports whether a signing key was configured for the repository.
+func (r Repository) hasKey() bool { return r.KeyURL != "" || len(r.Key) > 0 }
+
+// matchKey is the host and path of the repository as apt prints them in
+// its `Err:` and `Failed to fetch` lines (without credentials).
+func (r Repository) matchKey() string {
+	return r.URL.Host + strings.TrimSuffix(r.URL.EscapedPath(), "/")
+}
+
+// parseRoscoLine reads one entry of Rosco's `repository` string:
+// `[options] URL suite [components...]` for deb, `[options] URL` for rpm.
+// Rosco wrote the entry into the sources file verbatim; here it is parsed
+// so that the URL can be validated and masked, and so that a key can be
+// attached.
+func parseRoscoLine(t PackageType, field, line string) (Repository, error) {
+	if err := checkNoControl(field, line); err != nil {
+		return Repository{}, err
+	}
+	var repo Repository
+	rest := strings.TrimSpace(line)
+	if strings.HasPrefix(rest, "[") {
+		end := strings.Index(rest, "]")
+		if end < 0 {
+			return Repository{}, fmt.Errorf("%s: %q: unterminated [options]", field, MaskURLs(line))
+		}
+		for _, opt := range strings.Fields(rest[1:end]) {
+			if !sourceFieldPattern.MatchString(opt) || !strings.Contains(opt, "=") {
+				return Repository{}, fmt.Errorf("%s: %q: option %q is not key=value", field, MaskURLs(line), opt)
+			}
+			if opt == "trusted=yes" {
+				repo.Trusted = true
+				continue
+			}
+			if t == RPM {
+				return Repository{}, fmt.Errorf("%s: %q: rpm entries accept only the [trusted=yes] option", field, MaskURLs(line))
+			}
+			repo.Options = append(repo.Options, opt)
+		}
+		rest = strings.TrimSpace(rest[end+1:])
+	}
+	fields := strings.Fields(rest)
+	if len(fields) == 0 {
+		return Repository{}, fmt.Errorf("%s: %q has no URL", field, MaskURLs(line))
+	}
+	u, err := parseRepoURL(field, fields[0])
+	if err != nil {
+		return Repository{}, err
+	}
+	repo.URL = u
+	switch t {
+	case RPM:
+		if len(fields) > 1 {
+			return Repository{}, fmt.Errorf("%s: %q: an rpm entry is a single baseurl", field, MaskURLs(line))
+		}
+	default:
+		if len(fields) < 2 {
+			return Repository{}, fmt.Errorf("%s: %q: a deb entry needs a URL and a suite, e.g. \"http://repo/apt bookworm main\" or \"http://repo/apt ./\"", field, MaskURLs(line))
+		}
+		for _, f := range fields[1:] {
+			if !sourceFieldPattern.MatchString(f) || strings.ContainsAny(f, "[]") {
+				return Repository{}, fmt.Errorf("%s: %q: %q is not a valid suite or component", field, MaskURLs(line), f)
+			}
+		}
+		repo.Distribution, repo.Components = fields[1], fields[2:]
+	}
+	repo.Label = MaskURLs(u.String())
+	return repo, nil
+}
+
+// repositoryFromConfig validates a `repositories` entry.
+func repositoryFromConfig(t PackageType, field string, rc RepositoryConfig) (Repository, error) {
+	if rc.Name != "" && !repoNamePattern.MatchString(rc.Name) {
+		return Repository{}, fmt.Errorf("%s.name: %q must be letters, digits, '-', '_' or '.'", field, rc.Name)
+	}
+	keys := 0
+	for _, k := range []string{rc.KeyURL, rc.Key, rc.KeyFile} {
+		if k != "" {
+			keys++
+		}
+	}
+	if keys > 1 {
+		return Repository{}, fmt.Errorf("%s: set only one of key_url, key and key_file", field)
+	}
+	if rc.Trusted && keys > 0 {
+		return Repository{}, fmt.Errorf("%s: trusted = true and a key exclude each other", field)
+	}
+	var repo Repository
+	switch {
+	case rc.Line != "":
+		if rc.URL != "" || rc.Distribution != "" || len(rc.Components) > 0 {
+			return Repository{}, fmt.Errorf("%s: line excludes url, distribution and components", field)
+		}
+		r, err := parseRoscoLine(t, field+".line", rc.Line)
+		if err != nil {
+			return Repository{}, err
+		}
+		repo = r
+	case rc.URL != "":
+		u, err := parseRepoURL(field+".url", rc.URL)
+		if err != nil {
+			return Repository{}, err
+		}
+		repo = Repository{URL: u, Label: MaskURLs(u.String()), Distribution: rc.Distribution, Components: rc.Components}
+		if t != RPM {
+			if repo.Distribution == "" {
+				repo.Distribution = "./"
+			}
+			for _, f := range append([]string{repo.Distribution}, repo.Components...) {
+				if err := checkNoControl(field, f); err != nil {
+					return Repository{}, err
+				}
+				if !sourceFieldPattern.MatchString(f) || strings.ContainsAny(f, "[]=,") {
+					return Repository{}, fmt.Errorf("%s: %q is not a valid distribution or component", field, f)
+				}
+			}
+			flat := strings.HasSuffix(repo.Distribution, "/")
+			if flat && len(repo.Components) > 0 {
+				return Repository{}, fmt.Errorf("%s: distribution %q ends with '/' (a flat repository), so components must be empty", field, repo.Distribution)
+			}
+			if !flat && len(repo.Components) == 0 {
+				return Repository{}, fmt.Errorf("%s: distribution %q needs components, e.g. [\"main\"]", field, repo.Distribution)
+			}
+		} else if repo.Distribution != "" || len(repo.Components) > 0 {
+			return Repository{}, fmt.Errorf("%s: distribution and components are for deb repositories", field)
+		}
+	default:
+		return Repository{}, fmt.Errorf("%s: set either line or url", field)
+	}
+	repo.Trusted = repo.Trusted || rc.Trusted
+	if rc.Name != "" {
+		repo.Label = rc.Name
+	}
+	switch {
+	case rc.KeyURL != "":
+		u, err := parseRepoURL(field+".key_url", rc.KeyURL)
+		if err != nil {
+			return Repository{}, err
+		}
+		repo.KeyURL = u.String()
+	case rc.Key != "":
+		key, err := checkKey(field+".key", []byte(rc.Key))
+		if err != nil {
+			return Repository{}, err
+		}
+		repo.Key = key
+	case rc.KeyFile != "":
+		data, err := os.ReadFile(rc.KeyFile)
+		if err != nil {
+			return Repository{}, fmt.Errorf("%s.key_file: %w", field, err)
+		}
+		key, err := checkKey(field+".key_file", data)
+		if err != nil {
+			return Repository{}, err
+		}
+		repo.Key = key
+	}
+	if repo.hasKey() && hasSignedBy(repo.Options) {
+		return Repository{}, fmt.Errorf("%s: a key and a signed-by option exclude each other", field)
+	}
+	return repo, nil
+}
+
+func hasSignedBy(options []string) bool {
+	for _, o := range options {
+		if strings.HasPrefix(o, "signed-by=") {
+			return true
+		}
+	}
+	return false
+}
+
+const armorHeader = "-----BEGIN PGP PUBLIC KEY BLOCK-----"
+
+// checkKey accepts an ASCII-armored public key or a binary OpenPGP key
+// (first byte a packet tag with the high bit set). The key ends up in a file
+// written through a heredoc, so an armored key must not contain the
+// heredoc's end marker, which it cannot: armor lines are base64.
+func checkKey(field string, data []byte) ([]byte, error) {
+	text := strings.TrimSpace(string(data))
+	if strings.HasPrefix(text, armorHeader) {
+		if !strings.Contains(text, "-----END PGP PUBLIC KEY BLOCK-----") {
+			return nil, fmt.Errorf("%s: armored key has no END line", field)
+		}
+		return []byte(text + "\n"), nil
+	}
+	if len(data) > 0 && data[0]&0x80 != 0 {
+		return data, nil
+	}
+	return nil, fmt.Errorf("%s: not an OpenPGP public key (want an ASCII-armored key starting with %q, or a binary key)", field, armorHeader)
+}
+
+// isArmored reports whether key material is ASCII-armored.
+func isArmored(key []byte) bool { return strings.HasPrefix(string(key), armorHeader) }

@@ -1,0 +1,260 @@
+package packages
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/packer-plugin-sdk/retry"
+)
+
+// runStep runs one plan step according to its kind.
+func (b *bake) runStep(ctx context.Context, s step) error {
+	b.announce(s.Phase)
+	switch s.Kind {
+	case kindUpdate:
+		return b.runUpdate(ctx, s)
+	case kindInstall:
+		_, err := b.runWithLockRetry(ctx, s)
+		return err
+	case kindDebOrdered:
+		return b.runDebOrdered(ctx, s)
+	case kindVerify:
+		res, err := b.runChecked(ctx, s)
+		if err != nil {
+			return err
+		}
+		b.installed, b.units = parseVerifyOutput(res.Output())
+		return errors.Join(checkPackages(b.req.Type, b.req.Packages, b.installed), checkUnits(b.req.Units, b.units, b.facts.Booted))
+	}
+	_, err := b.runChecked(ctx, s)
+	return err
+}
+
+// runChecked runs a step and turns a non-zero exit into an error naming the
+// phase and quoting the end of the output.
+func (b *bake) runChecked(ctx context.Context, s step) (result, error) {
+	res, err := b.rm.run(ctx, s.command(b.sudo, b.scriptPath))
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", s.Phase, err)
+	}
+	if res.ExitStatus != 0 {
+		return res, fmt.Errorf("%s: exit status %d: %s", s.Phase, res.ExitStatus, tail(res.Lines, 6))
+	}
+	return res, nil
+}
+
+// lockError matches apt's and dpkg's messages for a lock held by another
+// process (unattended-upgrades, cloud-init, apt-daily).
+var lockError = regexp.MustCompile(`Could not get lock|locked by another process|is locked by another`)
+
+// runWithLockRetry runs an install step and, when it failed only because
+// another process held the package manager lock, runs it again until
+// lock_timeout has passed. apt also waits by itself
+// (DPkg::Lock::Timeout); this loop covers dpkg, which cannot wait, and old
+// apt versions without the option.
+func (b *bake) runWithLockRetry(ctx context.Context, s step) (result, error) {
+	deadline := time.Now().Add(b.req.LockTimeout)
+	for {
+		res, err := b.rm.run(ctx, s.command(b.sudo, b.scriptPath))
+		if err != nil {
+			return res, fmt.Errorf("%s: %w", s.Phase, err)
+		}
+		if res.ExitStatus == 0 {
+			return res, nil
+		}
+		if !lockError.MatchString(res.Output()) {
+			return res, fmt.Errorf("%s: exit status %d: %s", s.Phase, res.ExitStatus, tail(res.Lines, 6))
+		}
+		if !time.Now().Before(deadline) {
+			return res, fmt.Errorf("%s: the package manager lock was held by another process for longer than lock_timeout (%s): %s", s.Phase, b.req.LockTimeout, tail(res.Lines, 2))
+		}
+		b.ui.Say(fmt.Sprintf("    waiting for the package manager lock (up to %s more)", time.Until(deadline).Round(time.Second)))
+		if err := sleepCtx(ctx, min(b.stepWait, time.Until(deadline))); err != nil {
+			return res, fmt.Errorf("%s: %w", s.Phase, err)
+		}
+	}
+}
+
+// permanentFetchError marks update failures that retrying cannot fix;
+// transientFetchError those worth another try (network, 5xx).
+var (
+	permanentFetchError = regexp.MustCompile(`is not signed|NO_PUBKEY|GPG error|EXPKEYSIG|BADSIG|signatures couldn't be verified|GPG check FAILED|signature verification|Malformed entry|Conflicting values|Unable to locate|401|403 Forbidden|404\s+Not Found`)
+	transientFetchError = regexp.MustCompile(`Failed to fetch|Could not connect|Connection refused|Connection failed|Temporary failure|timed out|Could not resolve|Curl error|Status code: 5\d\d|\b5\d\d\s|Cannot download`)
+)
+
+// runUpdate refreshes indexes and fails when one of the added sources could
+// not be fetched, which apt only reports as a warning (exit 0 after
+// `W: Failed to fetch`). Transient failures are retried with backoff.
+func (b *bake) runUpdate(ctx context.Context, s step) error {
+	attempt := 0
+	err := retry.Config{
+		Tries: updateTries,
+		RetryDelay: func() time.Duration {
+			return b.stepWait * time.Duration(1<<(attempt-1))
+		},
+		ShouldRetry: func(err error) bool {
+			var p permanentError
+			return !errors.As(err, &p) && ctx.Err() == nil
+		},
+	}.Run(ctx, func(ctx context.Context) error {
+		attempt++
+		res, err := b.rm.run(ctx, s.command(b.sudo, b.scriptPath))
+		if err != nil {
+			return permanentError{fmt.Errorf("%s: %w", s.Phase, err)}
+		}
+		failed := fetchFailures(res.Lines, b.req.Repositories)
+		if res.ExitStatus == 0 && len(failed) == 0 {
+			return nil
+		}
+		msg := fmt.Sprintf("%s: exit status %d: %s", s.Phase, res.ExitStatus, tail(res.Lines, 4))
+		if len(failed) > 0 {
+			msg = fmt.Sprintf("%s: an added repository could not be fetched: %s", s.Phase, strings.Join(failed, " | "))
+		}
+		if signatureError.MatchString(res.Output()) {
+			msg += " (the repository is unsigned or signed with another key than the one configured: set its key with key_url, key or key_file, or trusted = true to skip the check)"
+		}
+		// The retry package logs retryable errors to PACKER_LOG.
+		msg = b.ui.clean(msg)
+		// The last attempt is final too: the retry package would sleep
+		// once more before giving up.
+		if attempt == updateTries || permanentFetchError.MatchString(res.Output()) || !transientFetchError.MatchString(res.Output()) {
+			if attempt > 1 {
+				msg = fmt.Sprintf("%s (after %d attempts)", msg, attempt)
+			}
+			return permanentError{errors.New(msg)}
+		}
+		b.ui.Error(fmt.Sprintf("    %s; retrying (attempt %d of %d failed)", msg, attempt, updateTries))
+		return errors.New(msg)
+	})
+	// Report the last attempt's error, not the retry package's wrapper.
+	var exhausted *retry.RetryExhaustedError
+	if errors.As(err, &exhausted) && exhausted.Err != nil {
+		return exhausted.Err
+	}
+	var p permanentError
+	if errors.As(err, &p) {
+		return p.err
+	}
+	return err
+}
+
+// signatureError marks failures to verify a repository.
+var signatureError = regexp.MustCompile(`is not signed|NO_PUBKEY|EXPKEYSIG|BADSIG|signatures couldn't be verified|GPG check FAILED`)
+
+// updateTries is how often an index refresh is attempted.
+const updateTries = 3
+
+// permanentError stops retries.
+type permanentError struct{ err error }
+
+func (p permanentError) Error() string { return p.err.Error() }
+func (p permanentError) Unwrap() error { return p.err }
+
+// fetchFailures returns apt's error lines that concern an added source.
+func fetchFailures(lines []string, repos []Repository) []string {
+	var failed []string
+	for _, l := range lines {
+		t := strings.TrimSpace(l)
+		if !(strings.HasPrefix(t, "Err:") || strings.HasPrefix(t, "E:") || strings.Contains(t, "Failed to fetch")) {
+			continue
+		}
+		for _, r := range repos {
+			if strings.Contains(t, r.matchKey()) {
+				failed = append(failed, t)
+				break
+			}
+		}
+	}
+	return failed
+}
+
+// runDebOrdered implements the ordered deb install described in
+// deb_ordered.go.
+func (b *bake) runDebOrdered(ctx context.Context, s step) error {
+	res, err := b.runWithLockRetry(ctx, s)
+	if err != nil {
+		return err
+	}
+	sim, err := parseSimulation(res.Output())
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.Phase, err)
+	}
+	requested := make([]string, len(b.req.Packages))
+	for i, p := range b.req.Packages {
+		requested[i], _, _ = strings.Cut(p.Name, ":")
+	}
+	if sim.Removes {
+		b.ui.Say("    apt's solution removes packages; installing one apt-get transaction per package instead")
+		for _, p := range b.req.Packages {
+			tok := p.Token(Deb)
+			if _, err := b.runWithLockRetry(ctx, step{Phase: "install " + tok, Func: "apt_install", Args: []string{"full", tok}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(sim.Install) == 0 {
+		b.ui.Say("    every requested package is already installed")
+		return nil
+	}
+	files := make([]string, len(sim.Install))
+	for i, p := range sim.Install {
+		files[i] = p.debFile()
+	}
+	b.rm.quiet = true
+	fields, err := b.runChecked(ctx, step{Phase: "read package relations", Func: "deb_fields", Args: files})
+	b.rm.quiet = false
+	if err != nil {
+		return err
+	}
+	rel := parseDebFields(fields.Output())
+	isRequested := map[string]bool{}
+	for _, n := range requested {
+		isRequested[n] = true
+	}
+	// One remote command installs every group, so the per-package cost is
+	// dpkg's own; the script announces each group with an "@@phase" line.
+	var args, deps []string
+	for _, group := range orderedGroups(sim, rel, requested) {
+		var names []string
+		for _, p := range group {
+			label := p.Name + "=" + p.Version
+			if !isRequested[p.Name] {
+				deps = append(deps, p.Name)
+				label += "(dependency)"
+			}
+			names = append(names, label)
+		}
+		args = append(args, "--group", strings.Join(names, ","))
+		for _, p := range group {
+			args = append(args, p.debFile())
+		}
+	}
+	if len(deps) > 0 {
+		// apt would have marked them automatically installed; keep
+		// `apt-get autoremove` behaving the same in the image.
+		args = append(append(args, "--auto"), deps...)
+	}
+	b.rm.onPhase = func(phase string) { b.announce(strings.ReplaceAll(phase, ",", ", ")) }
+	defer func() { b.rm.onPhase = nil }()
+	_, err = b.runChecked(ctx, step{Phase: "install", Func: "dpkg_groups", Args: args})
+	return err
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

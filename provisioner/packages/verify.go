@@ -1,0 +1,107 @@
+package packages
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+
+	debversion "github.com/knqyf263/go-deb-version"
+	rpmversion "github.com/knqyf263/go-rpm-version"
+)
+
+// installedPackage is one `package` line of the verify step.
+type installedPackage struct {
+	Name      string
+	Installed bool
+	Version   string
+}
+
+// unitState is one `unit` line of the verify step.
+type unitState struct {
+	Unit    string
+	Enabled string
+	Active  string // "not-booted" in a chroot
+}
+
+// parseVerifyOutput reads `package <name> <status>|<version>` and
+// `unit <name> <enabled> <active>` lines.
+func parseVerifyOutput(out string) (map[string]installedPackage, map[string]unitState) {
+	pkgs := map[string]installedPackage{}
+	units := map[string]unitState{}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case strings.HasPrefix(line, "package "):
+			rest := strings.TrimPrefix(line, "package ")
+			name, state, _ := strings.Cut(rest, " ")
+			status, version, _ := strings.Cut(state, "|")
+			pkgs[name] = installedPackage{Name: name, Installed: strings.HasPrefix(strings.TrimSpace(status), "ii") && version != "", Version: strings.TrimSpace(version)}
+		case strings.HasPrefix(line, "unit "):
+			f := strings.Fields(line)
+			if len(f) == 4 {
+				units[f[1]] = unitState{Unit: f[1], Enabled: f[2], Active: f[3]}
+			}
+		}
+	}
+	return pkgs, units
+}
+
+// versionsEqual compares versions with the package manager's rules, so
+// that `1:2.0-1` equals `1:2.0-1` and an rpm request without epoch equals
+// rpm's `0:` form.
+func versionsEqual(t PackageType, want, got string) bool {
+	if t == RPM {
+		if !strings.Contains(want, ":") {
+			want = "0:" + want
+		}
+		w, g := rpmversion.NewVersion(want), rpmversion.NewVersion(got)
+		return w.Equal(g)
+	}
+	w, err1 := debversion.NewVersion(want)
+	g, err2 := debversion.NewVersion(got)
+	if err1 != nil || err2 != nil {
+		return want == got
+	}
+	return w.Equal(g)
+}
+
+// checkPackages compares the installed state with the request and names
+// every mismatch.
+func checkPackages(t PackageType, requested []PackageSpec, installed map[string]installedPackage) error {
+	var problems []string
+	for _, p := range requested {
+		got, ok := installed[p.Name]
+		switch {
+		case !ok || !got.Installed:
+			problems = append(problems, fmt.Sprintf("package %s is not installed", p.Name))
+		case p.Pinned() && !versionsEqual(t, p.Version, got.Version):
+			problems = append(problems, fmt.Sprintf("package %s: installed version %s, requested %s", p.Name, got.Version, p.Version))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("verification failed: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// checkUnits requires every unit to be enabled and, when systemd runs,
+// inactive: the image must start them at boot, not the bake.
+func checkUnits(units []string, states map[string]unitState, booted bool) error {
+	var problems []string
+	for _, u := range units {
+		s, ok := states[u]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("unit %s: no state reported", u))
+		case s.Enabled != "enabled":
+			problems = append(problems, fmt.Sprintf("unit %s is %s, want enabled", u, s.Enabled))
+		case booted && s.Active != "inactive":
+			problems = append(problems, fmt.Sprintf("unit %s is %s, want inactive (it was started during the bake)", u, s.Active))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("verification failed: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}

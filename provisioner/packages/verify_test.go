@@ -1,0 +1,43 @@
+package packages
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestVerify(t *testing.T) {
+	out := "package hello-svc ii |1.0.0-h5\npackage hello-lib missing|\npackage epochy ii |1:2.0-1\nunit hello-svc.service enabled inactive\nunit x.service disabled inactive\nunit y.service enabled active\n"
+	pkgs, units := parseVerifyOutput(out)
+	req := []PackageSpec{{Name: "hello-svc", Version: "1.0.0-h5"}, {Name: "epochy", Version: "1:2.0-1"}}
+	if err := checkPackages(Deb, req, pkgs); err != nil {
+		t.Errorf("matching versions rejected: %v", err)
+	}
+	err := checkPackages(Deb, []PackageSpec{{Name: "hello-svc", Version: "1.0.1-h6"}, {Name: "hello-lib"}}, pkgs)
+	if err == nil || !strings.Contains(err.Error(), "hello-svc: installed version 1.0.0-h5, requested 1.0.1-h6") || !strings.Contains(err.Error(), "hello-lib is not installed") {
+		t.Errorf("mismatch error = %v", err)
+	}
+	if err := checkUnits([]string{"hello-svc.service"}, units, true); err != nil {
+		t.Error(err)
+	}
+	if err := checkUnits([]string{"x.service"}, units, true); err == nil || !strings.Contains(err.Error(), "x.service is disabled") {
+		t.Errorf("disabled unit: %v", err)
+	}
+	if err := checkUnits([]string{"y.service"}, units, true); err == nil || !strings.Contains(err.Error(), "y.service is active") {
+		t.Errorf("active unit: %v", err)
+	}
+	if err := checkUnits([]string{"y.service"}, map[string]unitState{"y.service": {Enabled: "enabled", Active: "not-booted"}}, false); err != nil {
+		t.Errorf("chroot unit: %v", err)
+	}
+}
+
+func TestRPMVersionsEqual(t *testing.T) {
+	if !versionsEqual(RPM, "1.0.0-h5", "0:1.0.0-h5") {
+		t.Error("missing epoch should equal epoch 0")
+	}
+	if versionsEqual(RPM, "1.0.0-h5", "0:1.0.1-h6") {
+		t.Error("different versions equal")
+	}
+	if !versionsEqual(Deb, "1.0-1", "0:1.0-1") {
+		t.Error("deb epoch 0")
+	}
+}
