@@ -4,6 +4,11 @@ integration {
   description = "Bake machine images the way Spinnaker's bakery (Rosco) does: Rosco's keys and names, package installs, and image reuse."
   identifier  = "packer/spinnaker-bakery/spinnaker"
   component {
+    type = "builder"
+    name = "Spinnaker EBS Builder"
+    slug = "ebs"
+  }
+  component {
     type = "data-source"
     name = "Spinnaker Bake Data Source"
     slug = "bake"

@@ -36,12 +36,13 @@ type simulation struct {
 }
 
 // parseSimulation reads `apt-get -s install` output, e.g.
-// `Inst hello-svc [1.0.1-h6] (1.0.0-h5 . [all])`.
+// `Inst hello-svc [1.0.1-h6] (1.0.0-h5 . [all])`, with or without the
+// "@@sim " prefix the resolve step adds.
 func parseSimulation(out string) (simulation, error) {
 	var sim simulation
 	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+		line := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "@@sim "))
 		switch {
 		case strings.HasPrefix(line, "Remv "):
 			sim.Removes = true
@@ -80,15 +81,31 @@ type debRelations struct {
 	Provides []string
 }
 
-// parseDebFields reads the output of the deb_fields step (dpkg-deb -f per
-// file, blocks separated by blank lines).
+// fieldsMarker prefixes the relation blocks the resolve step prints.
+const fieldsMarker = "@@field "
+
+// extractFields returns the "@@field" lines of the resolve step's output,
+// without the marker.
+func extractFields(lines []string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		if strings.HasPrefix(l, fieldsMarker) || l == strings.TrimSpace(fieldsMarker) {
+			b.WriteString(strings.TrimPrefix(strings.TrimPrefix(l, fieldsMarker), strings.TrimSpace(fieldsMarker)))
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// parseDebFields reads dpkg-deb -f blocks, each starting with a
+// "File: <path>" line, into relations keyed by file path.
 func parseDebFields(out string) map[string]debRelations {
 	result := map[string]debRelations{}
 	var cur debRelations
-	var lastField string
+	var file, lastField string
 	flush := func() {
-		if cur.Package != "" {
-			result[cur.Package] = cur
+		if cur.Package != "" && file != "" {
+			result[file] = cur
 		}
 		cur, lastField = debRelations{}, ""
 	}
@@ -108,8 +125,10 @@ func parseDebFields(out string) map[string]debRelations {
 		switch {
 		case strings.TrimSpace(line) == "":
 			flush()
+			file = ""
 		case strings.HasPrefix(line, "File: "):
 			flush()
+			file = strings.TrimSpace(strings.TrimPrefix(line, "File: "))
 		case line[0] == ' ' || line[0] == '\t':
 			addField(lastField, line)
 		default:
@@ -140,6 +159,20 @@ func relationNames(field string) []string {
 		}
 	}
 	return names
+}
+
+// relationsByName picks, for each package of the solution, the relations of
+// exactly the file apt downloaded for it. ok is false when one is missing.
+func relationsByName(sim simulation, byFile map[string]debRelations) (map[string]debRelations, bool) {
+	rel := map[string]debRelations{}
+	for _, p := range sim.Install {
+		r, found := byFile[p.debFile()]
+		if !found {
+			return nil, false
+		}
+		rel[p.Name] = r
+	}
+	return rel, true
 }
 
 // orderedGroups splits apt's solution into one dpkg transaction per

@@ -2,6 +2,7 @@ package packages
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -57,7 +58,11 @@ Provides: mail-transport-agent
 `
 
 func TestParseDebFields(t *testing.T) {
-	rel := parseDebFields(fieldsOutput)
+	sim, _ := parseSimulation(simOutput)
+	rel, ok := relationsByName(sim, parseDebFields(fieldsOutput))
+	if !ok {
+		t.Fatal("relations missing")
+	}
 	if got := rel["hello-svc"].Requires; !reflect.DeepEqual(got, []string{"hello-lib", "libc6", "libc-virtual", "mail-transport-agent"}) {
 		t.Errorf("hello-svc requires %q", got)
 	}
@@ -80,7 +85,7 @@ func names(groups [][]simPackage) [][]string {
 
 func TestOrderedGroups(t *testing.T) {
 	sim, _ := parseSimulation(simOutput)
-	rel := parseDebFields(fieldsOutput)
+	rel, _ := relationsByName(sim, parseDebFields(fieldsOutput))
 	cases := []struct {
 		requested []string
 		want      [][]string
@@ -97,5 +102,19 @@ func TestOrderedGroups(t *testing.T) {
 		if got := names(orderedGroups(sim, rel, c.requested)); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("orderedGroups(%q) = %q, want %q", c.requested, got, c.want)
 		}
+	}
+}
+
+func TestExtractFieldsAndMissingFile(t *testing.T) {
+	lines := []string{"Inst xx (1 y [all])", "@@field File: /var/cache/apt/archives/xx_1_all.deb", "@@field Package: xx", "@@field"}
+	sim, err := parseSimulation(strings.Join(lines, "\n"))
+	if err != nil || len(sim.Install) != 1 {
+		t.Fatalf("simulation %+v, %v", sim, err)
+	}
+	if _, ok := relationsByName(sim, parseDebFields(extractFields(lines))); !ok {
+		t.Error("relations of xx not found")
+	}
+	if _, ok := relationsByName(sim, parseDebFields("")); ok {
+		t.Error("missing relations not reported")
 	}
 }

@@ -98,7 +98,7 @@ type bake struct {
 }
 
 func (b *bake) announce(phase string) {
-	b.ui.Say(fmt.Sprintf("[%6.1fs] %s", time.Since(b.start).Seconds(), phase))
+	b.ui.Say(fmt.Sprintf("[%6.2fs] %s", time.Since(b.start).Seconds(), phase))
 }
 
 func (b *bake) run(ctx context.Context) (err error) {

@@ -33,11 +33,12 @@ func debTarget(overrides map[string]func(n int) fakeReply) func(string, int) fak
 		case "apt_update":
 			return fakeReply{Stdout: "Get:1 http://10.0.0.1:8080/apt ./ InRelease [1 kB]\nReading package lists...\n"}
 		case "apt_resolve":
-			return fakeReply{Stdout: "Inst hello-lib (1.0.0-h5 localhost [all])\nInst hello-svc [1.0.1-h6] (1.0.0-h5 localhost [all])\nConf hello-lib (1.0.0-h5 localhost [all])\n"}
-		case "deb_fields":
-			return fakeReply{Stdout: "File: x\nPackage: hello-lib\nVersion: 1.0.0-h5\n\nFile: y\nPackage: hello-svc\nVersion: 1.0.0-h5\nDepends: hello-lib (= 1.0.0-h5)\n\n"}
+			return fakeReply{Stdout: "@@sim Inst hello-lib (1.0.0-h5 localhost [all])\n@@sim Inst hello-svc [1.0.1-h6] (1.0.0-h5 localhost [all])\n@@sim Conf hello-lib (1.0.0-h5 localhost [all])\n" +
+				"@@field File: /var/cache/apt/archives/hello-lib_1.0.0-h5_all.deb\n@@field Package: hello-lib\n@@field Version: 1.0.0-h5\n@@field\n" +
+				"@@field File: /var/cache/apt/archives/hello-svc_1.0.1-h6_all.deb\n@@field Package: hello-svc\n@@field Version: 1.0.1-h6\n@@field\n" +
+				"@@field File: /var/cache/apt/archives/hello-svc_1.0.0-h5_all.deb\n@@field Package: hello-svc\n@@field Version: 1.0.0-h5\n@@field Depends: hello-lib (= 1.0.0-h5)\n@@field\n"}
 		case "verify":
-			return fakeReply{Stdout: "package hello-svc ii |1.0.0-h5\nunit hello-svc.service enabled inactive\n"}
+			return fakeReply{Stdout: "@@package hello-svc ii |1.0.0-h5\n@@unit hello-svc.service enabled inactive\n"}
 		}
 		return fakeReply{}
 	}
@@ -76,7 +77,7 @@ func TestProvisionDebOrderedFlow(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Provision: %v\n%s", err, ui.text())
 	}
-	want := []string{"detect", "prepare", "apt_update", "apt_resolve", "deb_fields", "dpkg_groups", "enable", "verify", "cleanup"}
+	want := []string{"detect", "prepare", "apt_update", "apt_resolve", "dpkg_groups", "enable", "verify", "cleanup"}
 	if got := comm.steps(); !reflect.DeepEqual(got, want) {
 		t.Errorf("steps = %q\nwant    %q", got, want)
 	}
@@ -106,6 +107,9 @@ func TestProvisionDebOrderedFlow(t *testing.T) {
 	out := ui.text()
 	if strings.Contains(out, testPassword) {
 		t.Errorf("UI output holds the password:\n%s", out)
+	}
+	if strings.Contains(out, "@@") {
+		t.Errorf("data lines shown to the user:\n%s", out)
 	}
 	for _, wantLine := range []string{"repository=http://***@10.0.0.1:8080/apt/\n", "package_type=deb", "packages=hello-svc=1.0.0-h5", "upgrade=", "hello-svc.service  enabled", "cleanup"} {
 		if !strings.Contains(out, wantLine) {
@@ -356,5 +360,22 @@ func TestProvisionRPMOrdered(t *testing.T) {
 	}
 	if !strings.Contains(ui.text(), "chroot") {
 		t.Error("non-booted target not reported")
+	}
+}
+
+// TestFetchErrorClassification guards against matching status codes
+// inside port numbers.
+func TestFetchErrorClassification(t *testing.T) {
+	refused := "W: Failed to fetch http://10.213.1.1:39401/./InRelease  Could not connect to 10.213.1.1:39401 (10.213.1.1). - connect (111: Connection refused)"
+	if permanentFetchError.MatchString(refused) || !transientFetchError.MatchString(refused) {
+		t.Errorf("connection refused misclassified")
+	}
+	for _, line := range []string{"E: Failed to fetch http://h:8080/apt/./InRelease  404  Not Found [IP: 10.0.0.1 8080]", "E: The repository 'http://h:40401/apt ./ Release' is not signed."} {
+		if !permanentFetchError.MatchString(line) {
+			t.Errorf("%q not permanent", line)
+		}
+	}
+	if !transientFetchError.MatchString("E: Failed to fetch http://h:8080/apt/./InRelease  503  Service Unavailable [IP: 10.0.0.1 8080]") {
+		t.Error("503 not transient")
 	}
 }

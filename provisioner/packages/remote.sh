@@ -68,28 +68,42 @@ step_apt_upgrade() {
 }
 
 # step_apt_resolve resolves every requested package in one apt run and
-# downloads the result, printing apt's simulation for the provisioner to
-# read (Inst/Conf/Remv lines). With "scoped", apt first sees only the added
-# sources and the installed packages, which spares it the distribution's
-# large index; when that cannot satisfy the request, all sources are used.
+# downloads the result. It prints apt's simulation ("@@sim" lines)
+# and the relations of the downloaded packages ("@@field" lines) for the
+# provisioner to plan the ordered installs. With "scoped", apt first sees
+# only the added sources and the installed packages, which spares it the
+# distribution's large index; when that cannot satisfy the request, all
+# sources are used.
 step_apt_resolve() {
 	scope=$1; shift
 	export DEBIAN_FRONTEND=noninteractive
-	if [ "$scope" = scoped ]; then
+	# shellcheck disable=SC2046
+	if [ "$scope" = scoped ] && apt-get -s -y $(apt_common) $(apt_scope) $ALLOW_DOWNGRADES install "$@" > "$STAGE/simulation" 2>&1; then
+		sed 's/^/@@sim /' "$STAGE/simulation"
 		# shellcheck disable=SC2046
-		if apt-get -s -y $(apt_common) $(apt_scope) $ALLOW_DOWNGRADES install "$@" > "$STAGE/simulation" 2>&1; then
-			cat "$STAGE/simulation"
-			# shellcheck disable=SC2046
-			apt-get -y -q $(apt_common) $(apt_scope) $ALLOW_DOWNGRADES --download-only install "$@"
-			return $?
+		apt-get -y -q $(apt_common) $(apt_scope) $ALLOW_DOWNGRADES --download-only install "$@" || return $?
+	else
+		if [ "$scope" = scoped ]; then
+			tail -n 3 "$STAGE/simulation"
+			say "the added sources alone cannot satisfy the request; resolving against all sources"
 		fi
-		tail -n 3 "$STAGE/simulation"
-		say "the added sources alone cannot satisfy the request; resolving against all sources"
+		# shellcheck disable=SC2046
+		apt-get -s -y $(apt_common) $ALLOW_DOWNGRADES install "$@" > "$STAGE/simulation" 2>&1
+		rc=$?
+		if [ "$rc" -ne 0 ]; then
+			cat "$STAGE/simulation"
+			return "$rc"
+		fi
+		sed 's/^/@@sim /' "$STAGE/simulation"
+		# shellcheck disable=SC2046
+		apt-get -y -q $(apt_common) $ALLOW_DOWNGRADES --download-only install "$@" || return $?
 	fi
-	# shellcheck disable=SC2046
-	apt-get -s -y $(apt_common) $ALLOW_DOWNGRADES install "$@" || exit $?
-	# shellcheck disable=SC2046
-	apt-get -y -q $(apt_common) $ALLOW_DOWNGRADES --download-only install "$@"
+	sed -n 's/^Inst \([^ :]*\).*/\1/p' "$STAGE/simulation" | while read -r name; do
+		for f in /var/cache/apt/archives/"$name"_*.deb; do
+			[ -f "$f" ] && step_deb_fields "$f" | sed 's/^/@@field /'
+		done
+	done
+	return 0
 }
 
 # step_deb_fields prints the relations of downloaded .debs, one block per file.
@@ -198,15 +212,15 @@ step_verify() {
 		case "$mode" in
 		deb)
 			v=$(dpkg-query -W -f='${db:Status-Abbrev}|${Version}' "$arg" 2>/dev/null) || v="missing|"
-			say "package $arg $v" ;;
+			say "@@package $arg $v" ;;
 		rpm)
 			v=$(rpm -q --qf '%{EPOCHNUM}:%{VERSION}-%{RELEASE}\n' "$arg" 2>/dev/null | tail -n 1) || v=""
-			say "package $arg ii|$v" ;;
+			say "@@package $arg ii|$v" ;;
 		units)
 			e=$(systemctl is-enabled "$arg" 2>/dev/null); [ -n "$e" ] || e=unknown
 			if [ -d /run/systemd/system ]; then a=$(systemctl is-active "$arg" 2>/dev/null); else a=not-booted; fi
 			[ -n "$a" ] || a=unknown
-			say "unit $arg $e $a" ;;
+			say "@@unit $arg $e $a" ;;
 		esac
 	done
 }

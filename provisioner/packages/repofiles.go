@@ -2,7 +2,6 @@ package packages
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 )
 
@@ -125,11 +124,4 @@ func aptQuote(s string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
-}
-
-// urlWithoutCredentials is used where a URL is shown or compared.
-func urlWithoutCredentials(u *url.URL) string {
-	c := *u
-	c.User = nil
-	return c.String()
 }

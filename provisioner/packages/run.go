@@ -42,8 +42,11 @@ func (rm *remote) run(ctx context.Context, command string) (result, error) {
 	var lines []string
 	onPhase := rm.onPhase
 	stdout := &lineWriter{mu: &mu, capture: &lines, emit: func(l string) {
-		if onPhase != nil && strings.HasPrefix(l, phaseMarker) {
-			onPhase(strings.TrimPrefix(l, phaseMarker))
+		// "@@" lines are data for the provisioner, not for people.
+		if strings.HasPrefix(l, "@@") {
+			if onPhase != nil && strings.HasPrefix(l, phaseMarker) {
+				onPhase(strings.TrimPrefix(l, phaseMarker))
+			}
 			return
 		}
 		if !rm.quiet {

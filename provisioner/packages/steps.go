@@ -82,8 +82,8 @@ func (b *bake) runWithLockRetry(ctx context.Context, s step) (result, error) {
 // permanentFetchError marks update failures that retrying cannot fix;
 // transientFetchError those worth another try (network, 5xx).
 var (
-	permanentFetchError = regexp.MustCompile(`is not signed|NO_PUBKEY|GPG error|EXPKEYSIG|BADSIG|signatures couldn't be verified|GPG check FAILED|signature verification|Malformed entry|Conflicting values|Unable to locate|401|403 Forbidden|404\s+Not Found`)
-	transientFetchError = regexp.MustCompile(`Failed to fetch|Could not connect|Connection refused|Connection failed|Temporary failure|timed out|Could not resolve|Curl error|Status code: 5\d\d|\b5\d\d\s|Cannot download`)
+	permanentFetchError = regexp.MustCompile(`is not signed|NO_PUBKEY|GPG error|EXPKEYSIG|BADSIG|signatures couldn't be verified|GPG check FAILED|signature verification|Malformed entry|Conflicting values|Unable to locate|\s40[134]\s+(Unauthorized|Forbidden|Not Found)`)
+	transientFetchError = regexp.MustCompile(`Failed to fetch|Could not connect|Connection refused|Connection failed|Temporary failure|timed out|Could not resolve|Curl error|Status code: 5\d\d|\s5\d\d\s+[A-Z][a-z]|Cannot download`)
 )
 
 // runUpdate refreshes indexes and fails when one of the added sources could
@@ -201,17 +201,23 @@ func (b *bake) runDebOrdered(ctx context.Context, s step) error {
 		b.ui.Say("    every requested package is already installed")
 		return nil
 	}
-	files := make([]string, len(sim.Install))
-	for i, p := range sim.Install {
-		files[i] = p.debFile()
+	rel, ok := relationsByName(sim, parseDebFields(extractFields(res.Lines)))
+	if !ok {
+		// Not expected; read the relations of the exact files instead.
+		files := make([]string, len(sim.Install))
+		for i, p := range sim.Install {
+			files[i] = p.debFile()
+		}
+		b.rm.quiet = true
+		fields, err := b.runChecked(ctx, step{Phase: "read package relations", Func: "deb_fields", Args: files})
+		b.rm.quiet = false
+		if err != nil {
+			return err
+		}
+		if rel, ok = relationsByName(sim, parseDebFields(fields.Output())); !ok {
+			return fmt.Errorf("%s: apt did not download every package of its solution", s.Phase)
+		}
 	}
-	b.rm.quiet = true
-	fields, err := b.runChecked(ctx, step{Phase: "read package relations", Func: "deb_fields", Args: files})
-	b.rm.quiet = false
-	if err != nil {
-		return err
-	}
-	rel := parseDebFields(fields.Output())
 	isRequested := map[string]bool{}
 	for _, n := range requested {
 		isRequested[n] = true

@@ -148,6 +148,26 @@ func TestInstallPackagesVectors(t *testing.T) {
 			if !sameSet(gotRepos, wantRepos) {
 				t.Errorf("repositories = %q, Rosco wrote %q", gotRepos, wantRepos)
 			}
+			// The plan installs the same tokens in the same order, one
+			// transaction per package as Rosco (ordered is the default).
+			var planned []string
+			for _, st := range buildPlan(p.req, planOptions{}) {
+				switch st.Func {
+				case "apt_resolve":
+					planned = append(planned, st.Args[1:]...)
+				case "dnf_install":
+					if len(st.Args) != 1 {
+						t.Errorf("dnf step installs %q at once, want one package per transaction", st.Args)
+					}
+					planned = append(planned, st.Args...)
+				}
+			}
+			if !reflect.DeepEqual(planned, gotInstalls) {
+				t.Errorf("plan installs %q, want %q", planned, gotInstalls)
+			}
+			if env["upgrade"] == "true" && !hasStep(buildPlan(p.req, planOptions{}), "dnf_upgrade", "apt_upgrade") {
+				t.Error("upgrade=true planned no upgrade")
+			}
 			// Header: Rosco's four lines, except that repository= masks
 			// each URL instead of cutting at the last '@'.
 			header := p.req.Header
@@ -224,4 +244,15 @@ func TestOutputNeverScrapedAsAMI(t *testing.T) {
 	if res.AMI != "" || res.ImageNameFound || len(res.Artifacts) > 0 {
 		t.Errorf("Rosco scraped %+v from neutralised output", res)
 	}
+}
+
+func hasStep(plan []step, funcs ...string) bool {
+	for _, st := range plan {
+		for _, f := range funcs {
+			if st.Func == f {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -23,14 +23,15 @@ type unitState struct {
 	Active  string // "not-booted" in a chroot
 }
 
-// parseVerifyOutput reads `package <name> <status>|<version>` and
-// `unit <name> <enabled> <active>` lines.
+// parseVerifyOutput reads `@@package <name> <status>|<version>` and
+// `@@unit <name> <enabled> <active>` lines (the "@@" keeps them out of the
+// UI; the summary table shows them).
 func parseVerifyOutput(out string) (map[string]installedPackage, map[string]unitState) {
 	pkgs := map[string]installedPackage{}
 	units := map[string]unitState{}
 	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+		line := strings.TrimPrefix(strings.TrimSpace(sc.Text()), "@@")
 		switch {
 		case strings.HasPrefix(line, "package "):
 			rest := strings.TrimPrefix(line, "package ")

@@ -1,0 +1,78 @@
+//go:build e2e
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	sshcomm "github.com/hashicorp/packer-plugin-sdk/sdk-internals/communicator/ssh"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/provisioner/packages"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/e2e/harness"
+)
+
+// provisionInProcess runs the provisioner like Packer does (Prepare, then
+// Provision over the SDK's SSH communicator), without Packer's RPC layer.
+func provisionInProcess(s *scope, tg *harness.Target, raw map[string]interface{}) ([]string, error) {
+	var p packages.Provisioner
+	if err := p.Prepare(raw); err != nil {
+		return nil, err
+	}
+	pem, err := os.ReadFile(tg.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := ssh.ParsePrivateKey(pem)
+	if err != nil {
+		return nil, err
+	}
+	addr := net.JoinHostPort(tg.Addr, strconv.Itoa(tg.SSHPort))
+	comm, err := sshcomm.New(addr, &sshcomm.Config{
+		SSHConfig: &ssh.ClientConfig{
+			User: "root", Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
+			HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 30 * time.Second,
+		},
+		Connection:       func() (net.Conn, error) { return net.DialTimeout("tcp", addr, 30*time.Second) },
+		HandshakeTimeout: 30 * time.Second,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ui := &quietUI{s: s}
+	err = p.Provision(context.Background(), ui, comm, map[string]interface{}{"ConnType": "ssh"})
+	return ui.lines, err
+}
+
+// quietUI sends the provisioner's output to the scope's log and keeps it.
+type quietUI struct {
+	s     *scope
+	mu    sync.Mutex
+	lines []string
+}
+
+func (u *quietUI) Ask(string) (string, error)          { return "", nil }
+func (u *quietUI) Askf(string, ...any) (string, error) { return "", nil }
+func (u *quietUI) Say(m string)                        { u.add(m) }
+func (u *quietUI) Sayf(f string, a ...any)             { u.add(fmt.Sprintf(f, a...)) }
+func (u *quietUI) Message(m string)                    { u.add(m) }
+func (u *quietUI) Error(m string)                      { u.add(m) }
+func (u *quietUI) Errorf(f string, a ...any)           { u.add(fmt.Sprintf(f, a...)) }
+func (u *quietUI) Machine(string, ...string)           {}
+func (u *quietUI) TrackProgress(_ string, _, _ int64, r io.ReadCloser) io.ReadCloser {
+	return r
+}
+
+func (u *quietUI) add(m string) {
+	u.s.Logf("%s", m)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.lines = append(u.lines, m)
+}

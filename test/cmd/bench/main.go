@@ -1,0 +1,256 @@
+//go:build e2e
+
+// Command bench times a 5-package bake four ways on fresh booted Debian
+// targets (see issue 4, `make bench`) and prints the medians and ratios:
+//
+//	(a) the steps of Rosco's install_packages.sh, as a shell script;
+//	(b) spinnaker-packages, install_order = "ordered";
+//	(c) spinnaker-packages, install_order = "single_transaction";
+//	(d) the floor: `dpkg -i` of the same .debs, already on the target.
+//
+// Every run gets a fresh target whose "distribution" source (a signed
+// repository with a ~60k-package index) has fresh lists, as on a real image.
+// The figures are for reading, not pass/fail.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/e2e/harness"
+)
+
+type figure struct {
+	id, title string
+	// bake runs the figure; the provisioner figures return its output so
+	// that the phases can be timed.
+	bake func(s *scope, tg *harness.Target, c bakeCase) ([]string, error)
+}
+
+// bakeCase is what every figure installs.
+type bakeCase struct {
+	tokens []string // name=version, pinned to the older version
+}
+
+func main() {
+	runs := flag.Int("runs", 5, "runs per figure")
+	verbose := flag.Bool("v", false, "log harness and provisioner output")
+	only := flag.String("only", "abcd", "figures to run")
+	flag.Parse()
+	if !*verbose {
+		// The SDK's communicator logs every command at DEBUG level.
+		log.SetOutput(io.Discard)
+	}
+
+	var c bakeCase
+	for _, p := range harness.BenchPackages() {
+		if p.Version == "1.0.0" {
+			c.tokens = append(c.tokens, p.Name+"="+p.FullVersion())
+		}
+	}
+	figures := []figure{
+		{"a", "install_packages.sh steps (shell over SSH)", bakeShellBaseline},
+		{"b", "spinnaker-packages ordered", bakeProvisioner("ordered")},
+		{"c", "spinnaker-packages single_transaction", bakeProvisioner("single_transaction")},
+		{"d", "floor: dpkg -i of the same .debs", bakeDpkgFloor},
+	}
+	times := map[string][]time.Duration{}
+	phases := map[string]map[string][]float64{}
+	fmt.Printf("bench: %d pinned packages (%s), newer versions available; fresh booted Debian target per run with the large signed \"distribution\" source, lists fresh\n",
+		len(c.tokens), strings.Join(c.tokens, " "))
+	fmt.Println("bench: (b) and (c) run the provisioner in-process through the packer-plugin-sdk SSH communicator (the one Packer uses), not through `packer build`")
+	for i := 0; i < *runs; i++ {
+		for _, f := range figures {
+			if !strings.Contains(*only, f.id) {
+				continue
+			}
+			var d time.Duration
+			err := run(fmt.Sprintf("run %d (%s)", i+1, f.id), *verbose, func(s *scope) {
+				tg := harness.NewTarget(s, harness.Debian)
+				prepareTarget(s, tg, f.id, c)
+				start := time.Now()
+				out, err := f.bake(s, tg, c)
+				if err != nil {
+					s.Fatalf("bake: %v", err)
+				}
+				d = time.Since(start)
+				if out != nil {
+					if phases[f.id] == nil {
+						phases[f.id] = map[string][]float64{}
+					}
+					for name, secs := range phaseTimes(out, d) {
+						phases[f.id][name] = append(phases[f.id][name], secs)
+					}
+				}
+				checkInstalled(s, tg, c)
+			})
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "bench:", err)
+				os.Exit(1)
+			}
+			times[f.id] = append(times[f.id], d)
+			fmt.Fprintf(os.Stderr, "bench: run %d %s %.2fs\n", i+1, f.id, d.Seconds())
+		}
+	}
+	med := map[string]float64{}
+	fmt.Printf("\n%-48s %-40s %s\n", "figure", "runs (s)", "median (s)")
+	for _, f := range figures {
+		if len(times[f.id]) == 0 {
+			continue
+		}
+		med[f.id] = median(times[f.id])
+		var rs []string
+		for _, d := range times[f.id] {
+			rs = append(rs, fmt.Sprintf("%.2f", d.Seconds()))
+		}
+		fmt.Printf("(%s) %-44s %-40s %.2f\n", f.id, f.title, strings.Join(rs, " "), med[f.id])
+	}
+	fmt.Println()
+	for _, r := range []struct {
+		name, num, den string
+		target         float64
+	}{{"b/a", "b", "a", 0.6}, {"c/a", "c", "a", 0.35}, {"b/d", "b", "d", 2.5}} {
+		if med[r.num] == 0 || med[r.den] == 0 {
+			continue
+		}
+		ratio := med[r.num] / med[r.den]
+		verdict := "met"
+		if ratio > r.target {
+			verdict = "MISSED"
+		}
+		fmt.Printf("%s = %.2f (target <= %.2f: %s)\n", r.name, ratio, r.target, verdict)
+	}
+	fmt.Println("\nwhere the time goes (median seconds per phase, as announced by the provisioner):")
+	for _, id := range []string{"b", "c"} {
+		if phases[id] == nil {
+			continue
+		}
+		var parts []string
+		for _, name := range phaseOrder {
+			if v, ok := phases[id][name]; ok {
+				parts = append(parts, fmt.Sprintf("%s %.2f", name, medianF(v)))
+			}
+		}
+		fmt.Printf("  (%s) %s\n", id, strings.Join(parts, ", "))
+	}
+	fmt.Printf("  (d) is one dpkg call on .debs already on the target: no index refresh, no resolution, no download.\n")
+	if err := harness.CheckLeaks(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: leak check:", err)
+	}
+	if err := harness.Suite().Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: harness cleanup:", err)
+	}
+}
+
+// phaseOrder lists the provisioner's phases by the first word it announces
+// them with.
+var phaseOrder = []string{"connect", "inspect", "repositories", "update", "resolve", "install", "services", "verify", "cleanup"}
+
+var announce = regexp.MustCompile(`^\[\s*([0-9.]+)s\] (\S+)`)
+
+// phaseTimes turns the provisioner's "[  0.12s] phase" lines into seconds
+// per phase (phases announced several times, such as install, are summed).
+// "connect" is the time before the first announcement.
+func phaseTimes(lines []string, total time.Duration) map[string]float64 {
+	out := map[string]float64{}
+	prevName, prevAt := "connect", 0.0
+	for _, l := range lines {
+		m := announce.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		at, _ := strconv.ParseFloat(m[1], 64)
+		out[prevName] += at - prevAt
+		prevName, prevAt = m[2], at
+	}
+	out[prevName] += total.Seconds() - prevAt
+	return out
+}
+
+func medianF(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+func median(ds []time.Duration) float64 {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2].Seconds()
+}
+
+const distKey = "/etc/apt/keyrings/bench-dist.asc"
+
+// prepareTarget gives the target what a real image has before the bake:
+// the distribution source with fresh lists. It is not timed.
+func prepareTarget(s *scope, tg *harness.Target, id string, c bakeCase) {
+	r := tg.Repos
+	tg.WriteFile(s, distKey, r.RepoKey.Armored, 0o644)
+	tg.WriteFile(s, "/etc/apt/sources.list.d/distribution.list",
+		fmt.Sprintf("deb [signed-by=%s] %s %s %s\n", distKey, r.Dist, r.DistSuite, r.DistComponent), 0o644)
+	tg.MustRun(s, "apt-get -q -y update >/dev/null")
+	switch id {
+	case "a":
+		// Rosco's lines carry no signed-by: the image trusts the key.
+		tg.WriteFile(s, "/etc/apt/trusted.gpg.d/bench.asc", r.RepoKey.Armored, 0o644)
+	case "d":
+		tg.WriteFile(s, "/etc/apt/sources.list.d/floor.list", fmt.Sprintf("deb [signed-by=%s] %s ./\n", distKey, r.AptSigned), 0o644)
+		tg.MustRun(s, "apt-get -q -y update >/dev/null && apt-get -q -y --download-only install "+strings.Join(c.tokens, " ")+
+			" >/dev/null && mkdir -p /root/floor && cp /var/cache/apt/archives/bench-*.deb /root/floor/ && rm /etc/apt/sources.list.d/floor.list")
+	}
+}
+
+func checkInstalled(s *scope, tg *harness.Target, c bakeCase) {
+	for _, tok := range c.tokens {
+		name, version, _ := strings.Cut(tok, "=")
+		if got := tg.PackageVersion(s, name); got != version {
+			s.Fatalf("%s installed version %q, want %q", name, got, version)
+		}
+	}
+}
+
+// bakeShellBaseline performs exactly the steps rosco-compat.md §a lists for
+// install_packages.sh on deb: append the source, full `apt-get -y update`,
+// one `apt-get install --force-yes -y` per package, remove the source.
+func bakeShellBaseline(s *scope, tg *harness.Target, c bakeCase) ([]string, error) {
+	script := "set -e\n" +
+		fmt.Sprintf("echo 'deb %s ./' | tee -a /etc/apt/sources.list.d/spinnaker.list\n", tg.Repos.AptSigned) +
+		"apt-get -y update\n" +
+		"for p in " + strings.Join(c.tokens, " ") + "; do DEBIAN_FRONTEND=noninteractive apt-get install --force-yes -y $p; done\n" +
+		"rm /etc/apt/sources.list.d/spinnaker.list\n"
+	out, rc := tg.Run(s, script)
+	if rc != 0 {
+		return nil, fmt.Errorf("baseline exit %d:\n%s", rc, out)
+	}
+	return nil, nil
+}
+
+func bakeProvisioner(order string) func(*scope, *harness.Target, bakeCase) ([]string, error) {
+	return func(s *scope, tg *harness.Target, c bakeCase) ([]string, error) {
+		var list []interface{}
+		for _, t := range c.tokens {
+			list = append(list, t)
+		}
+		return provisionInProcess(s, tg, map[string]interface{}{
+			"repositories":  []interface{}{map[string]interface{}{"url": tg.Repos.AptSigned, "key": tg.Repos.RepoKey.Armored}},
+			"package_list":  list,
+			"install_order": order,
+		})
+	}
+}
+
+func bakeDpkgFloor(s *scope, tg *harness.Target, _ bakeCase) ([]string, error) {
+	out, rc := tg.Run(s, "DEBIAN_FRONTEND=noninteractive dpkg -i /root/floor/*.deb")
+	if rc != 0 {
+		return nil, fmt.Errorf("dpkg -i exit %d:\n%s", rc, out)
+	}
+	return nil, nil
+}

@@ -1,0 +1,205 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/e2e/harness"
+)
+
+// Each fault must end as a failed build with a clear message, and the
+// cleanup done; the 5xx and lock-wait cases must succeed.
+
+func signedRepoBlock(tg *harness.Target, url string) string {
+	return fmt.Sprintf(`
+    repositories {
+      url     = %q
+      key_url = %q
+    }`, url, tg.Repos.KeyURL(tg.Repos.RepoKey))
+}
+
+// failedBake asserts a failed bake left nothing installed and nothing behind.
+func failedBake(t *testing.T, tg *harness.Target, out string, err error, want ...string) {
+	t.Helper()
+	mustFail(t, out, err, want...)
+	if v := tg.PackageVersion(t, "hello-svc"); v != "" {
+		t.Errorf("hello-svc %s installed by a failed bake", v)
+	}
+	assertCleanedUp(t, tg)
+}
+
+func TestPackagesFaultUnsignedRepo(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", signedRepoBlock(tg, tg.Repos.AptUnsigned)+`
+    packages = "hello-svc=1.0.0-h5"`)
+	failedBake(t, tg, out, err, "is not signed")
+}
+
+func TestPackagesFaultWrongKey(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", signedRepoBlock(tg, tg.Repos.AptWrongKey)+`
+    packages = "hello-svc=1.0.0-h5"`)
+	failedBake(t, tg, out, err, "update", "NO_PUBKEY")
+}
+
+func TestPackagesFaultMissingVersion(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", signedRepoBlock(tg, tg.Repos.AptSigned)+`
+    packages = "hello-svc=9.9.9-h1"`)
+	failedBake(t, tg, out, err, "Version '9.9.9-h1' for 'hello-svc' was not found")
+}
+
+func TestPackagesFaultRefusedConnection(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
+    repositories {
+      url = %q
+      key = %q
+    }
+    packages = "hello-svc=1.0.0-h5"`, tg.Repos.RefusedURL, tg.Repos.RepoKey.Armored))
+	failedBake(t, tg, out, err, "could not be fetched", "retrying", "after 3 attempts")
+}
+
+func TestPackagesFault5xxTwiceThenOK(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	tg.Repos.Fault.FailNext(2, 503)
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", signedRepoBlock(tg, tg.Repos.Fault.URL+"/apt/")+`
+    packages = "hello-svc=1.0.0-h5"`)
+	mustSucceed(t, out, err)
+	if _, failed := tg.Repos.Fault.Requests(); failed != 2 {
+		t.Errorf("the fault server failed %d requests, want 2", failed)
+	}
+	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
+	assertCleanedUp(t, tg)
+}
+
+// holdDpkgLock holds dpkg's frontend and database locks (fcntl write locks,
+// as dpkg and apt take them) from a background process on the target.
+func holdDpkgLock(t *testing.T, tg *harness.Target, d time.Duration) {
+	t.Helper()
+	script := `use Fcntl; my $l = pack("s s x4 q q l x4", F_WRLCK, 0, 0, 0, 0);` +
+		`for my $p ("/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock") { open(my $f, ">>", $p) or die; fcntl($f, F_SETLK, $l) or die "lock $p: $!"; push @h, $f }` +
+		`open(my $r, ">", "/run/e2e-lock-held"); close $r; sleep ` + strconv.Itoa(int(d.Seconds())) + `; unlink "/run/e2e-lock-held";`
+	tg.MustRun(t, "setsid -f perl -e '"+script+"' >/dev/null 2>&1 </dev/null; for i in $(seq 50); do [ -e /run/e2e-lock-held ] && exit 0; sleep 0.1; done; echo lock not taken; exit 1")
+}
+
+func TestPackagesFaultLockHeldThenReleased(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	holdDpkgLock(t, tg, 10*time.Second)
+	start := time.Now()
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", signedRepoBlock(tg, tg.Repos.AptSigned)+`
+    packages     = "hello-svc=1.0.0-h5"
+    lock_timeout = "60s"`)
+	mustSucceed(t, out, err)
+	if d := time.Since(start); d < 8*time.Second {
+		t.Errorf("the build took %s although the dpkg lock was held for 10 s: it did not wait", d)
+	}
+	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
+	assertCleanedUp(t, tg)
+}
+
+func TestPackagesFaultLockTimeout(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	holdDpkgLock(t, tg, 60*time.Second)
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", signedRepoBlock(tg, tg.Repos.AptSigned)+`
+    packages     = "hello-svc=1.0.0-h5"
+    lock_timeout = "4s"`)
+	failedBake(t, tg, out, err, "lock_timeout")
+}
+
+func TestPackagesFaultCancelledBuild(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	// Every request to the fault server hangs, so the update is still
+	// running when Packer's provisioner timeout cancels the bake.
+	tg.Repos.Fault.StallNext(1000, 5*time.Minute)
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
+    repositories {
+      url = %q
+      key = %q
+    }
+    packages = "hello-svc=1.0.0-h5"
+    timeout  = "8s"`, tg.Repos.Fault.URL+"/apt/", tg.Repos.RepoKey.Armored))
+	failedBake(t, tg, out, err, "cleanup")
+	if ps := tg.MustRun(t, "ps -eo pid,ppid,pgid,sid,stat,comm | grep -E '(apt-get|dpkg|http)$' || true"); strings.TrimSpace(ps) != "" {
+		t.Errorf("package manager still running after the cancelled bake:\n%s", ps)
+	}
+}
+
+func TestPackagesSecretsNeverPrinted(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	t.Setenv("PACKER_LOG", "1")
+	authURL := strings.Replace(tg.Repos.AptAuth, "://", "://"+tg.Repos.AuthUser+":"+tg.Repos.AuthPassword+"@", 1)
+	// Rosco's form: credentials in the repository string; the image trusts
+	// the key, as base images trust their vendors' keys.
+	trustRepoKey(t, tg)
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
+    repository = "%s ./"
+    packages   = "hello-svc=1.0.0-h5"`, authURL))
+	mustSucceed(t, out, err)
+	if n := strings.Count(out, tg.Repos.AuthPassword); n != 0 {
+		t.Errorf("the repository password appears %d times in the PACKER_LOG=1 output", n)
+	}
+	if !strings.Contains(out, "[DEBUG]") {
+		t.Error("PACKER_LOG=1 output has no debug lines; the check proves nothing")
+	}
+	var authed int
+	for _, r := range tg.Repos.Requests("/apt-auth/") {
+		if r.AuthOK {
+			authed++
+		}
+	}
+	if authed == 0 {
+		t.Error("the credentials were never sent to the repository")
+	}
+	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
+	assertCleanedUp(t, tg)
+	if hits := tg.MustRun(t, "grep -rl -F -e "+shellWord(tg.Repos.AuthPassword)+" /etc /var/lib/apt /var/cache/apt /tmp /root 2>/dev/null || true"); strings.TrimSpace(hits) != "" {
+		t.Errorf("the password is left in the image:\n%s", hits)
+	}
+}
+
+func shellWord(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// sshLogins counts accepted SSH logins in the target's journal.
+func sshLogins(t *testing.T, tg *harness.Target) int {
+	out := tg.MustRun(t, "journalctl --no-pager -q -o cat _COMM=sshd 2>/dev/null | grep -c 'Accepted publickey' || true")
+	n, _ := strconv.Atoi(strings.TrimSpace(out))
+	return n
+}
+
+func TestPackagesInjectionRefusedAtPrepare(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	p := harness.NewPacker(t)
+	cases := map[string]string{
+		"packages":     `packages = "hello-svc;touch /tmp/pwned"`,
+		"package_list": `package_list = ["hello-svc$(touch /tmp/pwned)"]`,
+		"services":     "services = [\"hello-svc`touch /tmp/pwned`\"]",
+		"newline":      `packages = "hello-svc\ntouch"`,
+		"repository":   fmt.Sprintf(`repository = "%s ./;$(touch /tmp/pwned)"`, tg.Repos.AptSigned),
+		"repositories": `repositories {
+      url = "http://example.com/$(touch /tmp/pwned)"
+    }`,
+	}
+	before := sshLogins(t, tg)
+	for name, body := range cases {
+		out, err := buildHCL(t, p, tg, "root", body)
+		mustFail(t, out, err)
+		if strings.Contains(out, "inspect target") {
+			t.Errorf("%s: the provisioner reached the target:\n%s", name, out)
+		}
+		if !strings.Contains(out, strings.SplitN(name, "_", 2)[0]) && name != "newline" {
+			t.Errorf("%s: the error does not name the field:\n%s", name, out)
+		}
+	}
+	if after := sshLogins(t, tg); after != before {
+		t.Errorf("%d SSH logins reached the target during the refused builds", after-before)
+	}
+	if tg.FileExists(t, "/tmp/pwned") {
+		t.Error("an injected command ran")
+	}
+}
