@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/plugin"
 
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/builder-wrapper/ebs"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/datasource/bake"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/provisioner/packages"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/version"
@@ -15,6 +16,8 @@ import (
 
 func main() {
 	pps := plugin.NewSet()
+	// Used in templates as source "spinnaker-ebs".
+	pps.RegisterBuilder("ebs", new(ebs.Builder))
 	// Used in templates as data "spinnaker-bake".
 	pps.RegisterDatasource("bake", new(bake.Datasource))
 	// Used in templates as provisioner "spinnaker-packages".

@@ -41,6 +41,17 @@ func AmazonPlugin() ThirdPartyPlugin {
 	}
 }
 
+// DockerPlugin is the docker plugin, for templates shaped like Rosco's
+// docker.json. It builds in about a minute with a cold cache. (The
+// googlecompute plugin is not offered: it takes several minutes.)
+func DockerPlugin() ThirdPartyPlugin {
+	return ThirdPartyPlugin{
+		Module:  "github.com/hashicorp/packer-plugin-docker",
+		Version: "v1.1.2",
+		Source:  "github.com/hashicorp/docker",
+	}
+}
+
 // binaryPath is where the built plugin is cached:
 // $SPINNAKER_CACHE/plugins/packer-plugin-<name>-<version>.
 func (tp ThirdPartyPlugin) binaryPath() string {

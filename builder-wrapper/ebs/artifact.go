@@ -1,0 +1,62 @@
+package ebs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	amazonebs "github.com/hashicorp/packer-plugin-amazon/builder/ebs"
+	awscommon "github.com/hashicorp/packer-plugin-amazon/common"
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+)
+
+// cachedArtifact is the artifact of a build that baked nothing: the images
+// that existed (and any copies this build made). It is amazon-ebs's artifact
+// so that its String() prints the same "AMIs were created:" and
+// "<region>: ami-…" lines Rosco scrapes, and post-processors see the same
+// builder id, but Destroy only removes the copies this build created: the
+// reused images belong to an earlier build.
+type cachedArtifact struct {
+	*awscommon.Artifact
+	created map[string]string
+	clients map[string]ec2API
+}
+
+var _ packersdk.Artifact = (*cachedArtifact)(nil)
+
+func newCachedArtifact(images, created map[string]string, cl *cloud, cfg *aws.Config) *cachedArtifact {
+	all := maps.Clone(images)
+	maps.Copy(all, created)
+	return &cachedArtifact{
+		Artifact: &awscommon.Artifact{
+			Amis:           all,
+			BuilderIdValue: amazonebs.BuilderId,
+			Config:         cfg,
+			StateData:      map[string]interface{}{},
+		},
+		created: created,
+		clients: cl.clients,
+	}
+}
+
+// Destroy deregisters the copies this build made and leaves the reused
+// images alone.
+func (a *cachedArtifact) Destroy() error {
+	var errs []error
+	for _, region := range slices.Sorted(maps.Keys(a.created)) {
+		id := a.created[region]
+		client, ok := a.clients[region]
+		if !ok {
+			errs = append(errs, fmt.Errorf("deregister %s in %s: no client for the region", id, region))
+			continue
+		}
+		if _, err := client.DeregisterImage(context.TODO(), &ec2.DeregisterImageInput{ImageId: aws.String(id)}); err != nil {
+			errs = append(errs, fmt.Errorf("deregister %s in %s: %w", id, region, err))
+		}
+	}
+	return errors.Join(errs...)
+}

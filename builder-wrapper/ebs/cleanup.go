@@ -1,0 +1,49 @@
+package ebs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+// deadImageStates are the states an image never leaves: it will not become
+// available and can only be deregistered.
+var deadImageStates = []string{"failed", "error", "invalid"}
+
+// sweepDeadImages deregisters the images carrying the key that ended in a
+// dead state, after a failed bake. amazon-ebs cleans up an image that became
+// available before a later step failed, but not one that failed while it
+// waited for it, and that image carries the key through the run tags.
+// Pending images are left alone: another build may still finish them.
+// It returns what it removed, per region, and the errors it met.
+func sweepDeadImages(cl *cloud, keyTag, key string) (map[string][]string, error) {
+	// The build's context may be what ended the bake; cleanup gets its own.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	removed := map[string][]string{}
+	for _, region := range cl.regions {
+		client := cl.clients[region]
+		out, err := client.DescribeImages(ctx, &ec2.DescribeImagesInput{
+			Owners: []string{"self"},
+			Filters: []ec2types.Filter{
+				{Name: aws.String("tag:" + keyTag), Values: []string{key}},
+				{Name: aws.String("state"), Values: deadImageStates},
+			},
+		})
+		if err != nil {
+			return removed, fmt.Errorf("%s: DescribeImages for failed images with the key: %w", region, err)
+		}
+		for _, img := range out.Images {
+			id := aws.ToString(img.ImageId)
+			if _, err := client.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(id)}); err != nil {
+				return removed, fmt.Errorf("%s: DeregisterImage %s: %w", region, id, err)
+			}
+			removed[region] = append(removed[region], id)
+		}
+	}
+	return removed, nil
+}

@@ -1,0 +1,183 @@
+package ebs
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
+)
+
+// imageWait bounds and paces waiting for an image to become available.
+type imageWait struct {
+	MinDelay time.Duration
+	MaxWait  time.Duration
+}
+
+// copySettings are the amazon-ebs options that shape a copy the way
+// amazon-ebs's own region copy would: encryption and who may launch it.
+type copySettings struct {
+	Encrypt *bool
+	// KMSKeyIDs maps a region to its key (region_kms_key_ids).
+	KMSKeyIDs map[string]string
+	Users     []string
+	Groups    []string
+	OrgArns   []string
+	OuArns    []string
+}
+
+func (s copySettings) shared() bool {
+	return len(s.Users)+len(s.Groups)+len(s.OrgArns)+len(s.OuArns) > 0
+}
+
+// copyToMissing copies the plan's source image to every missing region at
+// once, tags each copy with the source's tags (the key tag among them) and
+// waits until the copies are available. It returns the new ids per region.
+// A copy that fails is deregistered, so no key-tagged image is left in a
+// state other than available.
+func copyToMissing(ctx context.Context, cl *cloud, plan Plan, source awslookup.Image, settings copySettings, wait imageWait) (map[string]string, error) {
+	var mu sync.Mutex
+	created := map[string]string{}
+	g, gctx := errgroup.WithContext(ctx)
+	for _, region := range plan.Missing {
+		g.Go(func() error {
+			id, err := copyOne(gctx, cl.clients[region], region, plan.CopyFrom, source, settings, wait)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			created[region] = id
+			mu.Unlock()
+			return nil
+		})
+	}
+	err := g.Wait()
+	return created, err
+}
+
+func copyOne(ctx context.Context, client ec2API, region, from string, source awslookup.Image, settings copySettings, wait imageWait) (string, error) {
+	in := &ec2.CopyImageInput{
+		SourceRegion:  aws.String(from),
+		SourceImageId: aws.String(source.ID),
+		Name:          aws.String(source.Name),
+		CopyImageTags: aws.Bool(true),
+		Encrypted:     settings.Encrypt,
+	}
+	if k := settings.KMSKeyIDs[region]; k != "" {
+		in.KmsKeyId = aws.String(k)
+	}
+	out, err := client.CopyImage(ctx, in)
+	if err != nil {
+		return "", fmt.Errorf("%s: CopyImage %s from %s: %w", region, source.ID, from, err)
+	}
+	id := aws.ToString(out.ImageId)
+	// CopyImageTags copies the tags too, but the key tag is what later
+	// lookups depend on, so it is set explicitly rather than trusted.
+	if _, err := client.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: ec2Tags(source.Tags)}); err != nil {
+		return "", discard(client, region, id, fmt.Errorf("%s: CreateTags on copy %s: %w", region, id, err))
+	}
+	if err := waitAvailable(ctx, client, id, wait); err != nil {
+		return "", discard(client, region, id, fmt.Errorf("%s: wait for copy %s: %w", region, id, err))
+	}
+	if settings.shared() {
+		if _, err := client.ModifyImageAttribute(ctx, launchPermissions(id, settings)); err != nil {
+			return "", discard(client, region, id, fmt.Errorf("%s: share copy %s (ami_users, ami_groups, ami_org_arns, ami_ou_arns): %w", region, id, err))
+		}
+	}
+	return id, nil
+}
+
+func launchPermissions(id string, s copySettings) *ec2.ModifyImageAttributeInput {
+	var add []ec2types.LaunchPermission
+	for _, u := range s.Users {
+		add = append(add, ec2types.LaunchPermission{UserId: aws.String(u)})
+	}
+	for _, g := range s.Groups {
+		add = append(add, ec2types.LaunchPermission{Group: ec2types.PermissionGroup(g)})
+	}
+	for _, a := range s.OrgArns {
+		add = append(add, ec2types.LaunchPermission{OrganizationArn: aws.String(a)})
+	}
+	for _, a := range s.OuArns {
+		add = append(add, ec2types.LaunchPermission{OrganizationalUnitArn: aws.String(a)})
+	}
+	return &ec2.ModifyImageAttributeInput{
+		ImageId:          aws.String(id),
+		LaunchPermission: &ec2types.LaunchPermissionModifications{Add: add},
+	}
+}
+
+// discard deregisters an image this build created and cannot finish, so it
+// does not carry the key without being usable. Its own failure is reported
+// with the original one.
+func discard(client ec2API, region, id string, cause error) error {
+	// The build's context may be what failed; cleanup gets its own.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := client.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(id)}); err != nil {
+		return fmt.Errorf("%w (and deregistering %s in %s failed: %v)", cause, id, region, err)
+	}
+	return cause
+}
+
+func waitAvailable(ctx context.Context, client ec2API, id string, wait imageWait) error {
+	w := ec2.NewImageAvailableWaiter(client, func(o *ec2.ImageAvailableWaiterOptions) {
+		o.MinDelay = wait.MinDelay
+		if o.MaxDelay < o.MinDelay {
+			o.MaxDelay = o.MinDelay
+		}
+	})
+	return w.Wait(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}}, wait.MaxWait)
+}
+
+// ensureKeyTag checks that every image of a fresh bake carries the key and
+// tags those that do not (amazon-ebs can skip tags, e.g. with an empty
+// tags map in a region it copied to).
+func ensureKeyTag(ctx context.Context, cl *cloud, amis map[string]string, keyTag, key string) error {
+	for _, region := range slices.Sorted(maps.Keys(amis)) {
+		id := amis[region]
+		client, ok := cl.clients[region]
+		if !ok {
+			return fmt.Errorf("tag %s in %s: no client for the region", id, region)
+		}
+		out, err := client.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}})
+		if err != nil {
+			return fmt.Errorf("%s: DescribeImages %s to check the key tag: %w", region, id, err)
+		}
+		if len(out.Images) == 1 && tagValue(out.Images[0].Tags, keyTag) == key {
+			continue
+		}
+		if _, err := client.CreateTags(ctx, &ec2.CreateTagsInput{
+			Resources: []string{id},
+			Tags:      []ec2types.Tag{{Key: aws.String(keyTag), Value: aws.String(key)}},
+		}); err != nil {
+			return fmt.Errorf("%s: CreateTags %s=%s on %s: %w", region, keyTag, key, id, err)
+		}
+	}
+	return nil
+}
+
+func tagValue(tags []ec2types.Tag, key string) string {
+	for _, t := range tags {
+		if aws.ToString(t.Key) == key {
+			return aws.ToString(t.Value)
+		}
+	}
+	return ""
+}
+
+func ec2Tags(m map[string]string) []ec2types.Tag {
+	out := make([]ec2types.Tag, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, ec2types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
+	}
+	return out
+}

@@ -1,0 +1,87 @@
+package ebs
+
+import (
+	"fmt"
+	"maps"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+// ownKeys are the options amazon-ebs does not know. They are removed from
+// the raw configuration before amazon-ebs decodes it, since it refuses
+// unknown keys.
+var ownKeys = []string{"bake_key", "rebake", "key_tag", "wait_for_inflight"}
+
+// innerRaws returns the raw configurations for amazon-ebs: copies of raws
+// without ownKeys, followed by one more raw that sets tags and run_tags to
+// the given maps (the user's tags with the key tag added). The inputs are
+// not modified.
+//
+// Packer hands a plugin its configuration in three shapes: an HCL2 object
+// (cty.Value), and legacy JSON maps, which arrive as map[string]interface{}
+// in process and as map[interface{}]interface{} after the RPC round trip.
+func innerRaws(raws []interface{}, tags, runTags map[string]string) ([]interface{}, error) {
+	out := make([]interface{}, 0, len(raws)+1)
+	for i, raw := range raws {
+		stripped, err := withoutOwnKeys(raw)
+		if err != nil {
+			return nil, fmt.Errorf("raw configuration %d: %w", i, err)
+		}
+		out = append(out, stripped)
+	}
+	// A later raw wins over an earlier one for the keys it sets, and
+	// amazon-ebs renders tags at run time, so the maps go in uninterpolated.
+	out = append(out, map[string]interface{}{
+		"tags":     stringMapToInterface(tags),
+		"run_tags": stringMapToInterface(runTags),
+	})
+	return out, nil
+}
+
+func withoutOwnKeys(raw interface{}) (interface{}, error) {
+	switch v := raw.(type) {
+	case cty.Value:
+		return ctyWithout(v, ownKeys)
+	case map[string]interface{}:
+		m := maps.Clone(v)
+		for _, k := range ownKeys {
+			delete(m, k)
+		}
+		return m, nil
+	case map[interface{}]interface{}:
+		m := maps.Clone(v)
+		for _, k := range ownKeys {
+			delete(m, k)
+		}
+		return m, nil
+	case nil:
+		return nil, nil
+	default:
+		return nil, fmt.Errorf("unsupported configuration type %T", raw)
+	}
+}
+
+// ctyWithout rebuilds an HCL2 object without the named attributes. The
+// value must be a known, non-null object, which is what Packer decodes a
+// source block's body into.
+func ctyWithout(v cty.Value, names []string) (cty.Value, error) {
+	if v.IsNull() || !v.IsKnown() || !v.Type().IsObjectType() {
+		return cty.NilVal, fmt.Errorf("expected a known HCL2 object, got %s", v.GoString())
+	}
+	attrs := v.AsValueMap()
+	for _, n := range names {
+		delete(attrs, n)
+	}
+	if len(attrs) == 0 {
+		return cty.EmptyObjectVal, nil
+	}
+	return cty.ObjectVal(attrs), nil
+}
+
+func stringMapToInterface(m map[string]string) map[string]interface{} {
+	out := make(map[string]interface{}, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,257 @@
+package ebs
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/rosco"
+)
+
+// cacheFixture is a prepared builder whose EC2 is a loopback fake, reached
+// through the real client construction (amazon-ebs's access configuration
+// and custom_endpoint_ec2).
+type cacheFixture struct {
+	fake    *ec2fake.Server
+	compute *ec2fake.Compute
+	builder *Builder
+	ui      *packersdk.BasicUi
+	out     *bytes.Buffer
+}
+
+func newCacheFixture(t *testing.T, set map[string]interface{}) *cacheFixture {
+	t.Helper()
+	fake := ec2fake.New(ec2fake.Options{})
+	compute := ec2fake.EnableCompute(fake, ec2fake.ComputeOptions{ImagePendingFor: 100 * time.Millisecond, TransitionDelay: 50 * time.Millisecond})
+	srv := httptest.NewServer(fake)
+	t.Cleanup(func() { srv.Close(); compute.Close() })
+	fake.AddImage("us-east-1", ec2fake.Image{ID: "ami-0123456789abcdef0", Name: "debian-base"})
+
+	m := minimal()
+	m["ami_regions"] = []interface{}{"eu-west-1"}
+	m["access_key"], m["secret_key"] = "AKIDFAKE", "fake-secret"
+	m["custom_endpoint_ec2"] = srv.URL
+	m["skip_credential_validation"] = true
+	m["skip_metadata_api_check"] = true
+	m["aws_polling"] = map[string]interface{}{"delay_seconds": 1, "max_attempts": 10}
+	for k, v := range set {
+		m[k] = v
+	}
+	b := &Builder{pollInterval: 50 * time.Millisecond}
+	if _, _, err := b.Prepare(m); err != nil {
+		t.Fatalf("Prepare: %v", err)
+	}
+	var out bytes.Buffer
+	ui := &packersdk.BasicUi{Reader: strings.NewReader(""), Writer: &out, ErrorWriter: &out}
+	return &cacheFixture{fake: fake, compute: compute, builder: b, ui: ui, out: &out}
+}
+
+// addKeyImage adds an available image carrying the key in region.
+func (f *cacheFixture) addKeyImage(region, name string) string {
+	return f.fake.AddImage(region, ec2fake.Image{Name: name, Tags: map[string]string{
+		DefaultKeyTag: testKey, "appversion": "app-1.0-h1",
+	}}).ID
+}
+
+// run runs the builder with a hook that fails the test if a provisioner
+// would run.
+func (f *cacheFixture) run(t *testing.T) (packersdk.Artifact, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	hook := &packersdk.MockHook{}
+	art, err := f.builder.Run(ctx, f.ui, hook)
+	if hook.RunCalled {
+		t.Errorf("the provisioner hook ran")
+	}
+	return art, err
+}
+
+// log is the build output as Packer would print it, artifact summary included.
+func (f *cacheFixture) log(art packersdk.Artifact) string {
+	s := f.out.String()
+	if art != nil {
+		s += "==> Builds finished. The artifacts of successful builds are:\n--> spinnaker-ebs.app: " + art.String()
+	}
+	return s
+}
+
+func TestRunReusesWhenEveryRegionHasTheKey(t *testing.T) {
+	f := newCacheFixture(t, nil)
+	us := f.addKeyImage("us-east-1", "app-1")
+	eu := f.addKeyImage("eu-west-1", "app-1")
+	f.fake.ResetCalls()
+
+	art, err := f.run(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "AMIs were created:\neu-west-1: " + eu + "\nus-east-1: " + us + "\n"
+	if art.String() != want {
+		t.Errorf("String() = %q, want %q", art.String(), want)
+	}
+	if !strings.Contains(f.out.String(), ReusedMessage) {
+		t.Errorf("output lacks %q:\n%s", ReusedMessage, f.out.String())
+	}
+	calls := map[string]int{}
+	for _, c := range f.fake.Calls() {
+		calls[c.Action]++
+	}
+	if calls["DescribeImages"] != 2 || len(calls) != 1 {
+		t.Errorf("EC2 calls on a cache hit = %v, want 2 DescribeImages only", calls)
+	}
+	for region, id := range map[string]string{"us-east-1": us, "eu-west-1": eu} {
+		got, err := rosco.ScrapeLog(region, f.log(art))
+		if err != nil || got.AMI != id {
+			t.Errorf("Rosco scrapes %q for %s (err %v), want %s", got.AMI, region, err, id)
+		}
+	}
+	if err := art.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.fake.Images("us-east-1")) + len(f.fake.Images("eu-west-1")); n != 3 {
+		t.Errorf("Destroy of a reused artifact removed images: %d left, want 3", n)
+	}
+}
+
+func TestRunCopiesToTheMissingRegion(t *testing.T) {
+	f := newCacheFixture(t, nil)
+	us := f.addKeyImage("us-east-1", "app-1")
+	f.fake.ResetCalls()
+
+	art, err := f.run(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eu := f.fake.Images("eu-west-1")
+	if len(eu) != 1 || eu[0].State != "available" || eu[0].Tags[DefaultKeyTag] != testKey || eu[0].Tags["appversion"] != "app-1.0-h1" || eu[0].Name != "app-1" {
+		t.Fatalf("eu-west-1 images = %+v", eu)
+	}
+	if want := "AMIs were created:\neu-west-1: " + eu[0].ID + "\nus-east-1: " + us + "\n"; art.String() != want {
+		t.Errorf("String() = %q, want %q", art.String(), want)
+	}
+	if n := f.fake.CallCount("CopyImage"); n != 1 {
+		t.Errorf("CopyImage calls = %d, want 1", n)
+	}
+	if n := f.fake.CallCount("RunInstances") + f.fake.CallCount("DescribeInstances"); n != 0 {
+		t.Errorf("a copy looked at or launched instances (%d calls)", n)
+	}
+	if err := art.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.fake.Images("eu-west-1")) != 0 || len(f.fake.Images("us-east-1")) != 2 {
+		t.Errorf("Destroy must remove the copy only: eu %v, us %v", f.fake.Images("eu-west-1"), f.fake.Images("us-east-1"))
+	}
+}
+
+func TestRunWaitsForAnInFlightBuildAndReusesItsImage(t *testing.T) {
+	f := newCacheFixture(t, nil)
+	other := f.compute.AddInstance("us-east-1", "ami-0123456789abcdef0", "running", map[string]string{DefaultKeyTag: testKey})
+	done := make(chan [2]string, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		us := f.addKeyImage("us-east-1", "app-1")
+		eu := f.addKeyImage("eu-west-1", "app-1")
+		f.compute.SetInstanceState(other, "terminated")
+		done <- [2]string{us, eu}
+	}()
+	art, err := f.run(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := <-done
+	if want := "AMIs were created:\neu-west-1: " + ids[1] + "\nus-east-1: " + ids[0] + "\n"; art.String() != want {
+		t.Errorf("String() = %q, want %q", art.String(), want)
+	}
+	if !strings.Contains(f.out.String(), other) || !strings.Contains(f.out.String(), ReusedMessage) {
+		t.Errorf("output does not tell about the wait and the reuse:\n%s", f.out.String())
+	}
+	if n := f.fake.CallCount("RunInstances"); n != 0 {
+		t.Errorf("RunInstances calls = %d, want 0", n)
+	}
+}
+
+// bakeAttempted tells a bake from a reuse without a machine to bake on: the
+// fake has no launcher, so amazon-ebs's instance never starts and the bake
+// fails with amazon-ebs's own error.
+func bakeAttempted(t *testing.T, f *cacheFixture, err error) {
+	t.Helper()
+	if n := f.fake.CallCount("RunInstances"); n != 1 {
+		t.Errorf("RunInstances calls = %d, want 1 (a bake)", n)
+	}
+	if err == nil || !strings.Contains(err.Error(), "Error waiting for instance") {
+		t.Errorf("err = %v, want amazon-ebs's own error", err)
+	}
+}
+
+func TestRunBakesWhenTheInFlightBuildOutlastsTheWait(t *testing.T) {
+	f := newCacheFixture(t, map[string]interface{}{"wait_for_inflight": "200ms"})
+	f.compute.AddInstance("us-east-1", "ami-0123456789abcdef0", "stopped", map[string]string{DefaultKeyTag: testKey})
+	_, err := f.run(t)
+	bakeAttempted(t, f, err)
+	if !strings.Contains(f.out.String(), "still running after 200ms") {
+		t.Errorf("output does not say the wait ran out:\n%s", f.out.String())
+	}
+}
+
+func TestRunBakesOnRebakeAndForce(t *testing.T) {
+	for name, set := range map[string]map[string]interface{}{
+		"rebake": {"rebake": true},
+		"force":  {"packer_force": true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newCacheFixture(t, set)
+			f.addKeyImage("us-east-1", "app-0")
+			f.addKeyImage("eu-west-1", "app-0")
+			_, err := f.run(t)
+			bakeAttempted(t, f, err)
+		})
+	}
+}
+
+func TestFailedBakeLeavesNoImageWithTheKey(t *testing.T) {
+	f := newCacheFixture(t, nil)
+	// A failed image with the key, as a bake whose CreateImage failed late leaves it.
+	failed := f.fake.AddImage("us-east-1", ec2fake.Image{Name: "app-earlier-try", State: "failed", Tags: map[string]string{DefaultKeyTag: testKey}})
+	_, err := f.run(t)
+	bakeAttempted(t, f, err)
+	for _, img := range f.fake.Images("us-east-1") {
+		if img.ID == failed.ID {
+			t.Errorf("failed image %s with the key is still registered", img.ID)
+		}
+	}
+}
+
+func TestRunCopyKeepsEncryptionAndSharing(t *testing.T) {
+	f := newCacheFixture(t, map[string]interface{}{
+		"encrypt_boot":       true,
+		"region_kms_key_ids": map[string]interface{}{"eu-west-1": "alias/eu"},
+		"ami_users":          []interface{}{"210987654321"},
+	})
+	f.addKeyImage("us-east-1", "app-1")
+	f.fake.ResetCalls()
+	if _, err := f.run(t); err != nil {
+		t.Fatal(err)
+	}
+	var copyForm, shareForm map[string][]string
+	for _, c := range f.fake.Calls() {
+		switch c.Action {
+		case "CopyImage":
+			copyForm = c.Form
+		case "ModifyImageAttribute":
+			shareForm = c.Form
+		}
+	}
+	if copyForm == nil || copyForm["Encrypted"][0] != "true" || copyForm["KmsKeyId"][0] != "alias/eu" {
+		t.Errorf("CopyImage form = %v, want Encrypted=true KmsKeyId=alias/eu", copyForm)
+	}
+	if shareForm == nil || shareForm["LaunchPermission.Add.1.UserId"][0] != "210987654321" {
+		t.Errorf("ModifyImageAttribute form = %v, want the copy shared with 210987654321", shareForm)
+	}
+}
