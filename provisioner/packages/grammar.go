@@ -43,7 +43,7 @@ const shellMeta = ";&|`$<>\\\"'(){}*?! \t"
 
 func checkNoControl(field, value string) error {
 	if strings.ContainsAny(value, forbiddenInValues) {
-		return fmt.Errorf("%s: %q contains a newline or NUL character", field, value)
+		return fmt.Errorf("%s: %q contains a newline or NUL character", field, MaskURLs(value))
 	}
 	return nil
 }

@@ -9,8 +9,10 @@ import (
 
 // userinfoPattern finds the `user:password@` part of every URL in a text.
 // Unlike Rosco's echo, which drops everything up to the last '@' of the whole
-// string, it masks each URL on its own and keeps the rest readable.
-var userinfoPattern = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s;]+@`)
+// string, it masks each URL on its own and keeps the rest readable. The
+// userinfo ends at the last '@' before the URL's path, so a password holding
+// '@' or ';' is masked whole.
+var userinfoPattern = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/\s]*@`)
 
 const maskedUserinfo = "***@"
 

@@ -2,8 +2,12 @@ package packages
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
+
+// credentialsWithSeparator matches a URL whose userinfo contains a ';'.
+var credentialsWithSeparator = regexp.MustCompile(`://[^/\s@]*;[^/\s]*@`)
 
 // stripOneQuotePair removes one surrounding pair of `"` or `'`. Rosco's
 // script strips only double quotes, but its chroot templates wrap values in
@@ -35,6 +39,11 @@ func splitRoscoRepositories(field, s string) ([]string, error) {
 	s = strings.TrimSpace(stripOneQuotePair(s))
 	if s == "" {
 		return nil, nil
+	}
+	// A ';' inside a URL's credentials would split the URL and spread the
+	// password over two entries, where no masking can recognise it.
+	if credentialsWithSeparator.MatchString(s) {
+		return nil, fmt.Errorf("%s: %q: a URL's user or password contains ';', which separates repositories; percent-encode it as %%3B", field, MaskURLs(s))
 	}
 	s = strings.TrimSuffix(s, ";")
 	parts := strings.Split(s, ";")

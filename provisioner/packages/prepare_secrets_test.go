@@ -1,0 +1,38 @@
+package packages
+
+import (
+	"strings"
+	"testing"
+)
+
+// Every Prepare error about a credential-bearing value must be readable without revealing the
+// credentials, however the value is malformed.
+func TestPrepareErrorsNeverContainThePassword(t *testing.T) {
+	const password = "Sup3rSecretPw"
+	cases := map[string]map[string]interface{}{
+		"newline after a repository":       {"repository": "http://user:" + password + "@repo.example/apt ./\n"},
+		"newline in a repositories url":    {"repositories": []interface{}{map[string]interface{}{"url": "http://user:" + password + "@repo.example/apt\n", "trusted": true}}},
+		"shell metacharacter in the url":   {"repository": "http://user:" + password + "@repo.example/apt$(id) ./"},
+		"';' inside the password":          {"repository": "http://user:Sup3r;SecretPw@repo.example/apt ./"},
+		"'@' inside the password":          {"repository": "http://user:Sup3r@SecretPw@repo.example/apt ./ $x"},
+		"no suite after the url":           {"repository": "http://user:" + password + "@repo.example/apt"},
+		"empty entry between repositories": {"repository": "http://user:" + password + "@repo.example/apt ./;;http://b/apt ./"},
+	}
+	for name, extra := range cases {
+		t.Run(name, func(t *testing.T) {
+			raw := map[string]interface{}{"package_type": "deb", "packages": "hello-svc"}
+			for k, v := range extra {
+				raw[k] = v
+			}
+			err := (&Provisioner{}).Prepare(raw)
+			if err == nil {
+				t.Fatal("Prepare accepted a malformed repository")
+			}
+			for _, secret := range []string{password, "Sup3r;SecretPw", "SecretPw", "Sup3r"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("Prepare error reveals %q: %v", secret, err)
+				}
+			}
+		})
+	}
+}
