@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/redact"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/rosco"
 )
 
@@ -91,15 +92,17 @@ func (c *Config) regions() []string {
 }
 
 // repositories returns Rosco's `;`-separated string and the list, in order, blank entries dropped.
+// Credentials are removed: they change nothing in the image, and the key document is an output
+// that templates print.
 func (c *Config) repositories() []string {
 	var out []string
 	for _, r := range strings.Split(c.Repository, ";") {
 		if r = strings.TrimSpace(r); r != "" {
-			out = append(out, r)
+			out = append(out, redact.URLCredentials(r))
 		}
 	}
 	for _, r := range c.Repositories {
-		out = append(out, strings.TrimSpace(r))
+		out = append(out, redact.URLCredentials(strings.TrimSpace(r)))
 	}
 	return out
 }

@@ -5,21 +5,12 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/redact"
 )
 
-// userinfoPattern finds the `user:password@` part of every URL in a text.
-// Unlike Rosco's echo, which drops everything up to the last '@' of the whole
-// string, it masks each URL on its own and keeps the rest readable. The
-// userinfo ends at the last '@' before the URL's path, so a password holding
-// '@' or ';' is masked whole.
-var userinfoPattern = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/\s]*@`)
-
-const maskedUserinfo = "***@"
-
 // MaskURLs replaces the credentials of every URL in s with `***`.
-func MaskURLs(s string) string {
-	return userinfoPattern.ReplaceAllString(s, "${1}"+maskedUserinfo)
-}
+func MaskURLs(s string) string { return redact.URLCredentials(s) }
 
 // secretSet holds the literal credentials of the configured repositories so
 // that they can be removed from any text, including package-manager output
