@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"golang.org/x/sync/errgroup"
 )
 
 // amiIDPattern is Rosco's test for "this base AMI is an id, not a name".
@@ -90,28 +88,4 @@ func ResolveSourceAMI(ctx context.Context, client EC2DescribeImagesAPI, q Source
 		return "", fmt.Errorf("base AMI name %q matches %d images (virtualization type %q, owners %v): set most_recent = true to take the newest", q.BaseAMI, count, q.VMType, q.Owners)
 	}
 	return aws.ToString(best.ImageId), nil
-}
-
-// ResolveSourceAMIs resolves q in every region of clients at once. Errors
-// are *RegionError naming the region and DescribeImages.
-func ResolveSourceAMIs(ctx context.Context, clients map[string]EC2DescribeImagesAPI, q SourceAMIQuery) (map[string]string, error) {
-	out := make(map[string]string, len(clients))
-	var mu sync.Mutex
-	g, gctx := errgroup.WithContext(ctx)
-	for region, client := range clients {
-		g.Go(func() error {
-			id, err := ResolveSourceAMI(gctx, client, q)
-			if err != nil {
-				return &RegionError{Region: region, Operation: "DescribeImages", Err: err}
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			out[region] = id
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return out, nil
 }

@@ -2,7 +2,6 @@ package awslookup_test
 
 import (
 	"errors"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -104,20 +103,3 @@ func TestResolveSourceAMINotFound(t *testing.T) {
 	}
 }
 
-func TestResolveSourceAMIsPerRegion(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
-	east := fake.AddImage("us-east-1", ec2fake.Image{Name: "base"})
-	west := fake.AddImage("us-west-2", ec2fake.Image{Name: "base"})
-	got, err := awslookup.ResolveSourceAMIs(testContext(t), clientsFor(t, ac, "us-east-1", "us-west-2"),
-		awslookup.SourceAMIQuery{BaseAMI: "base", VMType: "hvm", Owners: []string{"self"}})
-	if want := map[string]string{"us-east-1": east.ID, "us-west-2": west.ID}; err != nil || !reflect.DeepEqual(got, want) {
-		t.Errorf("got %v, %v; want %v", got, err, want)
-	}
-
-	fake.InjectFault(ec2fake.Fault{Region: "us-west-2", Code: "UnauthorizedOperation"})
-	_, err = awslookup.ResolveSourceAMIs(testContext(t), clientsFor(t, ac, "us-east-1", "us-west-2"),
-		awslookup.SourceAMIQuery{BaseAMI: "base", Owners: []string{"self"}})
-	if err == nil || !strings.HasPrefix(err.Error(), "us-west-2: DescribeImages: UnauthorizedOperation: ") {
-		t.Errorf("err = %v", err)
-	}
-}
