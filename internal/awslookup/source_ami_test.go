@@ -102,4 +102,3 @@ func TestResolveSourceAMINotFound(t *testing.T) {
 		t.Errorf("err = %v, want ErrNoBaseImage", err)
 	}
 }
-
