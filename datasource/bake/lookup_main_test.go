@@ -1,26 +1,21 @@
 package bake
 
 import (
+	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
 )
 
-// TestMain keeps the AWS SDK away from the host: no instance metadata and
-// none of the shared files or credentials of whoever runs the tests.
+// TestMain keeps the AWS SDK away from the host's credentials and instance metadata.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "bake-test-")
+	restore, err := ec2fake.IsolateAWSEnvironment()
 	if err != nil {
-		panic(err)
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
-	for _, k := range []string{"AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"} {
-		os.Unsetenv(k)
-	}
-	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	os.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
 	code := m.Run()
-	os.RemoveAll(dir)
+	restore()
 	os.Exit(code)
 }

@@ -2,9 +2,9 @@ package awslookup_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,23 +16,15 @@ import (
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
 )
 
-// TestMain keeps the SDK away from the host: no instance metadata, no
-// shared files or environment credentials of whoever runs the tests.
+// TestMain keeps the AWS SDK away from the host's credentials and instance metadata.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "awslookup-test-")
+	restore, err := ec2fake.IsolateAWSEnvironment()
 	if err != nil {
-		panic(err)
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
-	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-		"AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"} {
-		os.Unsetenv(k)
-	}
-	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	os.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
 	code := m.Run()
-	os.RemoveAll(dir)
+	restore()
 	os.Exit(code)
 }
 

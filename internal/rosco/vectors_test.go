@@ -3,19 +3,16 @@ package rosco
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/roscovectors"
 )
 
-// The conformance vectors live beside the repository (/work/shared next to
-// /work/main); ROSCO_VECTORS points elsewhere. A missing file fails the test:
-// a conformance suite that silently skips proves nothing.
-const vectorsEnv = "ROSCO_VECTORS"
-
+// The conformance vectors live beside the repository (roscovectors finds them;
+// ROSCO_VECTORS points elsewhere). A missing file fails the test: a
+// conformance suite that silently skips proves nothing.
 type vectorFile struct {
 	PackageNames            []packageNameVector       `json:"package_names"`
 	PackagesParameter       []packagesParameterVector `json:"packages_parameter"`
@@ -179,43 +176,9 @@ func show(s *string) string {
 
 func loadVectors(t *testing.T) vectorFile {
 	t.Helper()
-	path := os.Getenv(vectorsEnv)
-	if path == "" {
-		root, err := repoRoot()
-		if err != nil {
-			t.Fatalf("locate repository root: %v", err)
-		}
-		path = filepath.Join(root, "..", "shared", "spec", "rosco-vectors.json")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read Rosco vectors (set %s to override): %v", vectorsEnv, err)
-	}
 	var v vectorFile
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatalf("decode Rosco vectors %s: %v", path, err)
-	}
+	roscovectors.Load(t, &v)
 	return v
-}
-
-// repoRoot walks up from the working directory to the directory holding go.mod.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		} else if !errors.Is(err, os.ErrNotExist) {
-			return "", err
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // requireVectors fails a category that has no vectors, so a renamed JSON key

@@ -3,12 +3,11 @@
 package e2e
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
 
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/roscovectors"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/e2e/harness"
 )
 
@@ -46,14 +45,6 @@ func TestBakeKeyExample(t *testing.T) {
 // awsBakeHandlerSpecKey is the key Rosco's AWSBakeHandlerSpec expects for the example's request.
 func awsBakeHandlerSpecKey(t *testing.T) string {
 	t.Helper()
-	path := os.Getenv("ROSCO_VECTORS")
-	if path == "" {
-		path = filepath.Join(repoDir(t), "..", "shared", "spec", "rosco-vectors.json")
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read Rosco vectors (set ROSCO_VECTORS to override): %v", err)
-	}
 	var vectors struct {
 		BakeKeys []struct {
 			Request  map[string]any `json:"request"`
@@ -62,9 +53,7 @@ func awsBakeHandlerSpecKey(t *testing.T) string {
 			Source   string         `json:"source"`
 		} `json:"bake_keys"`
 	}
-	if err := json.Unmarshal(raw, &vectors); err != nil {
-		t.Fatalf("parse %s: %v", path, err)
-	}
+	roscovectors.Load(t, &vectors)
 	for _, v := range vectors.BakeKeys {
 		if v.Source == "AWSBakeHandlerSpec.groovy" && v.Region == "us-east-1" &&
 			v.Request["package_name"] == "kato nflx-djangobase-enhanced_0.1-h12.170cdbd_all mongodb" &&
@@ -72,7 +61,7 @@ func awsBakeHandlerSpecKey(t *testing.T) string {
 			return v.Expected
 		}
 	}
-	t.Fatalf("%s has no AWSBakeHandlerSpec vector for the example's request", path)
+	t.Fatalf("the Rosco vectors have no AWSBakeHandlerSpec vector for the example's request")
 	return ""
 }
 
