@@ -56,8 +56,12 @@ func (c *Config) prepare() error {
 		}
 	}
 
+	// Rosco passes "true" or ""; a JSON boolean decoded into this string arrives as "1" or "0".
 	switch c.Upgrade {
-	case "", "false", "true":
+	case "", "false", "0":
+		c.Upgrade = "false"
+	case "true", "1":
+		c.Upgrade = "true"
 	default:
 		errs = append(errs, fmt.Errorf("upgrade: unknown value %q: use true or false", c.Upgrade))
 	}
@@ -96,7 +100,7 @@ func (c *Config) regions() []string {
 // that templates print.
 func (c *Config) repositories() []string {
 	var out []string
-	for _, r := range strings.Split(c.Repository, ";") {
+	for _, r := range strings.Split(stripOneQuotePair(c.Repository), ";") {
 		if r = strings.TrimSpace(r); r != "" {
 			out = append(out, redact.URLCredentials(r))
 		}
@@ -105,4 +109,14 @@ func (c *Config) repositories() []string {
 		out = append(out, redact.URLCredentials(strings.TrimSpace(r)))
 	}
 	return out
+}
+
+// stripOneQuotePair removes one surrounding pair of `"` or `'`, as the provisioner does: Rosco's
+// chroot templates wrap the repository in single quotes, which must not change the key.
+func stripOneQuotePair(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
+		return s[1 : len(s)-1]
+	}
+	return s
 }

@@ -79,3 +79,16 @@ func TestConfigureRejectsBadInput(t *testing.T) {
 		})
 	}
 }
+
+// Rosco's string forms and HCL's typed forms of the same request give the same strict key.
+func TestStrictKeyReadsRoscoStringsLikeTheProvisioner(t *testing.T) {
+	plain := awsBakeHandlerRequest()
+	plain["repository"] = "http://repo.example.com/apt trusty main"
+	plain["upgrade"] = "true"
+	rosco := awsBakeHandlerRequest()
+	rosco["repository"] = "'http://repo.example.com/apt trusty main'"
+	rosco["upgrade"] = "1"
+	if a, b := execute(t, plain)["key"].AsString(), execute(t, rosco)["key"].AsString(); a != b {
+		t.Errorf("quoted repository / upgrade=1 give another key: %s vs %s", a, b)
+	}
+}
