@@ -17,7 +17,7 @@ fi
 workdir=$(mktemp -d)
 trap 'chmod -R u+w "$workdir" 2>/dev/null; rm -rf "$workdir"' EXIT
 
-echo "building $module@$version into $out (first run only; Packer takes ~7 min on 2 cores)"
+echo "building $module@$version into $out (first run only; Packer takes ~7 min on 2 cores, the amazon plugin ~5)"
 src=$(cd "$workdir" && GOFLAGS=-mod=mod go mod download -json "$module@$version" |
   sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
 [[ -n $src && -d $src ]] || { echo "go mod download of $module@$version gave no directory" >&2; exit 1; }
