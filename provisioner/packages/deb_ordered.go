@@ -3,85 +3,39 @@ package packages
 import (
 	"bufio"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
 // Ordered installs on deb without paying one full apt resolution per
-// package: apt resolves and downloads the whole request once (its
-// simulation tells which packages and versions it chose), then each
-// requested package is installed with dpkg, together with those of its
-// dependencies that are not installed yet, in the requested order. Each dpkg
-// call is its own transaction, so package N is configured before package N+1
-// is unpacked and a failure stops the run, as in Rosco's one-`apt-get
-// install`-per-package loop. When apt's solution removes packages, dpkg
-// cannot reproduce it and the executor falls back to one `apt-get install`
-// per package.
+// package: one apt run resolves the whole request and downloads the
+// solution into an empty directory of the bake (so the directory holds
+// exactly the packages apt chose), then each requested package is installed
+// with dpkg, together with those of its dependencies that are not installed
+// yet, in the requested order. Each dpkg call is its own transaction, so
+// package N is configured before package N+1 is unpacked and a failure stops
+// the run, as in Rosco's one-`apt-get install`-per-package loop. When apt's
+// solution removes packages, dpkg cannot reproduce it: apt refuses such a
+// solution (--no-remove) and the executor falls back to one `apt-get
+// install` per package.
 
-// simPackage is one `Inst` line of `apt-get -s install`.
-type simPackage struct {
-	Name    string // without an :arch qualifier
+// debPackage is one package of apt's solution, read from the control
+// fields of the file apt downloaded.
+type debPackage struct {
+	Name    string
 	Version string
 	Arch    string
-}
-
-// debFile is where apt keeps the downloaded package.
-func (p simPackage) debFile() string {
-	return fmt.Sprintf("/var/cache/apt/archives/%s_%s_%s.deb", p.Name, strings.ReplaceAll(p.Version, ":", "%3a"), p.Arch)
-}
-
-// simulation is apt's plan for the whole request.
-type simulation struct {
-	Install []simPackage
-	Removes bool
-}
-
-// parseSimulation reads `apt-get -s install` output, e.g.
-// `Inst hello-svc [1.0.1-h6] (1.0.0-h5 . [all])`, with or without the
-// "@@sim " prefix the resolve step adds.
-func parseSimulation(out string) (simulation, error) {
-	var sim simulation
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		line := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "@@sim "))
-		switch {
-		case strings.HasPrefix(line, "Remv "):
-			sim.Removes = true
-		case strings.HasPrefix(line, "Inst "):
-			fields := strings.Fields(line)
-			if len(fields) < 3 {
-				return sim, fmt.Errorf("unexpected apt simulation line %q", line)
-			}
-			name, _, _ := strings.Cut(fields[1], ":")
-			open := strings.Index(line, "(")
-			closeIdx := strings.LastIndex(line, ")")
-			if open < 0 || closeIdx < open {
-				return sim, fmt.Errorf("unexpected apt simulation line %q", line)
-			}
-			inner := strings.Fields(line[open+1 : closeIdx])
-			if len(inner) == 0 {
-				return sim, fmt.Errorf("unexpected apt simulation line %q", line)
-			}
-			arch := ""
-			if last := inner[len(inner)-1]; strings.HasPrefix(last, "[") && strings.HasSuffix(last, "]") {
-				arch = strings.Trim(last, "[]")
-			}
-			if arch == "" || !validDebName(name) || !validDebVersion(inner[0]) || strings.ContainsAny(arch, shellMeta+"/") {
-				return sim, fmt.Errorf("unexpected apt simulation line %q", line)
-			}
-			sim.Install = append(sim.Install, simPackage{Name: name, Version: inner[0], Arch: arch})
-		}
-	}
-	return sim, nil
-}
-
-// debRelations are the fields of a downloaded package that order installs.
-type debRelations struct {
-	Package  string
-	Requires []string // names from Pre-Depends, Depends and Recommends
+	File    string
+	// Requires holds the names of Pre-Depends, Depends and Recommends.
+	Requires []string
 	Provides []string
 }
 
-// fieldsMarker prefixes the relation blocks the resolve step prints.
+// removalRefused matches apt's error when its solution would remove
+// packages and --no-remove forbids it.
+var removalRefused = regexp.MustCompile(`Packages need to be removed but remove is disabled`)
+
+// fieldsMarker prefixes the control-field blocks the resolve step prints.
 const fieldsMarker = "@@field "
 
 // extractFields returns the "@@field" lines of the resolve step's output,
@@ -97,38 +51,54 @@ func extractFields(lines []string) string {
 	return b.String()
 }
 
-// parseDebFields reads dpkg-deb -f blocks, each starting with a
-// "File: <path>" line, into relations keyed by file path.
-func parseDebFields(out string) map[string]debRelations {
-	result := map[string]debRelations{}
-	var cur debRelations
-	var file, lastField string
-	flush := func() {
-		if cur.Package != "" && file != "" {
-			result[file] = cur
+// parseSolution reads the resolve step's "@@field" blocks (dpkg-deb -f
+// output, each block starting with a "File: <path>" line) into apt's
+// solution, in the order printed. Every name, version, architecture and
+// path is checked, since they become arguments of the install step.
+func parseSolution(lines []string) ([]debPackage, error) {
+	var pkgs []debPackage
+	var cur debPackage
+	var lastField string
+	flush := func() error {
+		defer func() { cur, lastField = debPackage{}, "" }()
+		if cur.File == "" && cur.Name == "" {
+			return nil
 		}
-		cur, lastField = debRelations{}, ""
+		if !validDebName(cur.Name) || !validDebVersion(cur.Version) || cur.Arch == "" ||
+			strings.ContainsAny(cur.Arch, shellMeta+"/") || !strings.HasPrefix(cur.File, "/") ||
+			!strings.HasSuffix(cur.File, ".deb") || strings.ContainsAny(cur.File, shellMeta) {
+			return fmt.Errorf("unexpected control fields of a downloaded package: file %q, package %q, version %q, architecture %q", cur.File, cur.Name, cur.Version, cur.Arch)
+		}
+		pkgs = append(pkgs, cur)
+		return nil
 	}
 	addField := func(field, value string) {
 		switch field {
 		case "Package":
-			cur.Package = strings.TrimSpace(value)
+			cur.Name = strings.TrimSpace(value)
+		case "Version":
+			cur.Version = strings.TrimSpace(value)
+		case "Architecture":
+			cur.Arch = strings.TrimSpace(value)
 		case "Pre-Depends", "Depends", "Recommends":
 			cur.Requires = append(cur.Requires, relationNames(value)...)
 		case "Provides":
 			cur.Provides = append(cur.Provides, relationNames(value)...)
 		}
 	}
-	sc := bufio.NewScanner(strings.NewReader(out))
+	sc := bufio.NewScanner(strings.NewReader(extractFields(lines)))
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
 		case strings.TrimSpace(line) == "":
-			flush()
-			file = ""
+			if err := flush(); err != nil {
+				return nil, err
+			}
 		case strings.HasPrefix(line, "File: "):
-			flush()
-			file = strings.TrimSpace(strings.TrimPrefix(line, "File: "))
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			cur.File = strings.TrimSpace(strings.TrimPrefix(line, "File: "))
 		case line[0] == ' ' || line[0] == '\t':
 			addField(lastField, line)
 		default:
@@ -139,8 +109,10 @@ func parseDebFields(out string) map[string]debRelations {
 			}
 		}
 	}
-	flush()
-	return result
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return pkgs, nil
 }
 
 // relationNames returns every package name of a Debian relation field,
@@ -161,45 +133,32 @@ func relationNames(field string) []string {
 	return names
 }
 
-// relationsByName picks, for each package of the solution, the relations of
-// exactly the file apt downloaded for it. ok is false when one is missing.
-func relationsByName(sim simulation, byFile map[string]debRelations) (map[string]debRelations, bool) {
-	rel := map[string]debRelations{}
-	for _, p := range sim.Install {
-		r, found := byFile[p.debFile()]
-		if !found {
-			return nil, false
-		}
-		rel[p.Name] = r
-	}
-	return rel, true
-}
-
 // orderedGroups splits apt's solution into one dpkg transaction per
 // requested package: the package plus everything it needs (directly or
 // through other members of the solution) that an earlier group did not
 // install. Members reachable from no requested package (they should not
-// exist) join the last group. Groups keep apt's order inside.
-func orderedGroups(sim simulation, rel map[string]debRelations, requested []string) [][]simPackage {
+// exist) join the last group. Groups keep the solution's order inside;
+// dpkg orders a transaction itself.
+func orderedGroups(solution []debPackage, requested []string) [][]debPackage {
 	index := map[string]int{}
-	for i, p := range sim.Install {
+	for i, p := range solution {
 		index[p.Name] = i
 	}
 	providers := map[string][]int{}
-	for i, p := range sim.Install {
-		for _, v := range rel[p.Name].Provides {
+	for i, p := range solution {
+		for _, v := range p.Provides {
 			providers[v] = append(providers[v], i)
 		}
 	}
-	done := make([]bool, len(sim.Install))
-	var groups [][]simPackage
+	done := make([]bool, len(solution))
+	var groups [][]debPackage
 	for _, name := range requested {
 		start, ok := index[name]
 		if !ok || done[start] {
 			// Already installed, or pulled in by an earlier group.
 			continue
 		}
-		member := make([]bool, len(sim.Install))
+		member := make([]bool, len(solution))
 		stack := []int{start}
 		for len(stack) > 0 {
 			i := stack[len(stack)-1]
@@ -208,26 +167,26 @@ func orderedGroups(sim simulation, rel map[string]debRelations, requested []stri
 				continue
 			}
 			member[i] = true
-			for _, dep := range rel[sim.Install[i].Name].Requires {
+			for _, dep := range solution[i].Requires {
 				if j, ok := index[dep]; ok {
 					stack = append(stack, j)
 				}
 				stack = append(stack, providers[dep]...)
 			}
 		}
-		var group []simPackage
+		var group []debPackage
 		for i, in := range member {
 			if in {
-				group = append(group, sim.Install[i])
+				group = append(group, solution[i])
 				done[i] = true
 			}
 		}
 		groups = append(groups, group)
 	}
-	var rest []simPackage
+	var rest []debPackage
 	for i, d := range done {
 		if !d {
-			rest = append(rest, sim.Install[i])
+			rest = append(rest, solution[i])
 		}
 	}
 	if len(rest) > 0 {
@@ -238,4 +197,35 @@ func orderedGroups(sim simulation, rel map[string]debRelations, requested []stri
 		}
 	}
 	return groups
+}
+
+// dpkgGroupsArgs are the arguments of the install step for the groups:
+// (--group LABEL FILE...)... [--auto NAME...]. Dependencies are marked
+// automatically installed, as apt would have done, so that `apt-get
+// autoremove` behaves the same in the image.
+func dpkgGroupsArgs(groups [][]debPackage, requested []string) []string {
+	isRequested := map[string]bool{}
+	for _, n := range requested {
+		isRequested[n] = true
+	}
+	var args, deps []string
+	for _, group := range groups {
+		var labels []string
+		for _, p := range group {
+			label := p.Name + "=" + p.Version
+			if !isRequested[p.Name] {
+				deps = append(deps, p.Name)
+				label += "(dependency)"
+			}
+			labels = append(labels, label)
+		}
+		args = append(args, "--group", strings.Join(labels, ","))
+		for _, p := range group {
+			args = append(args, p.File)
+		}
+	}
+	if len(deps) > 0 {
+		args = append(append(args, "--auto"), deps...)
+	}
+	return args
 }

@@ -10,6 +10,7 @@ if command -v systemctl >/dev/null 2>&1; then say "systemctl=1"; fi
 if command -v cloud-init >/dev/null 2>&1; then say "cloud_init=1"; fi
 if [ -e /usr/sbin/policy-rc.d ]; then say "policy_rc_d=1"; fi
 if command -v sudo >/dev/null 2>&1; then say "sudo=1"; fi
+if command -v setsid >/dev/null 2>&1; then say "setsid=1"; fi
 # Age in seconds of the distribution's package lists: the newest change
 # of any list file (ctime: when apt last wrote it).
 if [ -d /var/lib/apt/lists ]; then

@@ -19,6 +19,9 @@ type facts struct {
 	CloudInit bool
 	PolicyRcd bool
 	HasSudo   bool
+	// Setsid tells whether a batch can run in a process group of its own
+	// that cleanup can stop as a whole.
+	Setsid bool
 	// ListsAge is the age of the newest apt list; negative when there are
 	// none.
 	ListsAge time.Duration
@@ -57,6 +60,8 @@ func parseFacts(out string) (facts, error) {
 			f.PolicyRcd = true
 		case "sudo":
 			f.HasSudo = true
+		case "setsid":
+			f.Setsid = true
 		case "lists_age":
 			if secs, err := strconv.Atoi(value); err == nil && secs >= 0 {
 				f.ListsAge = time.Duration(secs) * time.Second

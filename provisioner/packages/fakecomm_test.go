@@ -35,27 +35,134 @@ func newFakeComm(reply func(cmd string, n int) fakeReply) *fakeComm {
 	return &fakeComm{Uploads: map[string]string{}, Reply: reply, counts: map[string]int{}, blocked: make(chan struct{})}
 }
 
+// Start answers a single command, or a batch (batch.go): the script
+// upload on stdin is kept in Uploads, every step is recorded as a command of
+// its own (with the batch's sudo prefix) and answered in turn, the batch
+// stops at the first step that fails or blocks, and a trailing cleanup is
+// answered whatever happened before.
 func (f *fakeComm) Start(ctx context.Context, cmd *packersdk.RemoteCmd) error {
-	f.mu.Lock()
-	f.Commands = append(f.Commands, cmd.Command)
-	key := stepKey(cmd.Command)
-	n := f.counts[key]
-	f.counts[key]++
-	f.mu.Unlock()
-	r := f.Reply(cmd.Command, n)
+	command := cmd.Command
+	if rest, ok := strings.CutPrefix(command, "umask 077 && cat > '"); ok {
+		path, _, _ := strings.Cut(rest, "'")
+		data, err := io.ReadAll(cmd.Stdin)
+		if err != nil {
+			return err
+		}
+		f.mu.Lock()
+		f.Uploads[path] = string(data)
+		f.mu.Unlock()
+		_, command, _ = strings.Cut(command, "; }; } && ")
+	}
+	steps, markers, cleanup, sudo := []string{command}, []string{""}, "", ""
+	if inner, prefix, ok := batchInner(command); ok {
+		sudo = prefix
+		steps, markers = nil, nil
+		inner, tailPart, _ := strings.Cut(inner, "; rc=$?; ")
+		if tailPart != "" {
+			_, c, _ := strings.Cut(tailPart, "; ")
+			cleanup, _, _ = strings.Cut(c, " && ")
+		}
+		if _, rest, found := strings.Cut(inner, "echo '"+stepMarker); found {
+			for _, p := range strings.Split(rest, " && echo '"+stepMarker) {
+				id, c, _ := strings.Cut(p, "' && ")
+				steps = append(steps, c)
+				markers = append(markers, stepMarker+id+"\n")
+			}
+		}
+	}
+	type part struct {
+		marker string
+		reply  fakeReply
+	}
+	var parts []part
+	ask := func(c string) fakeReply {
+		f.mu.Lock()
+		f.Commands = append(f.Commands, sudo+c)
+		key := stepKey(c)
+		n := f.counts[key]
+		f.counts[key]++
+		f.mu.Unlock()
+		return f.Reply(sudo+c, n)
+	}
+	stopped := false
+	for i, c := range steps {
+		r := ask(c)
+		parts = append(parts, part{markers[i], r})
+		if r.Exit != 0 || r.Block {
+			stopped = r.Block
+			break
+		}
+	}
+	if cleanup != "" && !stopped {
+		r := ask(cleanup)
+		if r.Exit == 0 {
+			r.Stdout += cleanedMarker + "\n"
+		}
+		r.Exit = 0
+		parts = append(parts, part{cleanupMarker + "\n", r})
+	}
 	go func() {
-		if r.Block {
-			<-f.blocked
+		exit := 0
+		for _, p := range parts {
+			_, _ = io.WriteString(cmd.Stdout, p.marker)
+			if p.reply.Block {
+				<-f.blocked
+			}
+			if p.reply.Stdout != "" {
+				_, _ = io.WriteString(cmd.Stdout, p.reply.Stdout)
+			}
+			if p.reply.Stderr != "" {
+				_, _ = io.WriteString(cmd.Stderr, p.reply.Stderr)
+			}
+			if exit == 0 {
+				exit = p.reply.Exit
+			}
 		}
-		if r.Stdout != "" {
-			_, _ = io.WriteString(cmd.Stdout, r.Stdout)
-		}
-		if r.Stderr != "" {
-			_, _ = io.WriteString(cmd.Stderr, r.Stderr)
-		}
-		cmd.SetExited(r.Exit)
+		cmd.SetExited(exit)
 	}()
 	return nil
+}
+
+// batchInner returns the shell text a batch command runs and its sudo
+// prefix.
+func batchInner(command string) (inner, sudo string, ok bool) {
+	if rest, found := strings.CutPrefix(command, "sudo -n "); found {
+		command, sudo = rest, "sudo -n "
+	}
+	command = strings.TrimPrefix(command, "setsid -w ")
+	quoted, found := strings.CutPrefix(command, "sh -c ")
+	if !found {
+		return "", "", false
+	}
+	inner = shellUnquote(quoted)
+	if !strings.Contains(inner, "echo '"+stepMarker) {
+		return "", "", false
+	}
+	return inner, sudo, true
+}
+
+// shellUnquote undoes shellQuote.
+func shellUnquote(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\'':
+			j := strings.IndexByte(s[i+1:], '\'')
+			if j < 0 {
+				return b.String() + s[i+1:]
+			}
+			b.WriteString(s[i+1 : i+1+j])
+			i += j + 1
+		case '\\':
+			if i+1 < len(s) {
+				b.WriteByte(s[i+1])
+				i++
+			}
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }
 
 func (f *fakeComm) Upload(path string, r io.Reader, _ *os.FileInfo) error {
@@ -101,7 +208,7 @@ func stepKey(cmd string) string {
 	if i < 0 {
 		return cmd
 	}
-	rest := cmd[i+len("run.sh' '"):]
+	rest := strings.TrimPrefix(cmd[i+len("run.sh' '"):], "--in-batch' '")
 	name, _, _ := strings.Cut(rest, "'")
 	return name
 }
@@ -109,7 +216,7 @@ func stepKey(cmd string) string {
 const fakeStage = "/tmp/spinnaker-packages.abcdefgh"
 
 func detectOutput(extra ...string) string {
-	lines := append([]string{"uid=0", "dpkg=1", "booted=1", "systemctl=1", "sudo=1", "lists_age=60", "stage=" + fakeStage}, extra...)
+	lines := append([]string{"uid=0", "dpkg=1", "booted=1", "systemctl=1", "sudo=1", "setsid=1", "lists_age=60", "stage=" + fakeStage}, extra...)
 	return strings.Join(lines, "\n") + "\n"
 }
 

@@ -20,9 +20,13 @@ const (
 	// kindVerify prints the state of packages and units to compare with
 	// the request.
 	kindVerify
+	// kindGroups installs the groups of an ordered deb bake with dpkg; the
+	// script announces each group and waits for the dpkg lock itself.
+	kindGroups
 )
 
-// step is one remote invocation of the bake script.
+// step is one step function of the bake script; steps run in batches
+// (see batch.go).
 type step struct {
 	// Phase is announced before the step runs.
 	Phase string
@@ -30,13 +34,15 @@ type step struct {
 	Func string
 	Args []string
 	Kind stepKind
-}
 
-// command returns the remote command line for the step; it holds only
-// validated names, never credentials.
-func (s step) command(prefix, scriptPath string) string {
-	words := append([]string{"sh", scriptPath, s.Func}, s.Args...)
-	return prefix + shellJoin(words)
+	// id names the step in its batch's markers (see batch.go).
+	id int
+	// then are the steps that run after this one in the same remote
+	// command, while each succeeds.
+	then []step
+	// cleanupAfter ends the remote command of the step's batch with the
+	// cleanup (the last step of the last batch, see batch.go).
+	cleanupAfter bool
 }
 
 // planOptions are the decisions derived from the target's facts.

@@ -42,7 +42,7 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 		stepWait: 2 * time.Second,
 	}
 	b.ui = safeUI{ui: ui, secrets: b.secrets}
-	b.rm = &remote{comm: comm, ui: b.ui}
+	b.rm = &remote{comm: comm, ui: b.ui, onPhase: b.announceGroup}
 	for _, line := range prelim.Header {
 		b.ui.Say(line)
 	}
@@ -89,7 +89,17 @@ type bake struct {
 	facts      facts
 	sudo       string // "sudo -n " or ""
 	scriptPath string
-	uploaded   bool
+	// script is the bake script; the first batch uploads it.
+	script string
+	// uploadTried is set once a batch carried the script, uploaded once a
+	// step of it started (so the script arrived complete).
+	uploadTried, uploaded bool
+	// pending holds the results of steps that ran inside an earlier batch,
+	// by step id, until their turn.
+	pending map[int]result
+	nextID  int
+	// cleaned is set when the last batch's cleanup finished.
+	cleaned bool
 	// stepWait is the pause between retries of lock and network failures.
 	stepWait time.Duration
 
@@ -99,6 +109,12 @@ type bake struct {
 
 func (b *bake) announce(phase string) {
 	b.ui.Say(fmt.Sprintf("[%6.2fs] %s", time.Since(b.start).Seconds(), phase))
+}
+
+// announceGroup announces a phase the script reports inside a step (the
+// groups of an ordered deb install).
+func (b *bake) announceGroup(phase string) {
+	b.announce(strings.ReplaceAll(phase, ",", ", "))
 }
 
 func (b *bake) run(ctx context.Context) (err error) {
@@ -147,12 +163,43 @@ func (b *bake) run(ctx context.Context) (err error) {
 		return err
 	}
 	plan := buildPlan(b.req, decidePlanOptions(b.req, b.facts))
-	for _, s := range plan {
-		if err := b.runStep(ctx, s); err != nil {
-			return err
-		}
+	if err := b.runPlan(ctx, chainPlan(plan)); err != nil {
+		return err
 	}
 	b.printSummary()
+	return nil
+}
+
+// runPlan runs the batches in order. Steps returned by a step (the installs
+// of an ordered deb bake) join the front of the next batch, so that they
+// share its remote command.
+func (b *bake) runPlan(ctx context.Context, batches [][]step) error {
+	for len(batches) > 0 {
+		batch := batches[0]
+		batches = batches[1:]
+		for i := range batch {
+			b.nextID++
+			batch[i].id = b.nextID
+		}
+		if len(batches) == 0 && b.facts.Setsid && neverRetried(batch) {
+			batch[len(batch)-1].cleanupAfter = true
+		}
+		for i := range batch {
+			batch[i].then = batch[i+1:]
+		}
+		for _, s := range batch {
+			next, err := b.runStep(ctx, s)
+			if err != nil {
+				return err
+			}
+			if len(next) > 0 {
+				if len(batches) == 0 {
+					batches = append(batches, nil)
+				}
+				batches[0] = append(next, batches[0]...)
+			}
+		}
+	}
 	return nil
 }
 
@@ -200,7 +247,8 @@ func (b *bake) decideSudo(ctx context.Context) error {
 	return nil
 }
 
-// stageScript fetches deb keys, renders the bake script and uploads it.
+// stageScript fetches deb keys and renders the bake script, which the
+// first batch uploads.
 func (b *bake) stageScript(ctx context.Context) error {
 	keys := make([][]byte, len(b.req.Repositories))
 	for i, repo := range b.req.Repositories {
@@ -228,16 +276,16 @@ func (b *bake) stageScript(ctx context.Context) error {
 		Layout:          layout,
 	})
 	b.scriptPath = b.facts.Stage + "/run.sh"
-	if err := b.rm.upload(b.scriptPath, []byte(script)); err != nil {
-		return err
-	}
-	b.uploaded = true
+	b.script = script
 	return nil
 }
 
 // cleanup removes what the bake added; it gets a fresh context when the
 // build's context is already cancelled.
 func (b *bake) cleanup(ctx context.Context) error {
+	if b.cleaned {
+		return nil
+	}
 	if ctx.Err() != nil {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(context.Background(), cleanupTimeout)
@@ -245,8 +293,14 @@ func (b *bake) cleanup(ctx context.Context) error {
 	}
 	b.announce("cleanup")
 	command := "rm -rf " + shellQuote(b.facts.Stage)
-	if b.uploaded {
-		command = b.sudo + shellJoin([]string{"sh", b.scriptPath, "cleanup"})
+	script := b.sudo + shellJoin([]string{"sh", b.scriptPath, "cleanup"})
+	switch {
+	case b.uploaded:
+		command = script
+	case b.uploadTried:
+		// Cut off during the upload: only a complete script may clean up.
+		command = fmt.Sprintf("if [ -f %s ] && [ $(wc -c < %s) -eq %d ]; then %s; else rm -rf %s; fi",
+			shellQuote(b.scriptPath), shellQuote(b.scriptPath), len(b.script), script, shellQuote(b.facts.Stage))
 	}
 	res, err := b.rm.run(ctx, command)
 	if err != nil {

@@ -13,6 +13,9 @@ import (
 var _ packersdk.Ui = (*recordingUI)(nil)
 var _ packersdk.Communicator = (*fakeComm)(nil)
 
+// fakeDebDir is where the fake apt downloads the solution.
+const fakeDebDir = "/var/cache/apt/spinnaker-packages-x"
+
 const testPassword = "s3cr3t-Pa55"
 
 const testKey = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nmQINBGVzZXJ2ZWQ=\n-----END PGP PUBLIC KEY BLOCK-----\n"
@@ -33,10 +36,10 @@ func debTarget(overrides map[string]func(n int) fakeReply) func(string, int) fak
 		case "apt_update":
 			return fakeReply{Stdout: "Get:1 http://10.0.0.1:8080/apt ./ InRelease [1 kB]\nReading package lists...\n"}
 		case "apt_resolve":
-			return fakeReply{Stdout: "@@sim Inst hello-lib (1.0.0-h5 localhost [all])\n@@sim Inst hello-svc [1.0.1-h6] (1.0.0-h5 localhost [all])\n@@sim Conf hello-lib (1.0.0-h5 localhost [all])\n" +
-				"@@field File: /var/cache/apt/archives/hello-lib_1.0.0-h5_all.deb\n@@field Package: hello-lib\n@@field Version: 1.0.0-h5\n@@field\n" +
-				"@@field File: /var/cache/apt/archives/hello-svc_1.0.1-h6_all.deb\n@@field Package: hello-svc\n@@field Version: 1.0.1-h6\n@@field\n" +
-				"@@field File: /var/cache/apt/archives/hello-svc_1.0.0-h5_all.deb\n@@field Package: hello-svc\n@@field Version: 1.0.0-h5\n@@field Depends: hello-lib (= 1.0.0-h5)\n@@field\n"}
+			// apt's solution is what it downloaded into the bake's directory.
+			return fakeReply{Stdout: "Get:1 http://10.0.0.1:8080/apt ./ hello-lib 1.0.0-h5 [1 kB]\n" +
+				"@@field File: " + fakeDebDir + "/hello-lib_1.0.0-h5_all.deb\n@@field Package: hello-lib\n@@field Version: 1.0.0-h5\n@@field Architecture: all\n@@field\n" +
+				"@@field File: " + fakeDebDir + "/hello-svc_1.0.0-h5_all.deb\n@@field Package: hello-svc\n@@field Version: 1.0.0-h5\n@@field Architecture: all\n@@field Depends: hello-lib (= 1.0.0-h5)\n@@field\n"}
 		case "verify":
 			return fakeReply{Stdout: "@@package hello-svc ii |1.0.0-h5\n@@unit hello-svc.service enabled inactive\n"}
 		}
@@ -84,7 +87,7 @@ func TestProvisionDebOrderedFlow(t *testing.T) {
 	// One dpkg transaction: hello-svc with its new dependency, which is
 	// then marked automatically installed.
 	for _, c := range comm.Commands {
-		if stepKey(c) == "dpkg_groups" && !strings.HasSuffix(c, "'--group' 'hello-lib=1.0.0-h5(dependency),hello-svc=1.0.0-h5' '/var/cache/apt/archives/hello-lib_1.0.0-h5_all.deb' '/var/cache/apt/archives/hello-svc_1.0.0-h5_all.deb' '--auto' 'hello-lib'") {
+		if stepKey(c) == "dpkg_groups" && !strings.HasSuffix(c, "'--group' 'hello-lib=1.0.0-h5(dependency),hello-svc=1.0.0-h5' '"+fakeDebDir+"/hello-lib_1.0.0-h5_all.deb' '"+fakeDebDir+"/hello-svc_1.0.0-h5_all.deb' '--auto' 'hello-lib'") {
 			t.Errorf("dpkg command %q", c)
 		}
 		if stepKey(c) == "apt_resolve" && !strings.Contains(c, "'apt_resolve' 'scoped' 'hello-svc=1.0.0-h5'") {
@@ -115,6 +118,32 @@ func TestProvisionDebOrderedFlow(t *testing.T) {
 		if !strings.Contains(out, wantLine) {
 			t.Errorf("UI output lacks %q:\n%s", wantLine, out)
 		}
+	}
+}
+
+func TestProvisionRemovalFallsBackToApt(t *testing.T) {
+	p := preparedDeb(t, map[string]interface{}{"packages": "hello-svc=1.0.0-h5 hello-auto"})
+	comm := newFakeComm(debTarget(map[string]func(int) fakeReply{"apt_resolve": func(int) fakeReply {
+		return fakeReply{Stderr: "E: Packages need to be removed but remove is disabled.\n", Exit: 100}
+	}, "verify": func(int) fakeReply {
+		return fakeReply{Stdout: "@@package hello-svc ii |1.0.0-h5\n@@package hello-auto ii |1.0.0-h5\n@@unit hello-svc.service enabled inactive\n"}
+	}}))
+	ui, err := provision(context.Background(), p, comm)
+	if err != nil {
+		t.Fatalf("Provision: %v\n%s", err, ui.text())
+	}
+	want := []string{"detect", "prepare", "apt_update", "apt_resolve", "apt_install", "apt_install", "enable", "verify", "cleanup"}
+	if got := comm.steps(); !reflect.DeepEqual(got, want) {
+		t.Errorf("steps = %q\nwant    %q", got, want)
+	}
+	var installs []string
+	for _, c := range comm.Commands {
+		if stepKey(c) == "apt_install" {
+			installs = append(installs, c[strings.Index(c, "'apt_install'"):])
+		}
+	}
+	if want := []string{"'apt_install' 'full' 'hello-svc=1.0.0-h5'", "'apt_install' 'full' 'hello-auto'"}; !reflect.DeepEqual(installs, want) {
+		t.Errorf("installs %q, want %q (one apt-get per package, in order)", installs, want)
 	}
 }
 

@@ -53,8 +53,13 @@ step_apt_update() {
 	scope=$1
 	if [ "$scope" = scoped ]; then
 		say "apt-get update (only the added sources; the distribution's lists are fresh)"
+		# Every source seen here is ours, so any failed fetch is an error
+		# (older apt ignores the option; the provisioner checks the output
+		# anyway). The cache apt would build afterwards covers only these
+		# sources and is thrown away: skip it.
 		# shellcheck disable=SC2046
-		apt-get -y $(apt_common) $(apt_scope) -o APT::Get::List-Cleanup=0 update
+		apt-get -y $(apt_common) $(apt_scope) -o APT::Get::List-Cleanup=0 \
+			-o APT::Update::Error-Mode=any -o pkgCacheFile::Generate=false update
 	else
 		say "apt-get update (all sources)"
 		# shellcheck disable=SC2046
@@ -67,51 +72,48 @@ step_apt_upgrade() {
 	unattended-upgrade -v
 }
 
-# step_apt_resolve resolves every requested package in one apt run and
-# downloads the result. It prints apt's simulation ("@@sim" lines)
-# and the relations of the downloaded packages ("@@field" lines) for the
-# provisioner to plan the ordered installs. With "scoped", apt first sees
-# only the added sources and the installed packages, which spares it the
-# distribution's large index; when that cannot satisfy the request, all
+# step_apt_resolve resolves every requested package in one apt run that
+# downloads the solution into an empty directory of its own: the directory
+# then holds exactly the packages to install, and their control fields
+# ("@@field" lines) let the provisioner plan the ordered installs. A
+# solution that removes packages makes apt fail (--no-remove); the
+# provisioner then installs with apt-get instead. With "scoped", apt first
+# sees only the added sources and the installed packages, which spares it
+# the distribution's large index; when that cannot satisfy the request, all
 # sources are used.
 step_apt_resolve() {
 	scope=$1; shift
 	export DEBIAN_FRONTEND=noninteractive
+	rm -rf "$DEB_DIR" && mkdir -p "$DEB_DIR/partial" || fail "cannot create $DEB_DIR"
 	# shellcheck disable=SC2046
-	if [ "$scope" = scoped ] && apt-get -s -y $(apt_common) $(apt_scope) $ALLOW_DOWNGRADES install "$@" > "$STAGE/simulation" 2>&1; then
-		sed 's/^/@@sim /' "$STAGE/simulation"
-		# shellcheck disable=SC2046
-		apt-get -y -q $(apt_common) $(apt_scope) $ALLOW_DOWNGRADES --download-only install "$@" || return $?
+	set -- -y -q $(apt_common) $ALLOW_DOWNGRADES --no-remove -o "Dir::Cache::Archives=$DEB_DIR/" --download-only install "$@"
+	# shellcheck disable=SC2046
+	if [ "$scope" = scoped ] && apt-get $(apt_scope) "$@" > "$STAGE/resolve" 2>&1; then
+		cat "$STAGE/resolve"
 	else
 		if [ "$scope" = scoped ]; then
-			tail -n 3 "$STAGE/simulation"
+			tail -n 3 "$STAGE/resolve"
 			say "the added sources alone cannot satisfy the request; resolving against all sources"
 		fi
-		# shellcheck disable=SC2046
-		apt-get -s -y $(apt_common) $ALLOW_DOWNGRADES install "$@" > "$STAGE/simulation" 2>&1
-		rc=$?
-		if [ "$rc" -ne 0 ]; then
-			cat "$STAGE/simulation"
-			return "$rc"
-		fi
-		sed 's/^/@@sim /' "$STAGE/simulation"
-		# shellcheck disable=SC2046
-		apt-get -y -q $(apt_common) $ALLOW_DOWNGRADES --download-only install "$@" || return $?
+		apt-get "$@" || return $?
 	fi
-	sed -n 's/^Inst \([^ :]*\).*/\1/p' "$STAGE/simulation" | while read -r name; do
-		for f in /var/cache/apt/archives/"$name"_*.deb; do
-			[ -f "$f" ] && step_deb_fields "$f" | sed 's/^/@@field /'
-		done
+	# dpkg-deb runs a few processes per package: read all at once.
+	for f in "$DEB_DIR"/*.deb; do
+		[ -f "$f" ] && step_deb_fields "$f" > "$f.fields" &
 	done
+	wait
+	set -- "$DEB_DIR"/*.fields
+	[ -f "$1" ] && sed 's/^/@@field /' "$@"
 	return 0
 }
 
-# step_deb_fields prints the relations of downloaded .debs, one block per file.
+# step_deb_fields prints the control fields that order installs, one block
+# per file.
 step_deb_fields() {
 	for f in "$@"; do
 		[ -f "$f" ] || fail "downloaded package $f is missing"
 		say "File: $f"
-		dpkg-deb -f "$f" Package Version Pre-Depends Depends Recommends Provides
+		dpkg-deb -f "$f" Package Version Architecture Pre-Depends Depends Recommends Provides
 		say ""
 	done
 }
@@ -120,12 +122,14 @@ step_deb_fields() {
 # for its lock, so a lock held by another process is retried here until
 # LOCK_TIMEOUT has passed.
 dpkg_install() {
-	deadline=$(( $(date +%s) + LOCK_TIMEOUT ))
+	deadline=""
 	while :; do
 		{ dpkg --force-confold --force-confdef -i "$@"; echo $? > "$STAGE/dpkg.rc"; } 2>&1 | tee "$STAGE/dpkg.out"
-		rc=$(cat "$STAGE/dpkg.rc")
+		read -r rc < "$STAGE/dpkg.rc"
 		[ "$rc" -eq 0 ] && return 0
 		grep -q 'locked by another process' "$STAGE/dpkg.out" || return "$rc"
+		# dpkg fails at once on a held lock: the wait starts there.
+		[ -n "$deadline" ] || deadline=$(( $(date +%s) + LOCK_TIMEOUT ))
 		if [ "$(date +%s)" -ge "$deadline" ]; then
 			say "spinnaker-packages: the dpkg lock was held by another process for longer than lock_timeout (${LOCK_TIMEOUT}s)"
 			return "$rc"
@@ -225,9 +229,9 @@ step_verify() {
 	done
 }
 
-# step_cleanup undoes what the bake added. It runs after success, failure
-# and cancellation, so every command tolerates missing files.
-step_cleanup() {
+# stop_interrupted_step stops the step or batch that a cancel left running
+# before cleanup undoes its work.
+stop_interrupted_step() {
 	if [ -f "$STAGE/step.pid" ]; then
 		pid=$(cat "$STAGE/step.pid")
 		# `kill -SIG -PGID` signals the whole group; dash's kill has no `--`.
@@ -238,6 +242,11 @@ step_cleanup() {
 			kill -KILL "-$pid" 2>/dev/null
 		fi
 	fi
+}
+
+# step_cleanup undoes what the bake added. It runs after success, failure
+# and cancellation, so every command tolerates missing files.
+step_cleanup() {
 	if [ -f /usr/sbin/policy-rc.d ] && grep -q "spinnaker-packages $BAKE" /usr/sbin/policy-rc.d 2>/dev/null; then
 		say "removing /usr/sbin/policy-rc.d"
 		rm -f /usr/sbin/policy-rc.d
@@ -259,16 +268,19 @@ step_cleanup() {
 			rm -rf "/var/cache/dnf/$id"* "/var/cache/yum/$id"* 2>/dev/null
 		done
 	fi
-	rm -rf "$STAGE"
+	rm -rf "$DEB_DIR" "$STAGE"
 }
 
 # Every step except cleanup runs in its own session, so that cleanup can stop
 # it and all its children (apt, dpkg, maintainer scripts) after a cancel.
+# The steps of a batch (see the provisioner's batch.go) share the session
+# the batch created.
 main() {
 	step=$1; shift
 	case "$step" in
-	cleanup) step_cleanup; exit 0 ;;
+	cleanup) stop_interrupted_step; step_cleanup; exit 0 ;;
 	--in-session) step=$1; shift; echo $$ > "$STAGE/step.pid"; "step_$step" "$@"; exit $? ;;
+	--in-batch) step=$1; shift; "step_$step" "$@"; exit $? ;;
 	esac
 	if command -v setsid >/dev/null 2>&1; then
 		exec setsid -w sh "$0" --in-session "$step" "$@"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -20,6 +21,9 @@ type remote struct {
 	// onPhase, when set, receives the text of "@@phase <text>" lines the
 	// bake script prints to announce progress inside one step.
 	onPhase func(string)
+	// onStep, when set, receives the id of each "@@step <id>" line of a
+	// batch (see batch.go).
+	onStep func(int)
 }
 
 const phaseMarker = "@@phase "
@@ -38,14 +42,24 @@ func (r result) Output() string { return strings.Join(r.Lines, "\n") }
 // returns ctx.Err() at once; the remote process is then stopped by cleanup,
 // since Packer's communicators do not kill remote commands themselves.
 func (rm *remote) run(ctx context.Context, command string) (result, error) {
+	return rm.runInput(ctx, command, nil)
+}
+
+// runInput is run with stdin as the command's standard input.
+func (rm *remote) runInput(ctx context.Context, command string, stdin []byte) (result, error) {
 	var mu sync.Mutex
 	var lines []string
-	onPhase := rm.onPhase
+	onPhase, onStep := rm.onPhase, rm.onStep
 	stdout := &lineWriter{mu: &mu, capture: &lines, emit: func(l string) {
 		// "@@" lines are data for the provisioner, not for people.
 		if strings.HasPrefix(l, "@@") {
 			if onPhase != nil && strings.HasPrefix(l, phaseMarker) {
 				onPhase(strings.TrimPrefix(l, phaseMarker))
+			}
+			if onStep != nil && strings.HasPrefix(l, stepMarker) {
+				if id, err := strconv.Atoi(strings.TrimPrefix(l, stepMarker)); err == nil {
+					onStep(id)
+				}
 			}
 			return
 		}
@@ -54,7 +68,7 @@ func (rm *remote) run(ctx context.Context, command string) (result, error) {
 		}
 	}}
 	stderr := &lineWriter{mu: &mu, capture: &lines, emit: func(l string) { rm.ui.Error("    " + l) }}
-	cmd := &packersdk.RemoteCmd{Command: command, Stdin: bytes.NewReader(nil), Stdout: stdout, Stderr: stderr}
+	cmd := &packersdk.RemoteCmd{Command: command, Stdin: bytes.NewReader(stdin), Stdout: stdout, Stderr: stderr}
 	if err := ctx.Err(); err != nil {
 		return result{}, err
 	}
@@ -77,12 +91,4 @@ func (rm *remote) run(ctx context.Context, command string) (result, error) {
 	case <-ctx.Done():
 		return result{}, ctx.Err()
 	}
-}
-
-// upload copies a file to the target as the SSH user.
-func (rm *remote) upload(path string, content []byte) error {
-	if err := rm.comm.Upload(path, bytes.NewReader(content), nil); err != nil {
-		return fmt.Errorf("upload %s: %w", path, err)
-	}
-	return nil
 }

@@ -47,6 +47,9 @@ func renderScript(d scriptData) string {
 	setVar("KEEP_REPOS", boolDigit(d.KeepRepos))
 	setVar("DISABLE_SERVICES", boolDigit(d.DisableServices))
 	setVar("POLICY_BACKUP", "/usr/sbin/policy-rc.d.spinnaker-packages-"+d.Bake)
+	// Ordered deb bakes download into a directory of their own, readable
+	// by apt's unprivileged download user (unlike the staging directory).
+	setVar("DEB_DIR", "/var/cache/apt/"+filePrefix(d.Bake))
 	setVar("LIST_FILE", d.Layout.SourcesList)
 	var repoFiles, keyFiles []string
 	for _, f := range d.Layout.Files {

@@ -11,33 +11,39 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/retry"
 )
 
-// runStep runs one plan step according to its kind.
-func (b *bake) runStep(ctx context.Context, s step) error {
-	b.announce(s.Phase)
+// runStep runs one step according to its kind. It returns the steps that
+// must run next, before the rest of the plan (the installs that follow an
+// ordered deb resolution).
+func (b *bake) runStep(ctx context.Context, s step) ([]step, error) {
+	// A step that already ran inside an earlier batch was announced when
+	// it started.
+	if _, ran := b.pending[s.id]; !ran && s.Kind != kindGroups {
+		b.announce(s.Phase)
+	}
 	switch s.Kind {
 	case kindUpdate:
-		return b.runUpdate(ctx, s)
+		return nil, b.runUpdate(ctx, s)
 	case kindInstall:
 		_, err := b.runWithLockRetry(ctx, s)
-		return err
+		return nil, err
 	case kindDebOrdered:
 		return b.runDebOrdered(ctx, s)
 	case kindVerify:
 		res, err := b.runChecked(ctx, s)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		b.installed, b.units = parseVerifyOutput(res.Output())
-		return errors.Join(checkPackages(b.req.Type, b.req.Packages, b.installed), checkUnits(b.req.Units, b.units, b.facts.Booted))
+		return nil, errors.Join(checkPackages(b.req.Type, b.req.Packages, b.installed), checkUnits(b.req.Units, b.units, b.facts.Booted))
 	}
 	_, err := b.runChecked(ctx, s)
-	return err
+	return nil, err
 }
 
 // runChecked runs a step and turns a non-zero exit into an error naming the
 // phase and quoting the end of the output.
 func (b *bake) runChecked(ctx context.Context, s step) (result, error) {
-	res, err := b.rm.run(ctx, s.command(b.sudo, b.scriptPath))
+	res, err := b.exec(ctx, s)
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", s.Phase, err)
 	}
@@ -59,7 +65,7 @@ var lockError = regexp.MustCompile(`Could not get lock|locked by another process
 func (b *bake) runWithLockRetry(ctx context.Context, s step) (result, error) {
 	deadline := time.Now().Add(b.req.LockTimeout)
 	for {
-		res, err := b.rm.run(ctx, s.command(b.sudo, b.scriptPath))
+		res, err := b.exec(ctx, s)
 		if err != nil {
 			return res, fmt.Errorf("%s: %w", s.Phase, err)
 		}
@@ -102,7 +108,7 @@ func (b *bake) runUpdate(ctx context.Context, s step) error {
 		},
 	}.Run(ctx, func(ctx context.Context) error {
 		attempt++
-		res, err := b.rm.run(ctx, s.command(b.sudo, b.scriptPath))
+		res, err := b.exec(ctx, s)
 		if err != nil {
 			return permanentError{fmt.Errorf("%s: %w", s.Phase, err)}
 		}
@@ -172,83 +178,38 @@ func fetchFailures(lines []string, repos []Repository) []string {
 	return failed
 }
 
-// runDebOrdered implements the ordered deb install described in
-// deb_ordered.go.
-func (b *bake) runDebOrdered(ctx context.Context, s step) error {
+// runDebOrdered resolves and downloads an ordered deb request (see
+// deb_ordered.go) and returns the step that installs it.
+func (b *bake) runDebOrdered(ctx context.Context, s step) ([]step, error) {
 	res, err := b.runWithLockRetry(ctx, s)
 	if err != nil {
-		return err
+		if res.ExitStatus == 0 || !removalRefused.MatchString(res.Output()) {
+			return nil, err
+		}
+		b.ui.Say("    apt's solution removes packages; installing one apt-get transaction per package instead")
+		var steps []step
+		for _, p := range b.req.Packages {
+			tok := p.Token(Deb)
+			steps = append(steps, step{Phase: "install " + tok, Func: "apt_install", Args: []string{"full", tok}, Kind: kindInstall})
+		}
+		return steps, nil
 	}
-	sim, err := parseSimulation(res.Output())
+	solution, err := parseSolution(res.Lines)
 	if err != nil {
-		return fmt.Errorf("%s: %w", s.Phase, err)
+		return nil, fmt.Errorf("%s: %w", s.Phase, err)
+	}
+	if len(solution) == 0 {
+		b.ui.Say("    every requested package is already installed")
+		return nil, nil
 	}
 	requested := make([]string, len(b.req.Packages))
 	for i, p := range b.req.Packages {
 		requested[i], _, _ = strings.Cut(p.Name, ":")
 	}
-	if sim.Removes {
-		b.ui.Say("    apt's solution removes packages; installing one apt-get transaction per package instead")
-		for _, p := range b.req.Packages {
-			tok := p.Token(Deb)
-			if _, err := b.runWithLockRetry(ctx, step{Phase: "install " + tok, Func: "apt_install", Args: []string{"full", tok}}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if len(sim.Install) == 0 {
-		b.ui.Say("    every requested package is already installed")
-		return nil
-	}
-	rel, ok := relationsByName(sim, parseDebFields(extractFields(res.Lines)))
-	if !ok {
-		// Not expected; read the relations of the exact files instead.
-		files := make([]string, len(sim.Install))
-		for i, p := range sim.Install {
-			files[i] = p.debFile()
-		}
-		b.rm.quiet = true
-		fields, err := b.runChecked(ctx, step{Phase: "read package relations", Func: "deb_fields", Args: files})
-		b.rm.quiet = false
-		if err != nil {
-			return err
-		}
-		if rel, ok = relationsByName(sim, parseDebFields(fields.Output())); !ok {
-			return fmt.Errorf("%s: apt did not download every package of its solution", s.Phase)
-		}
-	}
-	isRequested := map[string]bool{}
-	for _, n := range requested {
-		isRequested[n] = true
-	}
 	// One remote command installs every group, so the per-package cost is
 	// dpkg's own; the script announces each group with an "@@phase" line.
-	var args, deps []string
-	for _, group := range orderedGroups(sim, rel, requested) {
-		var names []string
-		for _, p := range group {
-			label := p.Name + "=" + p.Version
-			if !isRequested[p.Name] {
-				deps = append(deps, p.Name)
-				label += "(dependency)"
-			}
-			names = append(names, label)
-		}
-		args = append(args, "--group", strings.Join(names, ","))
-		for _, p := range group {
-			args = append(args, p.debFile())
-		}
-	}
-	if len(deps) > 0 {
-		// apt would have marked them automatically installed; keep
-		// `apt-get autoremove` behaving the same in the image.
-		args = append(append(args, "--auto"), deps...)
-	}
-	b.rm.onPhase = func(phase string) { b.announce(strings.ReplaceAll(phase, ",", ", ")) }
-	defer func() { b.rm.onPhase = nil }()
-	_, err = b.runChecked(ctx, step{Phase: "install", Func: "dpkg_groups", Args: args})
-	return err
+	args := dpkgGroupsArgs(orderedGroups(solution, requested), requested)
+	return []step{{Phase: "install", Func: "dpkg_groups", Args: args, Kind: kindGroups}}, nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

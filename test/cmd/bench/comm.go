@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 	sshcomm "github.com/hashicorp/packer-plugin-sdk/sdk-internals/communicator/ssh"
 	"golang.org/x/crypto/ssh"
 
@@ -21,7 +22,9 @@ import (
 
 // provisionInProcess runs the provisioner like Packer does (Prepare, then
 // Provision over the SDK's SSH communicator), without Packer's RPC layer.
-func provisionInProcess(s *scope, tg *harness.Target, raw map[string]interface{}) ([]string, error) {
+// connected is called once the communicator is connected and has run a
+// first command.
+func provisionInProcess(s *scope, tg *harness.Target, raw map[string]interface{}, connected func()) ([]string, error) {
 	var p packages.Provisioner
 	if err := p.Prepare(raw); err != nil {
 		return nil, err
@@ -46,6 +49,14 @@ func provisionInProcess(s *scope, tg *harness.Target, raw map[string]interface{}
 	if err != nil {
 		return nil, err
 	}
+	// sshd sets up the login (PAM, logind) on a connection's first
+	// session; (a) and (d) run on a connection that paid it already.
+	warm := &packersdk.RemoteCmd{Command: "true"}
+	if err := comm.Start(context.Background(), warm); err != nil {
+		return nil, err
+	}
+	warm.Wait()
+	connected()
 	ui := &quietUI{s: s}
 	err = p.Provision(context.Background(), ui, comm, map[string]interface{}{"ConnType": "ssh"})
 	return ui.lines, err

@@ -1,0 +1,210 @@
+package packages
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Steps run in batches: one remote command runs several steps in a row,
+// each only when the one before succeeded, so that a bake pays one SSH
+// session per batch rather than one per step. The command prints a
+// "@@step N" line before each step; the provisioner announces each phase as
+// its line arrives, splits the output at these lines and judges each step's
+// part exactly as if the step had run alone. A step that must run again
+// (lock held, transient fetch failure) runs in a new batch together with
+// the steps after it.
+//
+// A batch runs in a session of its own whose id is in step.pid, so that a
+// cleanup after a cancel stops the batch as a whole: the step that runs and
+// every step after it. That makes it safe for the last batch to end with
+// the cleanup, whatever happened before it; the provisioner still runs the
+// cleanup itself when it did not see that one finish.
+
+const (
+	stepMarker = "@@step "
+	// cleanupMarker precedes the cleanup that ends a batch, cleanedMarker
+	// says it finished.
+	cleanupMarker = "@@step 0"
+	cleanedMarker = "@@cleaned"
+)
+
+// scriptUpload sends the bake script on the standard input of the first
+// batch instead of in a session of its own. The size check turns a
+// communicator that drops standard input into a clear error rather than an
+// empty script that "succeeds".
+type scriptUpload struct {
+	Path string
+	Size int
+}
+
+// batchSpec is everything a batch command is built from.
+type batchSpec struct {
+	Sudo       string // "sudo -n " or ""
+	Stage      string
+	ScriptPath string
+	Steps      []step
+	Upload     *scriptUpload
+	// Session runs the batch in a session of its own (setsid exists).
+	Session bool
+	// Cleanup ends the batch with the cleanup, whether the steps succeeded
+	// or not; only with Session.
+	Cleanup bool
+}
+
+// batchCommand returns the remote command of a batch. It holds only
+// validated names.
+func batchCommand(b batchSpec) string {
+	var outer []string
+	if b.Upload != nil {
+		q := shellQuote(b.Upload.Path)
+		outer = append(outer, "umask 077", "cat > "+q,
+			fmt.Sprintf("{ [ $(wc -c < %s) -eq %d ] || { echo 'spinnaker-packages: the bake script did not arrive complete on standard input' >&2; false; }; }", q, b.Upload.Size))
+	}
+	var inner []string
+	if b.Session {
+		inner = append(inner, "echo $$ > "+shellQuote(b.Stage+"/step.pid"))
+	}
+	for _, s := range b.Steps {
+		inner = append(inner, "echo "+shellQuote(stepMarker+strconv.Itoa(s.id)),
+			shellJoin(append([]string{"sh", b.ScriptPath, "--in-batch", s.Func}, s.Args...)))
+	}
+	script := strings.Join(inner, " && ")
+	if b.Cleanup && b.Session {
+		script += "; rc=$?; echo " + shellQuote(cleanupMarker) + "; " + shellJoin([]string{"sh", b.ScriptPath, "--in-batch", "cleanup"}) +
+			" && echo " + shellQuote(cleanedMarker) + "; exit $rc"
+	}
+	run := "sh -c " + shellQuote(script)
+	if b.Session {
+		run = "setsid -w " + run
+	}
+	return strings.Join(append(outer, b.Sudo+run), " && ")
+}
+
+// splitBatch splits a batch's output at the step markers: before holds
+// the lines printed before the first step started (upload errors), parts
+// one slice per step that started, in order, and cleanup the output of the
+// cleanup that ended the batch; cleaned tells whether that one finished.
+func splitBatch(lines []string, steps []step) (before []string, parts [][]string, cleanup []string, cleaned bool) {
+	next := 0
+	inCleanup := false
+	for _, l := range lines {
+		switch {
+		case l == cleanupMarker:
+			inCleanup = true
+			continue
+		case inCleanup && l == cleanedMarker:
+			cleaned = true
+			continue
+		case inCleanup:
+			cleanup = append(cleanup, l)
+			continue
+		case next < len(steps) && l == stepMarker+strconv.Itoa(steps[next].id):
+			parts = append(parts, nil)
+			next++
+			continue
+		}
+		if len(parts) == 0 {
+			before = append(before, l)
+		} else {
+			parts[len(parts)-1] = append(parts[len(parts)-1], l)
+		}
+	}
+	return before, parts, cleanup, cleaned
+}
+
+// chainPlan cuts the plan into batches. A batch ends after a step whose
+// output decides the next commands (the ordered deb resolution).
+func chainPlan(plan []step) [][]step {
+	var batches [][]step
+	var cur []step
+	for _, s := range plan {
+		cur = append(cur, s)
+		if s.Kind == kindDebOrdered {
+			batches = append(batches, cur)
+			cur = nil
+		}
+	}
+	if len(cur) > 0 {
+		batches = append(batches, cur)
+	}
+	return batches
+}
+
+// neverRetried tells whether every step of a batch either succeeds or
+// ends the bake at its first run; only such a batch, the last one, may end
+// with the cleanup.
+func neverRetried(steps []step) bool {
+	for _, s := range steps {
+		switch s.Kind {
+		case kindPlain, kindVerify, kindGroups:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// exec returns the result of step s. When an earlier batch already ran s,
+// that result is used; otherwise s runs now, followed in the same remote
+// command by s.then, whose results are kept for their turn.
+func (b *bake) exec(ctx context.Context, s step) (result, error) {
+	if r, ok := b.pending[s.id]; ok {
+		delete(b.pending, s.id)
+		return r, nil
+	}
+	b.pending = map[int]result{}
+	steps := append([]step{s}, s.then...)
+	spec := batchSpec{Sudo: b.sudo, Stage: b.facts.Stage, ScriptPath: b.scriptPath, Steps: steps, Session: b.facts.Setsid,
+		Cleanup: steps[len(steps)-1].cleanupAfter}
+	var stdin []byte
+	if !b.uploaded {
+		spec.Upload = &scriptUpload{Path: b.scriptPath, Size: len(b.script)}
+		stdin = []byte(b.script)
+		b.uploadTried = true
+	}
+	b.rm.onStep = func(id int) {
+		if id == 0 {
+			b.announce("cleanup")
+			return
+		}
+		if id != s.id {
+			b.announceStep(id, steps)
+		}
+	}
+	res, err := b.rm.runInput(ctx, batchCommand(spec), stdin)
+	b.rm.onStep = nil
+	if err != nil {
+		return result{}, err
+	}
+	before, parts, _, cleaned := splitBatch(res.Lines, steps)
+	if len(parts) > 0 {
+		b.uploaded = true
+	}
+	b.cleaned = b.cleaned || cleaned
+	if len(parts) == 0 {
+		return result{ExitStatus: res.ExitStatus, Lines: before}, fmt.Errorf("the bake script did not start: exit status %d: %s", res.ExitStatus, tail(before, 4))
+	}
+	for i := 1; i < len(parts); i++ {
+		r := result{Lines: parts[i]}
+		if i == len(parts)-1 {
+			r.ExitStatus = res.ExitStatus
+		}
+		b.pending[steps[i].id] = r
+	}
+	first := result{Lines: append(before, parts[0]...)}
+	if len(parts) == 1 {
+		first.ExitStatus = res.ExitStatus
+	}
+	return first, nil
+}
+
+// announceStep announces a step that started inside a batch.
+func (b *bake) announceStep(id int, steps []step) {
+	for _, s := range steps {
+		if s.id == id && s.Kind != kindGroups {
+			b.announce(s.Phase)
+		}
+	}
+}
