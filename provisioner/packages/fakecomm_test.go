@@ -2,6 +2,7 @@ package packages
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"os"
@@ -31,6 +32,21 @@ type fakeComm struct {
 	blocked chan struct{}
 }
 
+// unwrapPortable returns the command portable wrapped, so tests see what the target runs.
+func unwrapPortable(command string) (string, error) {
+	rest, ok := strings.CutPrefix(command, portableCommand)
+	if !ok {
+		return command, nil
+	}
+	encoded, _, _ := strings.Cut(rest, " ")
+	script, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		return "", fmt.Errorf("decode a portable command: %w", err)
+	}
+	_, inner, _ := strings.Cut(string(script), "\n")
+	return strings.TrimSuffix(inner, "\n"), nil
+}
+
 func newFakeComm(reply func(cmd string, n int) fakeReply) *fakeComm {
 	return &fakeComm{Uploads: map[string]string{}, Reply: reply, counts: map[string]int{}, blocked: make(chan struct{})}
 }
@@ -41,7 +57,10 @@ func newFakeComm(reply func(cmd string, n int) fakeReply) *fakeComm {
 // stops at the first step that fails or blocks, and a trailing cleanup is
 // answered whatever happened before.
 func (f *fakeComm) Start(ctx context.Context, cmd *packersdk.RemoteCmd) error {
-	command := cmd.Command
+	command, err := unwrapPortable(cmd.Command)
+	if err != nil {
+		return err
+	}
 	if rest, ok := strings.CutPrefix(command, "umask 077 && cat > '"); ok {
 		path, _, _ := strings.Cut(rest, "'")
 		data, err := io.ReadAll(cmd.Stdin)

@@ -57,13 +57,18 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	return nil
 }
 
-// requireCommunicator refuses `communicator = "none"`: Packer then hands
-// over a communicator whose commands all "succeed" without running, and a
-// bake would report installs that never happened.
+// errNoCommunicator is returned when the build has no way to run commands.
+var errNoCommunicator = errors.New(`spinnaker-packages needs a communicator that runs commands on the target (ssh, docker, or a chroot builder's); the build has none (communicator = "none"?), so nothing could be installed`)
+
+// requireCommunicator refuses an explicit `communicator = "none"`. Packer
+// then hands over a communicator whose commands all "succeed" without
+// running, and a bake would report installs that never happened. Builders
+// without a communicator configuration, such as amazon-chroot, set no
+// ConnType at all, so an absent ConnType is decided by the inspect step
+// instead: it fails when the target prints nothing.
 func requireCommunicator(generatedData map[string]interface{}) error {
-	connType, _ := generatedData["ConnType"].(string)
-	if connType == "" || connType == "none" {
-		return errors.New(`spinnaker-packages needs a communicator (ssh or winrm-less unix transports such as docker); the build has communicator = "none", so nothing could be installed`)
+	if connType, _ := generatedData["ConnType"].(string); connType == "none" {
+		return errNoCommunicator
 	}
 	return nil
 }
@@ -127,6 +132,9 @@ func (b *bake) run(ctx context.Context) (err error) {
 	}
 	if res.ExitStatus != 0 {
 		return fmt.Errorf("inspect target: exit status %d: %s", res.ExitStatus, tail(res.Lines, 5))
+	}
+	if strings.TrimSpace(res.Output()) == "" {
+		return fmt.Errorf("inspect target: %w", errNoCommunicator)
 	}
 	if b.facts, err = parseFacts(res.Output()); err != nil {
 		return err

@@ -346,12 +346,36 @@ func TestProvisionRefusesNoneCommunicator(t *testing.T) {
 	p := preparedDeb(t, nil)
 	comm := newFakeComm(debTarget(nil))
 	ui := &recordingUI{}
-	err := p.Provision(context.Background(), ui, comm, map[string]interface{}{"ID": "x", "PackerRunUUID": "y"})
+	err := p.Provision(context.Background(), ui, comm, map[string]interface{}{"ID": "x", "ConnType": "none"})
 	if err == nil || !strings.Contains(err.Error(), `communicator = "none"`) {
 		t.Fatalf("error = %v", err)
 	}
 	if len(comm.Commands) != 0 {
 		t.Errorf("commands ran: %q", comm.Commands)
+	}
+}
+
+// With communicator = "none" Packer sets no ConnType and its communicator runs
+// nothing, printing nothing: the inspect step must notice instead of baking.
+func TestProvisionNoticesACommunicatorThatRunsNothing(t *testing.T) {
+	p := preparedDeb(t, nil)
+	comm := newFakeComm(func(string, int) fakeReply { return fakeReply{} })
+	err := p.Provision(context.Background(), &recordingUI{}, comm, map[string]interface{}{"ID": "x", "PackerRunUUID": "y"})
+	if err == nil || !strings.Contains(err.Error(), `communicator = "none"`) {
+		t.Fatalf("error = %v", err)
+	}
+}
+
+// amazon-chroot (Rosco's chroot templates) has no communicator configuration,
+// so Packer sets no ConnType; the bake must run all the same.
+func TestProvisionRunsWithoutConnType(t *testing.T) {
+	p := preparedDeb(t, nil)
+	comm := newFakeComm(debTarget(nil))
+	if err := p.Provision(context.Background(), &recordingUI{}, comm, map[string]interface{}{"ID": "x", "PackerRunUUID": "y"}); err != nil {
+		t.Fatalf("Provision without ConnType: %v", err)
+	}
+	if got := comm.steps(); len(got) < 3 || got[0] != "detect" {
+		t.Errorf("steps = %q, want the whole bake", got)
 	}
 }
 

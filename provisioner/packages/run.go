@@ -3,6 +3,9 @@ package packages
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -68,7 +71,7 @@ func (rm *remote) runInput(ctx context.Context, command string, stdin []byte) (r
 		}
 	}}
 	stderr := &lineWriter{mu: &mu, capture: &lines, emit: func(l string) { rm.ui.Error("    " + l) }}
-	cmd := &packersdk.RemoteCmd{Command: command, Stdin: bytes.NewReader(stdin), Stdout: stdout, Stderr: stderr}
+	cmd := &packersdk.RemoteCmd{Command: portable(command), Stdin: bytes.NewReader(stdin), Stdout: stdout, Stderr: stderr}
 	if err := ctx.Err(); err != nil {
 		return result{}, err
 	}
@@ -91,4 +94,30 @@ func (rm *remote) runInput(ctx context.Context, command string, stdin []byte) (r
 	case <-ctx.Done():
 		return result{}, ctx.Err()
 	}
+}
+
+// hostShellSpecial are the characters a shell still interprets inside double quotes, plus the
+// newline.
+const hostShellSpecial = "$`\"\\\n"
+
+// portableCommand is the prefix of a command that portable wrapped.
+const portableCommand = "umask 077 && set -C && echo "
+
+// portable returns command in a form that reaches the target's shell unchanged through every
+// communicator. SSH hands the string to the login shell as it is, but the SDK's chroot
+// communicator (amazon-chroot, Rosco's chroot templates) Go-quotes it into
+// `chroot <root> /bin/sh -c "<command>"` for a shell on the build host, which would expand `$`
+// and backquotes there and turn newlines into a literal `\n`. A command holding any of those
+// travels base64-encoded into a private file under /tmp that removes itself and runs with the
+// command's standard input; the wrapper itself is one line with nothing a shell treats
+// specially inside double quotes. Plain commands stay readable in Packer's log.
+func portable(command string) string {
+	if !strings.ContainsAny(command, hostShellSpecial) {
+		return command
+	}
+	var name [8]byte
+	_, _ = rand.Read(name[:]) // crypto/rand.Read never fails on Linux
+	file := "/tmp/spinnaker-packages-cmd-" + hex.EncodeToString(name[:])
+	script := "rm -f -- \"$0\"\n" + command + "\n"
+	return portableCommand + base64.StdEncoding.EncodeToString([]byte(script)) + " | base64 -d > " + file + " && sh " + file
 }
