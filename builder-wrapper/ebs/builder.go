@@ -16,6 +16,9 @@ const defaultPollInterval = 10 * time.Second
 type Builder struct {
 	config Config
 	inner  *amazonebs.Builder
+	// raws are the configurations Prepare got, kept to prepare amazon-ebs
+	// again once a key that needed source_ami_filter is known.
+	raws []interface{}
 
 	// newClients builds the EC2 clients of the lookup; tests replace it.
 	newClients clientFactory

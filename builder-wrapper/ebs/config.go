@@ -7,6 +7,8 @@ import (
 	"time"
 
 	amazonebs "github.com/hashicorp/packer-plugin-amazon/builder/ebs"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/bakerequest"
 )
 
 // DefaultKeyTag is the tag that carries the bake key on images and on the
@@ -26,7 +28,15 @@ type Config struct {
 	// followed by 64 lowercase hex digits). The builder reuses an image whose
 	// `key_tag` tag holds it, and puts it on the images it bakes and on the
 	// build instance (as a run tag, so parallel builds can see each other).
-	BakeKey string `mapstructure:"bake_key" required:"true"`
+	// Set exactly one of `bake_key` and `bake`.
+	BakeKey string `mapstructure:"bake_key"`
+	// The bake inputs, with the same fields as data "spinnaker-bake" (its
+	// region, lookup and AWS options aside), as an alternative to `bake_key`:
+	// the builder computes the same strict key from them and from the source
+	// AMI of the bake, `source_ami`, or the image `source_ami_filter` selects
+	// in the build region (looked up just before the cache lookup). A block in
+	// HCL2 (`bake { ... }`), an object in legacy JSON (`"bake": { ... }`).
+	Bake *bakerequest.Inputs `mapstructure:"bake"`
 	// Bake even if an image with the key exists, like Rosco's `rebake`.
 	// Packer's `-force` implies it.
 	Rebake bool `mapstructure:"rebake"`
@@ -40,4 +50,10 @@ type Config struct {
 
 	// waitForInflight is WaitForInflight parsed, with the default applied.
 	waitForInflight time.Duration
+	// keyFromFilter is set when the key comes from the bake block and the
+	// source AMI from source_ami_filter: Run resolves the AMI, then the key.
+	keyFromFilter bool
+	// keyDocument is the canonical document of a key computed from the bake
+	// block, logged for debugging a cache miss.
+	keyDocument string
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/packer-plugin-amazon/builder/ebs"
 	"github.com/hashicorp/packer-plugin-amazon/common"
 	"github.com/hashicorp/packer-plugin-sdk/template/config"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/bakerequest"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -169,7 +170,8 @@ type FlatConfig struct {
 	VolumeRunTag                              []config.FlatNameValue                      `mapstructure:"run_volume_tag" required:"false" cty:"run_volume_tag" hcl:"run_volume_tag"`
 	NoEphemeral                               *bool                                       `mapstructure:"no_ephemeral" required:"false" cty:"no_ephemeral" hcl:"no_ephemeral"`
 	FastLaunch                                *ebs.FlatFastLaunchConfig                   `mapstructure:"fast_launch" required:"false" cty:"fast_launch" hcl:"fast_launch"`
-	BakeKey                                   *string                                     `mapstructure:"bake_key" required:"true" cty:"bake_key" hcl:"bake_key"`
+	BakeKey                                   *string                                     `mapstructure:"bake_key" cty:"bake_key" hcl:"bake_key"`
+	Bake                                      *bakerequest.FlatInputs                     `mapstructure:"bake" cty:"bake" hcl:"bake"`
 	Rebake                                    *bool                                       `mapstructure:"rebake" cty:"rebake" hcl:"rebake"`
 	KeyTag                                    *string                                     `mapstructure:"key_tag" cty:"key_tag" hcl:"key_tag"`
 	WaitForInflight                           *string                                     `mapstructure:"wait_for_inflight" cty:"wait_for_inflight" hcl:"wait_for_inflight"`
@@ -344,6 +346,7 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"no_ephemeral":                 &hcldec.AttrSpec{Name: "no_ephemeral", Type: cty.Bool, Required: false},
 		"fast_launch":                  &hcldec.BlockSpec{TypeName: "fast_launch", Nested: hcldec.ObjectSpec((*ebs.FlatFastLaunchConfig)(nil).HCL2Spec())},
 		"bake_key":                     &hcldec.AttrSpec{Name: "bake_key", Type: cty.String, Required: false},
+		"bake":                         &hcldec.BlockSpec{TypeName: "bake", Nested: hcldec.ObjectSpec((*bakerequest.FlatInputs)(nil).HCL2Spec())},
 		"rebake":                       &hcldec.AttrSpec{Name: "rebake", Type: cty.Bool, Required: false},
 		"key_tag":                      &hcldec.AttrSpec{Name: "key_tag", Type: cty.String, Required: false},
 		"wait_for_inflight":            &hcldec.AttrSpec{Name: "wait_for_inflight", Type: cty.String, Required: false},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,11 +13,15 @@ import (
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 	"github.com/hashicorp/packer-plugin-sdk/template/config"
 	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/bakerequest"
 )
 
 // unknownValue is what Packer puts in a string it cannot compute yet:
 // `packer validate` does not run data sources, so a bake_key taken from
-// data "spinnaker-bake" arrives as this, and is only checked by the build.
+// data "spinnaker-bake" (or a bake input or source_ami taken from any data
+// source) arrives as this, and is only checked by the build, which runs
+// Prepare again with every value known.
 const unknownValue = "<unknown>"
 
 // strictKeyPattern is the shape of data "spinnaker-bake"'s `key` output.
@@ -47,43 +52,50 @@ func (b *Builder) Prepare(raws ...interface{}) ([]string, []string, error) {
 	}, own...); err != nil {
 		return nil, nil, err
 	}
-	if err := b.config.prepare(); err != nil {
+	if err := b.config.prepare(time.Now()); err != nil {
 		return nil, nil, err
 	}
+	b.raws = append([]interface{}(nil), raws...)
+	return b.prepareInner()
+}
 
-	tags, err := withKeyTag("tags", b.config.AMIConfig.AMITags, b.config.KeyTag, b.config.BakeKey)
+// prepareInner prepares a new amazon-ebs builder from the raws without this
+// builder's options, with the key tag added to `tags` and `run_tags` once
+// the key is known. Run calls it again when the key could only be computed
+// after resolving source_ami_filter.
+func (b *Builder) prepareInner() ([]string, []string, error) {
+	c := &b.config
+	tags, runTags := c.AMIConfig.AMITags, c.RunTags
+	if c.BakeKey != "" {
+		var err error
+		if tags, err = withKeyTag("tags", tags, c.KeyTag, c.BakeKey); err != nil {
+			return nil, nil, err
+		}
+		if runTags, err = withKeyTag("run_tags", runTags, c.KeyTag, c.BakeKey); err != nil {
+			return nil, nil, err
+		}
+	}
+	inner, err := innerRaws(b.raws, tags, runTags)
 	if err != nil {
 		return nil, nil, err
 	}
-	runTags, err := withKeyTag("run_tags", b.config.RunTags, b.config.KeyTag, b.config.BakeKey)
-	if err != nil {
-		return nil, nil, err
-	}
-	inner, err := innerRaws(raws, tags, runTags)
-	if err != nil {
-		return nil, nil, err
-	}
-	b.inner = new(amazonebs.Builder)
-	generated, warnings, err := b.inner.Prepare(inner...)
+	ebs := new(amazonebs.Builder)
+	generated, warnings, err := ebs.Prepare(inner...)
 	if err != nil {
 		return nil, warnings, err
 	}
+	b.inner = ebs
 	return generated, warnings, nil
 }
 
-// prepare applies defaults and checks the builder's own options.
-func (c *Config) prepare() error {
+// prepare applies defaults and checks the builder's own options. now is the
+// clock for the image name the bake block's check computes.
+func (c *Config) prepare(now time.Time) error {
 	var errs *packersdk.MultiError
 	if c.KeyTag == "" {
 		c.KeyTag = DefaultKeyTag
 	}
-	switch {
-	case c.BakeKey == "":
-		errs = packersdk.MultiErrorAppend(errs, errors.New(`bake_key is required: set it to data.spinnaker-bake.<name>.key`))
-	case c.BakeKey == unknownValue:
-	case !strictKeyPattern.MatchString(c.BakeKey):
-		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf(`bake_key %q is not a strict key ("sha256:" and 64 lowercase hex digits, the key output of data "spinnaker-bake")`, c.BakeKey))
-	}
+	errs = packersdk.MultiErrorAppend(errs, c.prepareKey(now)...)
 	if err := validTagKey(c.KeyTag); err != nil {
 		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("key_tag %q: %w", c.KeyTag, err))
 	}
@@ -108,6 +120,68 @@ func (c *Config) prepare() error {
 		return errs
 	}
 	return nil
+}
+
+// prepareKey checks that exactly one of bake_key and bake is set, and
+// computes the key from the bake block when the source AMI is known.
+func (c *Config) prepareKey(now time.Time) []error {
+	switch {
+	case c.Bake != nil && c.BakeKey != "":
+		return []error{errors.New(`bake_key and bake: set only one of them (bake_key takes a precomputed key, the key output of data "spinnaker-bake"; the bake block takes the inputs to compute it from)`)}
+	case c.Bake != nil:
+		return c.keyFromBake(now)
+	case c.BakeKey == "":
+		return []error{errors.New(`one of bake_key and bake is required: set bake_key to data.spinnaker-bake.<name>.key, or give the bake inputs in a bake block`)}
+	case c.BakeKey == unknownValue:
+		return nil
+	case !strictKeyPattern.MatchString(c.BakeKey):
+		return []error{fmt.Errorf(`bake_key %q is not a strict key ("sha256:" and 64 lowercase hex digits, the key output of data "spinnaker-bake")`, c.BakeKey)}
+	}
+	return nil
+}
+
+// keyFromBake checks the bake block and computes the strict key from it and
+// the source AMI, as data "spinnaker-bake" does. With source_ami_filter the
+// AMI is only known once EC2 is asked, so the inputs are checked here and
+// Run computes the key (keyFromFilter).
+func (c *Config) keyFromBake(now time.Time) []error {
+	in := c.Bake
+	if c.SourceAmi == unknownValue || slices.Contains(in.Strings(), unknownValue) {
+		// packer validate without -evaluate-datasources: the build, which
+		// knows every value, computes the key.
+		return nil
+	}
+	if err := in.Prepare(); err != nil {
+		return prefixed("bake", err)
+	}
+	sourceAMI := c.SourceAmi
+	if sourceAMI == "" && c.SourceAmiFilter.Empty() {
+		return nil // amazon-ebs reports the missing source AMI
+	}
+	res, err := bakerequest.Compute(*in, sourceAMI, nil, now)
+	if err != nil {
+		return prefixed("bake", err)
+	}
+	if sourceAMI == "" {
+		c.keyFromFilter = true
+		return nil
+	}
+	c.BakeKey, c.keyDocument = res.Key, res.KeyDocument
+	return nil
+}
+
+// prefixed puts "<prefix>: " before each of the (joined) errors, so that
+// each names the block it comes from.
+func prefixed(prefix string, err error) []error {
+	errs := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap()
+	}
+	out := make([]error, 0, len(errs))
+	for _, e := range errs {
+		out = append(out, fmt.Errorf("%s: %w", prefix, e))
+	}
+	return out
 }
 
 // validTagKey applies EC2's rules for tag keys.

@@ -123,7 +123,7 @@ func TestPrepareErrorsNameTheField(t *testing.T) {
 		set  map[string]interface{}
 		want string
 	}{
-		{"missing key", map[string]interface{}{"bake_key": ""}, "bake_key is required"},
+		{"missing key", map[string]interface{}{"bake_key": ""}, "one of bake_key and bake is required"},
 		{"not a strict key", map[string]interface{}{"bake_key": "sha256:XYZ"}, `bake_key "sha256:XYZ"`},
 		{"Rosco key instead of strict key", map[string]interface{}{"bake_key": "bake:aws:hvm:centos:kato:us-east-1"}, `bake_key "bake:aws:hvm:centos:kato:us-east-1" is not a strict key`},
 		{"reserved tag", map[string]interface{}{"key_tag": "aws:bake"}, `key_tag "aws:bake"`},

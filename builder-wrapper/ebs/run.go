@@ -37,6 +37,9 @@ func (b *Builder) Run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook)
 	if err != nil {
 		return nil, err
 	}
+	if err := b.settleKey(ctx, ui, cl); err != nil {
+		return nil, err
+	}
 	key, keyTag := b.config.BakeKey, b.config.KeyTag
 
 	sit := Situation{Regions: cl.regions, Rebake: b.config.Rebake}

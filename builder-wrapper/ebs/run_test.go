@@ -41,6 +41,10 @@ func newCacheFixture(t *testing.T, set map[string]interface{}) *cacheFixture {
 	m["skip_metadata_api_check"] = true
 	m["aws_polling"] = map[string]interface{}{"delay_seconds": 1, "max_attempts": 10}
 	for k, v := range set {
+		if v == nil {
+			delete(m, k) // nil removes an option of minimal()
+			continue
+		}
 		m[k] = v
 	}
 	b := &Builder{pollInterval: 50 * time.Millisecond}

@@ -5,48 +5,49 @@ package bake
 import (
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/bakerequest"
 	"github.com/zclconf/go-cty/cty"
 )
 
 // FlatConfig is an auto-generated flat version of Config.
 // Where the contents of a field with a `mapstructure:,squash` tag are bubbled up.
 type FlatConfig struct {
-	PackageName           *string                         `mapstructure:"package_name" cty:"package_name" hcl:"package_name"`
-	Packages              []string                        `mapstructure:"packages" cty:"packages" hcl:"packages"`
-	BaseOS                *string                         `mapstructure:"base_os" cty:"base_os" hcl:"base_os"`
-	BaseAMI               *string                         `mapstructure:"base_ami" cty:"base_ami" hcl:"base_ami"`
-	AMIName               *string                         `mapstructure:"ami_name" cty:"ami_name" hcl:"ami_name"`
-	AMISuffix             *string                         `mapstructure:"ami_suffix" cty:"ami_suffix" hcl:"ami_suffix"`
-	TemplateFileName      *string                         `mapstructure:"template_file_name" cty:"template_file_name" hcl:"template_file_name"`
-	VarFileName           *string                         `mapstructure:"var_file_name" cty:"var_file_name" hcl:"var_file_name"`
-	VMType                *string                         `mapstructure:"vm_type" cty:"vm_type" hcl:"vm_type"`
-	EnhancedNetworking    *bool                           `mapstructure:"enhanced_networking" cty:"enhanced_networking" hcl:"enhanced_networking"`
-	PackageType           *string                         `mapstructure:"package_type" cty:"package_type" hcl:"package_type"`
-	BuildNumber           *string                         `mapstructure:"build_number" cty:"build_number" hcl:"build_number"`
-	CommitHash            *string                         `mapstructure:"commit_hash" cty:"commit_hash" hcl:"commit_hash"`
-	Job                   *string                         `mapstructure:"job" cty:"job" hcl:"job"`
-	BuildInfoURL          *string                         `mapstructure:"build_info_url" cty:"build_info_url" hcl:"build_info_url"`
-	CloudProviderType     *string                         `mapstructure:"cloud_provider_type" cty:"cloud_provider_type" hcl:"cloud_provider_type"`
-	PackageArtifacts      []FlatPackageArtifact           `mapstructure:"package_artifacts" cty:"package_artifacts" hcl:"package_artifacts"`
-	Region                *string                         `mapstructure:"region" cty:"region" hcl:"region"`
-	Regions               []string                        `mapstructure:"regions" cty:"regions" hcl:"regions"`
-	Repository            *string                         `mapstructure:"repository" cty:"repository" hcl:"repository"`
-	Repositories          []string                        `mapstructure:"repositories" cty:"repositories" hcl:"repositories"`
-	Upgrade               *string                         `mapstructure:"upgrade" cty:"upgrade" hcl:"upgrade"`
-	ExtraKeyInputs        map[string]string               `mapstructure:"extra_key_inputs" cty:"extra_key_inputs" hcl:"extra_key_inputs"`
-	AccessKey             *string                         `mapstructure:"access_key" cty:"access_key" hcl:"access_key"`
-	SecretKey             *string                         `mapstructure:"secret_key" cty:"secret_key" hcl:"secret_key"`
-	Token                 *string                         `mapstructure:"token" cty:"token" hcl:"token"`
-	Profile               *string                         `mapstructure:"profile" cty:"profile" hcl:"profile"`
-	SharedCredentialsFile *string                         `mapstructure:"shared_credentials_file" cty:"shared_credentials_file" hcl:"shared_credentials_file"`
-	AssumeRole            *awslookup.FlatAssumeRoleConfig `mapstructure:"assume_role" cty:"assume_role" hcl:"assume_role"`
-	CustomEndpointEC2     *string                         `mapstructure:"custom_endpoint_ec2" cty:"custom_endpoint_ec2" hcl:"custom_endpoint_ec2"`
-	MaxRetries            *int                            `mapstructure:"max_retries" cty:"max_retries" hcl:"max_retries"`
-	Lookup                *string                         `mapstructure:"lookup" cty:"lookup" hcl:"lookup"`
-	KeyTag                *string                         `mapstructure:"key_tag" cty:"key_tag" hcl:"key_tag"`
-	Owners                []string                        `mapstructure:"owners" cty:"owners" hcl:"owners"`
-	MostRecent            *bool                           `mapstructure:"most_recent" cty:"most_recent" hcl:"most_recent"`
-	RoscoConfig           *string                         `mapstructure:"rosco_config" cty:"rosco_config" hcl:"rosco_config"`
+	PackageName           *string                           `mapstructure:"package_name" cty:"package_name" hcl:"package_name"`
+	Packages              []string                          `mapstructure:"packages" cty:"packages" hcl:"packages"`
+	BaseOS                *string                           `mapstructure:"base_os" cty:"base_os" hcl:"base_os"`
+	BaseAMI               *string                           `mapstructure:"base_ami" cty:"base_ami" hcl:"base_ami"`
+	AMIName               *string                           `mapstructure:"ami_name" cty:"ami_name" hcl:"ami_name"`
+	AMISuffix             *string                           `mapstructure:"ami_suffix" cty:"ami_suffix" hcl:"ami_suffix"`
+	TemplateFileName      *string                           `mapstructure:"template_file_name" cty:"template_file_name" hcl:"template_file_name"`
+	VarFileName           *string                           `mapstructure:"var_file_name" cty:"var_file_name" hcl:"var_file_name"`
+	VMType                *string                           `mapstructure:"vm_type" cty:"vm_type" hcl:"vm_type"`
+	EnhancedNetworking    *bool                             `mapstructure:"enhanced_networking" cty:"enhanced_networking" hcl:"enhanced_networking"`
+	PackageType           *string                           `mapstructure:"package_type" cty:"package_type" hcl:"package_type"`
+	BuildNumber           *string                           `mapstructure:"build_number" cty:"build_number" hcl:"build_number"`
+	CommitHash            *string                           `mapstructure:"commit_hash" cty:"commit_hash" hcl:"commit_hash"`
+	Job                   *string                           `mapstructure:"job" cty:"job" hcl:"job"`
+	BuildInfoURL          *string                           `mapstructure:"build_info_url" cty:"build_info_url" hcl:"build_info_url"`
+	CloudProviderType     *string                           `mapstructure:"cloud_provider_type" cty:"cloud_provider_type" hcl:"cloud_provider_type"`
+	PackageArtifacts      []bakerequest.FlatPackageArtifact `mapstructure:"package_artifacts" cty:"package_artifacts" hcl:"package_artifacts"`
+	Repository            *string                           `mapstructure:"repository" cty:"repository" hcl:"repository"`
+	Repositories          []string                          `mapstructure:"repositories" cty:"repositories" hcl:"repositories"`
+	Upgrade               *string                           `mapstructure:"upgrade" cty:"upgrade" hcl:"upgrade"`
+	ExtraKeyInputs        map[string]string                 `mapstructure:"extra_key_inputs" cty:"extra_key_inputs" hcl:"extra_key_inputs"`
+	Region                *string                           `mapstructure:"region" cty:"region" hcl:"region"`
+	Regions               []string                          `mapstructure:"regions" cty:"regions" hcl:"regions"`
+	AccessKey             *string                           `mapstructure:"access_key" cty:"access_key" hcl:"access_key"`
+	SecretKey             *string                           `mapstructure:"secret_key" cty:"secret_key" hcl:"secret_key"`
+	Token                 *string                           `mapstructure:"token" cty:"token" hcl:"token"`
+	Profile               *string                           `mapstructure:"profile" cty:"profile" hcl:"profile"`
+	SharedCredentialsFile *string                           `mapstructure:"shared_credentials_file" cty:"shared_credentials_file" hcl:"shared_credentials_file"`
+	AssumeRole            *awslookup.FlatAssumeRoleConfig   `mapstructure:"assume_role" cty:"assume_role" hcl:"assume_role"`
+	CustomEndpointEC2     *string                           `mapstructure:"custom_endpoint_ec2" cty:"custom_endpoint_ec2" hcl:"custom_endpoint_ec2"`
+	MaxRetries            *int                              `mapstructure:"max_retries" cty:"max_retries" hcl:"max_retries"`
+	Lookup                *string                           `mapstructure:"lookup" cty:"lookup" hcl:"lookup"`
+	KeyTag                *string                           `mapstructure:"key_tag" cty:"key_tag" hcl:"key_tag"`
+	Owners                []string                          `mapstructure:"owners" cty:"owners" hcl:"owners"`
+	MostRecent            *bool                             `mapstructure:"most_recent" cty:"most_recent" hcl:"most_recent"`
+	RoscoConfig           *string                           `mapstructure:"rosco_config" cty:"rosco_config" hcl:"rosco_config"`
 }
 
 // FlatMapstructure returns a new FlatConfig.
@@ -77,13 +78,13 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"job":                     &hcldec.AttrSpec{Name: "job", Type: cty.String, Required: false},
 		"build_info_url":          &hcldec.AttrSpec{Name: "build_info_url", Type: cty.String, Required: false},
 		"cloud_provider_type":     &hcldec.AttrSpec{Name: "cloud_provider_type", Type: cty.String, Required: false},
-		"package_artifacts":       &hcldec.BlockListSpec{TypeName: "package_artifacts", Nested: hcldec.ObjectSpec((*FlatPackageArtifact)(nil).HCL2Spec())},
-		"region":                  &hcldec.AttrSpec{Name: "region", Type: cty.String, Required: false},
-		"regions":                 &hcldec.AttrSpec{Name: "regions", Type: cty.List(cty.String), Required: false},
+		"package_artifacts":       &hcldec.BlockListSpec{TypeName: "package_artifacts", Nested: hcldec.ObjectSpec((*bakerequest.FlatPackageArtifact)(nil).HCL2Spec())},
 		"repository":              &hcldec.AttrSpec{Name: "repository", Type: cty.String, Required: false},
 		"repositories":            &hcldec.AttrSpec{Name: "repositories", Type: cty.List(cty.String), Required: false},
 		"upgrade":                 &hcldec.AttrSpec{Name: "upgrade", Type: cty.String, Required: false},
 		"extra_key_inputs":        &hcldec.AttrSpec{Name: "extra_key_inputs", Type: cty.Map(cty.String), Required: false},
+		"region":                  &hcldec.AttrSpec{Name: "region", Type: cty.String, Required: false},
+		"regions":                 &hcldec.AttrSpec{Name: "regions", Type: cty.List(cty.String), Required: false},
 		"access_key":              &hcldec.AttrSpec{Name: "access_key", Type: cty.String, Required: false},
 		"secret_key":              &hcldec.AttrSpec{Name: "secret_key", Type: cty.String, Required: false},
 		"token":                   &hcldec.AttrSpec{Name: "token", Type: cty.String, Required: false},
@@ -193,31 +194,6 @@ func (*FlatFoundImage) HCL2Spec() map[string]hcldec.Spec {
 		"creation_date": &hcldec.AttrSpec{Name: "creation_date", Type: cty.String, Required: false},
 		"owner_id":      &hcldec.AttrSpec{Name: "owner_id", Type: cty.String, Required: false},
 		"tags":          &hcldec.AttrSpec{Name: "tags", Type: cty.Map(cty.String), Required: false},
-	}
-	return s
-}
-
-// FlatPackageArtifact is an auto-generated flat version of PackageArtifact.
-// Where the contents of a field with a `mapstructure:,squash` tag are bubbled up.
-type FlatPackageArtifact struct {
-	Name      *string `mapstructure:"name" cty:"name" hcl:"name"`
-	Reference *string `mapstructure:"reference" cty:"reference" hcl:"reference"`
-}
-
-// FlatMapstructure returns a new FlatPackageArtifact.
-// FlatPackageArtifact is an auto-generated flat version of PackageArtifact.
-// Where the contents a fields with a `mapstructure:,squash` tag are bubbled up.
-func (*PackageArtifact) FlatMapstructure() interface{ HCL2Spec() map[string]hcldec.Spec } {
-	return new(FlatPackageArtifact)
-}
-
-// HCL2Spec returns the hcl spec of a PackageArtifact.
-// This spec is used by HCL to read the fields of PackageArtifact.
-// The decoded values from this spec will then be applied to a FlatPackageArtifact.
-func (*FlatPackageArtifact) HCL2Spec() map[string]hcldec.Spec {
-	s := map[string]hcldec.Spec{
-		"name":      &hcldec.AttrSpec{Name: "name", Type: cty.String, Required: false},
-		"reference": &hcldec.AttrSpec{Name: "reference", Type: cty.String, Required: false},
 	}
 	return s
 }

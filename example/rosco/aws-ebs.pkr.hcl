@@ -296,20 +296,6 @@ variable "services" {
 
 # --- The bake ------------------------------------------------------------------------------------
 
-# The strict bake key: a hash of what changes the image (packages, source AMI, repositories,
-# upgrade, ENA). The builder looks it up in EC2 itself, so the datasource looks nothing up.
-data "spinnaker-bake" "rosco" {
-  package_name        = var.packages
-  package_type        = var.package_type
-  base_ami            = var.aws_source_ami
-  region              = var.aws_region
-  repository          = var.repository
-  upgrade             = var.upgrade
-  enhanced_networking = var.aws_ena_support == "true"
-  template_file_name  = "aws-ebs.pkr.hcl"
-  lookup              = "none"
-}
-
 source "spinnaker-ebs" "rosco" {
   access_key                  = var.aws_access_key
   secret_key                  = var.aws_secret_key
@@ -335,8 +321,20 @@ source "spinnaker-ebs" "rosco" {
     Packages = var.packages
   }
 
-  bake_key = data.spinnaker-bake.rosco.key
-  rebake   = var.rebake == "true"
+  # The strict bake key, computed by the builder from what changes the image (packages, source
+  # AMI, repositories, upgrade, ENA) with the same rules as data "spinnaker-bake". The builder
+  # looks it up in EC2 itself. A block rather than the datasource, so that plain
+  # `packer validate` checks the template too.
+  bake {
+    package_name        = var.packages
+    package_type        = var.package_type
+    base_ami            = var.aws_source_ami
+    repository          = var.repository
+    upgrade             = var.upgrade
+    enhanced_networking = var.aws_ena_support == "true"
+    template_file_name  = "aws-ebs.pkr.hcl"
+  }
+  rebake = var.rebake == "true"
 }
 
 build {

@@ -54,13 +54,13 @@ func FindImages(ctx context.Context, clients map[string]EC2DescribeImagesAPI, q 
 			return Result{}, fmt.Errorf("find images: %w", err)
 		}
 		g.Go(func() error {
-			img, ok, err := newestImage(gctx, client, rq.input(), rq.PageSize)
+			img, count, err := newestImage(gctx, client, rq.input(), rq.PageSize)
 			if err != nil {
 				return &RegionError{Region: region, Operation: "DescribeImages", Err: err}
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			if ok {
+			if count > 0 {
 				res.AMIIDs[region] = aws.ToString(img.ImageId)
 				res.Images[region] = imageFrom(img)
 			} else {
@@ -81,10 +81,11 @@ func (q Query) input() *ec2.DescribeImagesInput {
 	return &ec2.DescribeImagesInput{Owners: q.Owners, Filters: q.filters()}
 }
 
-// newestImage pages through DescribeImages and keeps the newest image.
-func newestImage(ctx context.Context, client EC2DescribeImagesAPI, in *ec2.DescribeImagesInput, pageSize int32) (types.Image, bool, error) {
+// newestImage pages through DescribeImages and keeps the newest image. It
+// also counts the matches, for callers that must refuse several.
+func newestImage(ctx context.Context, client EC2DescribeImagesAPI, in *ec2.DescribeImagesInput, pageSize int32) (types.Image, int, error) {
 	var best types.Image
-	found := false
+	count := 0
 	pages := ec2.NewDescribeImagesPaginator(client, in, func(o *ec2.DescribeImagesPaginatorOptions) {
 		o.Limit = pageSize
 		o.StopOnDuplicateToken = true
@@ -92,13 +93,14 @@ func newestImage(ctx context.Context, client EC2DescribeImagesAPI, in *ec2.Descr
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return types.Image{}, false, err
+			return types.Image{}, 0, err
 		}
 		for _, img := range page.Images {
-			if !found || newer(img, best) {
-				best, found = img, true
+			if count == 0 || newer(img, best) {
+				best = img
 			}
+			count++
 		}
 	}
-	return best, found, nil
+	return best, count, nil
 }

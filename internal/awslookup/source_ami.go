@@ -64,22 +64,9 @@ func ResolveSourceAMI(ctx context.Context, client EC2DescribeImagesAPI, q Source
 	if q.VMType != "" {
 		in.Filters = append(in.Filters, types.Filter{Name: aws.String("virtualization-type"), Values: []string{EC2VirtualizationType(q.VMType)}})
 	}
-	var (
-		best  types.Image
-		count int
-	)
-	pages := ec2.NewDescribeImagesPaginator(client, in, func(o *ec2.DescribeImagesPaginatorOptions) { o.StopOnDuplicateToken = true })
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return "", err
-		}
-		for _, img := range page.Images {
-			if count == 0 || newer(img, best) {
-				best = img
-			}
-			count++
-		}
+	best, count, err := newestImage(ctx, client, in, 0)
+	if err != nil {
+		return "", err
 	}
 	switch {
 	case count == 0:

@@ -79,7 +79,9 @@ func TestEBSLegacyJSONAndValidation(t *testing.T) {
 		builder map[string]interface{}
 		want    string
 	}{
-		"missing bake_key":      {map[string]interface{}{}, "bake_key is required"},
+		"missing bake_key":      {map[string]interface{}{}, "one of bake_key and bake is required"},
+		"bake_key and bake":     {map[string]interface{}{"bake_key": key, "bake": map[string]interface{}{"packages": []string{"hello-svc"}}}, "bake_key and bake: set only one of them"},
+		"bad bake input":        {map[string]interface{}{"bake": map[string]interface{}{"packages": []string{"hello-svc"}, "vm_type": "xen"}}, `bake: vm_type: unknown value "xen"`},
 		"Rosco's key":           {map[string]interface{}{"bake_key": "bake:aws:hvm:debian:hello-svc:us-east-1"}, `bake_key "bake:aws:hvm:debian:hello-svc:us-east-1" is not a strict key`},
 		"bad wait":              {map[string]interface{}{"bake_key": key, "wait_for_inflight": "later"}, `wait_for_inflight "later"`},
 		"amazon-ebs's own rule": {map[string]interface{}{"bake_key": key, "ami_name": ""}, "ami_name must be specified"},

@@ -7,7 +7,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -30,8 +29,8 @@ const roscoBakeKeyring = "/usr/share/keyrings/spinnaker-e2e.asc"
 // launches the "instance" through the loopback EC2 fake (a booted target),
 // spinnaker-packages installs the package over SSH as the base image's
 // sudo user, and the image is created and tagged. Rosco's log scraping,
-// applied to the output, finds the AMI. The HCL2 form then runs again with
-// a new ami_suffix, as Orca sends one per execution, and reuses the image,
+// applied to the output, finds the AMI. Each form then runs again with a
+// new ami_suffix, as Orca sends one per execution, and reuses the image,
 // once more with -timestamp-ui.
 func TestRoscoAWSEBSBake(t *testing.T) {
 	for _, file := range []string{"aws-ebs.pkr.hcl", "aws-ebs.json"} {
@@ -61,8 +60,10 @@ func TestRoscoAWSEBSBake(t *testing.T) {
 					t.Errorf("image tag %s = %q, want %q (tags %v)", k, img.Tags[k], v, img.Tags)
 				}
 			}
-			if !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(img.Tags[keyTag]) {
-				t.Errorf("image tag %s = %q, want a strict bake key", keyTag, img.Tags[keyTag])
+			// The template's bake block computes, from Rosco's variables, the
+			// key data "spinnaker-bake" computes for the same inputs.
+			if want := roscoTemplateKey(t, b, file); img.Tags[keyTag] != want {
+				t.Errorf("image tag %s = %q, want the strict key %s", keyTag, img.Tags[keyTag], want)
 			}
 			wantVersion(t, tg, "hello-svc", "1.0.1-h6")
 			wantVersion(t, tg, "hello-lib", "1.0.0-h5")
@@ -75,12 +76,6 @@ func TestRoscoAWSEBSBake(t *testing.T) {
 			}
 			wantRoscoScrape(t, out, b.Region, img.ID)
 
-			if !strings.HasSuffix(file, ".pkr.hcl") {
-				// Legacy JSON cannot compute the key: without a bake_key
-				// extended attribute every bake builds, as Rosco's own
-				// template does (see the template's _comment).
-				return
-			}
 			fake.ResetCalls()
 			again := roscoEBSBake(t, tg, file, "20261121150000")
 			out, err = runAsRosco(t, p, again)
@@ -105,6 +100,29 @@ func TestRoscoAWSEBSBake(t *testing.T) {
 			wantRoscoScrape(t, out, b.Region, img.ID)
 		})
 	}
+}
+
+// roscoTemplateKey is the strict key data "spinnaker-bake" computes for the
+// variables Rosco sends for b, as the EBS templates hand them to their
+// bake block.
+func roscoTemplateKey(t *testing.T, b roscoBake, template string) string {
+	t.Helper()
+	vars := map[string]string{}
+	args, _ := roscoCommandParts(t, b.argv(t))
+	for _, kv := range varArgs(args) {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	return datasourceKeyFor(t, map[string]interface{}{
+		"package_name":        vars["packages"],
+		"package_type":        vars["package_type"],
+		"base_ami":            vars["aws_source_ami"],
+		"repository":          vars["repository"],
+		"upgrade":             vars["upgrade"],
+		"enhanced_networking": vars["aws_ena_support"] == "true",
+		"template_file_name":  template,
+	})
 }
 
 // roscoEBSBake is the bake request for the target's signed repository, with

@@ -258,16 +258,13 @@ func checkRoscoArgv(t *testing.T, b roscoBake, argv []string) {
 
 // validateAsRosco runs `packer validate` with the variables of Rosco's
 // command (validate has no -color flag). wantErr is a text the failure must
-// contain, or "" for success. HCL2 datasources are evaluated: the bake key
-// of the EBS templates needs no cloud.
+// contain, or "" for success. Plain validate, without
+// -evaluate-datasources: the EBS templates compute their bake key in the
+// builder's bake block, so no template needs a datasource.
 func validateAsRosco(t *testing.T, p *harness.Packer, argv []string, wantErr string) error {
 	t.Helper()
 	args, template := roscoCommandParts(t, argv)
-	vargs := varArgs(args)
-	if strings.HasSuffix(template, ".pkr.hcl") {
-		vargs = append([]string{"-evaluate-datasources"}, vargs...)
-	}
-	out, err := p.Validate(t, template, vargs...)
+	out, err := p.Validate(t, template, varArgs(args)...)
 	switch {
 	case wantErr == "" && err != nil:
 		return fmt.Errorf("packer validate %s with Rosco's variables failed: %v\n%s", filepath.Base(template), err, out)
@@ -443,22 +440,18 @@ func wantEmptyRegions(t *testing.T, err error) {
 	}
 }
 
-// TestRoscoJSONBakeKey checks how the legacy JSON EBS templates get their
-// bake key, since legacy JSON can neither run data "spinnaker-bake" nor
-// hash: a key given as the bake_key extended attribute is used as is (and
-// checked by the builder), and without one the template still validates.
-func TestRoscoJSONBakeKey(t *testing.T) {
+// TestRoscoEBSBakeInputsChecked checks that the EBS templates, in both
+// forms, hand Rosco's variables to the builder's bake block, which checks
+// them as data "spinnaker-bake" would: a bad upgrade value fails validation
+// with an error naming the block and the field.
+func TestRoscoEBSBakeInputsChecked(t *testing.T) {
 	p := roscoPacker(t)
 	configDir := roscoConfigDir(t)
-	for _, file := range []string{"aws-ebs.json", "aws-multi-ebs.json"} {
+	for _, file := range []string{"aws-ebs.json", "aws-multi-ebs.json", "aws-ebs.pkr.hcl", "aws-multi-ebs.pkr.hcl"} {
 		t.Run(file, func(t *testing.T) {
 			b := realisticBake(configDir, file)
-			b.Request.ExtendedAttributes = []rosco.Attribute{{Key: "bake_key", Value: "sha256:" + strings.Repeat("0123456789abcdef", 4)}}
-			if err := validateAsRosco(t, p, b.argv(t), ""); err != nil {
-				t.Error(err)
-			}
-			b.Request.ExtendedAttributes = []rosco.Attribute{{Key: "bake_key", Value: "kato-1.0"}}
-			if err := validateAsRosco(t, p, b.argv(t), `bake_key "kato-1.0" is not a strict key`); err != nil {
+			b.Request.ExtendedAttributes = []rosco.Attribute{{Key: "upgrade", Value: "sometimes"}}
+			if err := validateAsRosco(t, p, b.argv(t), `bake: upgrade: unknown value "sometimes"`); err != nil {
 				t.Error(err)
 			}
 		})
