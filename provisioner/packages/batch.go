@@ -30,22 +30,12 @@ const (
 	cleanedMarker = "@@cleaned"
 )
 
-// scriptUpload sends the bake script on the standard input of the first
-// batch instead of in a session of its own. The size check turns a
-// communicator that drops standard input into a clear error rather than an
-// empty script that "succeeds".
-type scriptUpload struct {
-	Path string
-	Size int
-}
-
 // batchSpec is everything a batch command is built from.
 type batchSpec struct {
 	Sudo       string // "sudo -n " or ""
 	Stage      string
 	ScriptPath string
 	Steps      []step
-	Upload     *scriptUpload
 	// Session runs the batch in a session of its own (setsid exists).
 	Session bool
 	// Cleanup ends the batch with the cleanup, whether the steps succeeded
@@ -56,12 +46,6 @@ type batchSpec struct {
 // batchCommand returns the remote command of a batch. It holds only
 // validated names.
 func batchCommand(b batchSpec) string {
-	var outer []string
-	if b.Upload != nil {
-		q := shellQuote(b.Upload.Path)
-		outer = append(outer, "umask 077", "cat > "+q,
-			fmt.Sprintf("{ [ $(wc -c < %s) -eq %d ] || { echo 'spinnaker-packages: the bake script did not arrive complete on standard input' >&2; false; }; }", q, b.Upload.Size))
-	}
 	var inner []string
 	if b.Session {
 		inner = append(inner, "echo $$ > "+shellQuote(b.Stage+"/step.pid"))
@@ -79,7 +63,7 @@ func batchCommand(b batchSpec) string {
 	if b.Session {
 		run = "setsid -w " + run
 	}
-	return strings.Join(append(outer, b.Sudo+run), " && ")
+	return b.Sudo + run
 }
 
 // splitBatch splits a batch's output at the step markers: before holds
@@ -158,11 +142,17 @@ func (b *bake) exec(ctx context.Context, s step) (result, error) {
 	steps := append([]step{s}, s.then...)
 	spec := batchSpec{Sudo: b.sudo, Stage: b.facts.Stage, ScriptPath: b.scriptPath, Steps: steps, Session: b.facts.Setsid,
 		Cleanup: steps[len(steps)-1].cleanupAfter}
-	var stdin []byte
 	if !b.uploaded {
-		spec.Upload = &scriptUpload{Path: b.scriptPath, Size: len(b.script)}
-		stdin = []byte(b.script)
+		// The communicator's own upload (scp or sftp over SSH, a copy into a
+		// chroot) rather than standard input: with ssh_pty, which Rosco's
+		// templates set, standard input never reaches end-of-file. The
+		// script holds repository credentials, so it never travels in a
+		// command line, which Packer's debug log records.
 		b.uploadTried = true
+		if err := b.rm.comm.Upload(b.scriptPath, strings.NewReader(b.script), nil); err != nil {
+			return result{}, fmt.Errorf("upload the bake script: %w", err)
+		}
+		b.uploaded = true
 	}
 	b.rm.onStep = func(id int) {
 		if id == 0 {
@@ -173,15 +163,12 @@ func (b *bake) exec(ctx context.Context, s step) (result, error) {
 			b.announceStep(id, steps)
 		}
 	}
-	res, err := b.rm.runInput(ctx, batchCommand(spec), stdin)
+	res, err := b.rm.run(ctx, batchCommand(spec))
 	b.rm.onStep = nil
 	if err != nil {
 		return result{}, err
 	}
 	before, parts, _, cleaned := splitBatch(res.Lines, steps)
-	if len(parts) > 0 {
-		b.uploaded = true
-	}
 	b.cleaned = b.cleaned || cleaned
 	if len(parts) == 0 {
 		return result{ExitStatus: res.ExitStatus, Lines: before}, fmt.Errorf("the bake script did not start: exit status %d: %s", res.ExitStatus, tail(before, 4))

@@ -36,36 +36,25 @@ func TestChainPlan(t *testing.T) {
 
 // runBatch runs a batch command with the host's sh against a stand-in
 // bake script that prints its step and fails for the step "fail".
-func runBatch(t *testing.T, spec batchSpec, stdin string) (lines []string, exit int) {
+func runBatch(t *testing.T, spec batchSpec) (lines []string, exit int) {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "run.sh")
 	script := "[ \"$1\" = --in-batch ] && shift; echo \"ran $1 $2\"; [ \"$1\" = fail ] && { echo 'it failed' >&2; exit 3; }; exit 0\n"
 	spec.ScriptPath, spec.Stage = path, dir
-	if spec.Upload != nil {
-		spec.Upload = &scriptUpload{Path: path, Size: len(script)}
-	} else if err := os.WriteFile(path, []byte(script), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(script), 0o600); err != nil {
 		t.Fatal(err)
-	}
-	if stdin == "" {
-		stdin = script
 	}
 	for i := range spec.Steps {
 		spec.Steps[i].id = 10 + i
 	}
 	cmd := exec.Command("sh", "-c", batchCommand(spec))
-	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		exit = ee.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
-	}
-	if spec.Upload != nil && stdin == script {
-		if got, _ := os.ReadFile(path); string(got) != script {
-			t.Errorf("uploaded script %q", got)
-		}
 	}
 	if spec.Session {
 		if pid, err := os.ReadFile(filepath.Join(dir, "step.pid")); err != nil || len(strings.TrimSpace(string(pid))) == 0 {
@@ -77,7 +66,7 @@ func runBatch(t *testing.T, spec batchSpec, stdin string) (lines []string, exit 
 
 func TestBatchCommand(t *testing.T) {
 	steps := []step{{Func: "prepare"}, {Func: "apt_update", Args: []string{"it's"}}, {Func: "fail"}, {Func: "verify"}}
-	lines, exit := runBatch(t, batchSpec{Steps: steps, Upload: &scriptUpload{}}, "")
+	lines, exit := runBatch(t, batchSpec{Steps: steps})
 	want := []string{"@@step 10", "ran prepare ", "@@step 11", "ran apt_update it's", "@@step 12", "ran fail ", "it failed"}
 	if !reflect.DeepEqual(lines, want) || exit != 3 {
 		t.Errorf("output %q exit %d\nwant %q exit 3 (the batch stops at the failed step and keeps its status)", lines, exit, want)
@@ -87,15 +76,9 @@ func TestBatchCommand(t *testing.T) {
 		t.Errorf("split: before %q, parts %q", before, parts)
 	}
 
-	lines, exit = runBatch(t, batchSpec{Steps: steps[:2]}, "")
+	lines, exit = runBatch(t, batchSpec{Steps: steps[:2]})
 	if len(lines) != 4 || exit != 0 {
-		t.Errorf("without upload: %q exit %d", lines, exit)
-	}
-
-	// A communicator that loses standard input must not run an empty script.
-	lines, exit = runBatch(t, batchSpec{Steps: steps[:1], Upload: &scriptUpload{}}, "echo partial\n")
-	if exit == 0 || len(lines) != 1 || !strings.Contains(lines[0], "did not arrive complete") {
-		t.Errorf("truncated upload: %q exit %d", lines, exit)
+		t.Errorf("two steps: %q exit %d", lines, exit)
 	}
 }
 
@@ -106,7 +89,7 @@ func TestBatchEndsWithCleanup(t *testing.T) {
 	steps := []step{{Func: "prepare"}, {Func: "fail"}, {Func: "verify"}}
 	// The cleanup runs after a failed step, and the batch keeps the
 	// step's status.
-	lines, exit := runBatch(t, batchSpec{Steps: steps, Session: true, Cleanup: true}, "")
+	lines, exit := runBatch(t, batchSpec{Steps: steps, Session: true, Cleanup: true})
 	want := []string{"@@step 10", "ran prepare ", "@@step 11", "ran fail ", "it failed", cleanupMarker, "ran cleanup ", cleanedMarker}
 	if !reflect.DeepEqual(lines, want) || exit != 3 {
 		t.Errorf("output %q exit %d\nwant %q exit 3", lines, exit, want)
@@ -115,7 +98,7 @@ func TestBatchEndsWithCleanup(t *testing.T) {
 	if len(parts) != 2 || !reflect.DeepEqual(parts[1], []string{"ran fail ", "it failed"}) || !reflect.DeepEqual(cleanup, []string{"ran cleanup "}) || !cleaned {
 		t.Errorf("split: parts %q, cleanup %q, cleaned %v", parts, cleanup, cleaned)
 	}
-	lines, exit = runBatch(t, batchSpec{Steps: []step{{Func: "verify"}}, Session: true, Cleanup: true}, "")
+	lines, exit = runBatch(t, batchSpec{Steps: []step{{Func: "verify"}}, Session: true, Cleanup: true})
 	if exit != 0 || lines[len(lines)-1] != cleanedMarker {
 		t.Errorf("after success: %q exit %d", lines, exit)
 	}

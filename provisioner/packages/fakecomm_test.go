@@ -51,8 +51,7 @@ func newFakeComm(reply func(cmd string, n int) fakeReply) *fakeComm {
 	return &fakeComm{Uploads: map[string]string{}, Reply: reply, counts: map[string]int{}, blocked: make(chan struct{})}
 }
 
-// Start answers a single command, or a batch (batch.go): the script
-// upload on stdin is kept in Uploads, every step is recorded as a command of
+// Start answers a single command, or a batch (batch.go): every step is recorded as a command of
 // its own (with the batch's sudo prefix) and answered in turn, the batch
 // stops at the first step that fails or blocks, and a trailing cleanup is
 // answered whatever happened before.
@@ -60,17 +59,6 @@ func (f *fakeComm) Start(ctx context.Context, cmd *packersdk.RemoteCmd) error {
 	command, err := unwrapPortable(cmd.Command)
 	if err != nil {
 		return err
-	}
-	if rest, ok := strings.CutPrefix(command, "umask 077 && cat > '"); ok {
-		path, _, _ := strings.Cut(rest, "'")
-		data, err := io.ReadAll(cmd.Stdin)
-		if err != nil {
-			return err
-		}
-		f.mu.Lock()
-		f.Uploads[path] = string(data)
-		f.mu.Unlock()
-		_, command, _ = strings.Cut(command, "; }; } && ")
 	}
 	steps, markers, cleanup, sudo := []string{command}, []string{""}, "", ""
 	if inner, prefix, ok := batchInner(command); ok {

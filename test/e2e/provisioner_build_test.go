@@ -45,6 +45,8 @@ func buildJSON(t *testing.T, p *harness.Packer, tg *harness.Target, user string,
 		"builders": []interface{}{map[string]interface{}{
 			"type": "null", "communicator": "ssh", "ssh_host": tg.Addr, "ssh_port": tg.SSHPort,
 			"ssh_username": user, "ssh_private_key_file": tg.KeyFile, "ssh_timeout": "1m",
+			// Rosco's EBS templates run their provisioner over a pty (requiretty on EL).
+			"ssh_pty": true,
 		}},
 		"provisioners": []interface{}{prov},
 	}
