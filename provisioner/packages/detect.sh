@@ -11,11 +11,12 @@ if command -v cloud-init >/dev/null 2>&1; then say "cloud_init=1"; fi
 if [ -e /usr/sbin/policy-rc.d ]; then say "policy_rc_d=1"; fi
 if command -v sudo >/dev/null 2>&1; then say "sudo=1"; fi
 if command -v setsid >/dev/null 2>&1; then say "setsid=1"; fi
-# Age in seconds of the distribution's package lists: the newest change
-# of any list file (ctime: when apt last wrote it).
+# Age in seconds of the distribution's package lists: the oldest list file
+# (ctime: when apt last wrote it) decides, so that one freshly refreshed
+# source cannot make the other, stale lists count as fresh.
 if [ -d /var/lib/apt/lists ]; then
-	newest=$(find /var/lib/apt/lists -maxdepth 1 -type f -name '*Packages*' -printf '%C@\n' 2>/dev/null | sort -n | tail -n 1)
-	if [ -n "$newest" ]; then say "lists_age=$(( $(date +%s) - ${newest%.*} ))"; fi
+	oldest=$(find /var/lib/apt/lists -maxdepth 1 -type f -name '*Packages*' -printf '%C@\n' 2>/dev/null | sort -n | head -n 1)
+	if [ -n "$oldest" ]; then say "lists_age=$(( $(date +%s) - ${oldest%.*} ))"; fi
 fi
 stage=$(mktemp -d /tmp/spinnaker-packages.XXXXXXXX) || { echo "cannot create a staging directory in /tmp" >&2; exit 1; }
 say "stage=$stage"

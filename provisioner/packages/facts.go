@@ -22,7 +22,7 @@ type facts struct {
 	// Setsid tells whether a batch can run in a process group of its own
 	// that cleanup can stop as a whole.
 	Setsid bool
-	// ListsAge is the age of the newest apt list; negative when there are
+	// ListsAge is the age of the oldest apt list; negative when there are
 	// none.
 	ListsAge time.Duration
 	Stage    string
