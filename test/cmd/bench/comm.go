@@ -24,7 +24,7 @@ import (
 // Provision over the SDK's SSH communicator), without Packer's RPC layer.
 // connected is called once the communicator is connected and has run a
 // first command.
-func provisionInProcess(s *scope, tg *harness.Target, raw map[string]interface{}, connected func()) ([]string, error) {
+func provisionInProcess(s *harness.Scope, tg *harness.Target, raw map[string]interface{}, connected func()) ([]string, error) {
 	var p packages.Provisioner
 	if err := p.Prepare(raw); err != nil {
 		return nil, err
@@ -64,7 +64,7 @@ func provisionInProcess(s *scope, tg *harness.Target, raw map[string]interface{}
 
 // quietUI sends the provisioner's output to the scope's log and keeps it.
 type quietUI struct {
-	s     *scope
+	s     *harness.Scope
 	mu    sync.Mutex
 	lines []string
 }

@@ -33,7 +33,7 @@ type figure struct {
 	// bake runs the figure; the provisioner figures return its output so
 	// that the phases can be timed. A figure that must connect first calls
 	// connected once it has: the clock restarts there (see main).
-	bake func(s *scope, tg *harness.Target, c bakeCase, connected func()) ([]string, error)
+	bake func(s *harness.Scope, tg *harness.Target, c bakeCase, connected func()) ([]string, error)
 }
 
 // bakeCase is what every figure installs.
@@ -81,7 +81,7 @@ func main() {
 				continue
 			}
 			var d time.Duration
-			err := run(fmt.Sprintf("run %d (%s)", i+1, f.id), *verbose, func(s *scope) {
+			err := harness.RunScope(fmt.Sprintf("run %d (%s)", i+1, f.id), *verbose, func(s *harness.Scope) {
 				tg := harness.NewTarget(s, harness.Debian)
 				prepareTarget(s, tg, f.id, c)
 				// (a) and (d) run over the harness's open connection,
@@ -211,7 +211,7 @@ const distKey = "/etc/apt/keyrings/bench-dist.asc"
 
 // prepareTarget gives the target what a real image has before the bake:
 // the distribution source with fresh lists. It is not timed.
-func prepareTarget(s *scope, tg *harness.Target, id string, c bakeCase) {
+func prepareTarget(s *harness.Scope, tg *harness.Target, id string, c bakeCase) {
 	r := tg.Repos
 	tg.WriteFile(s, distKey, r.RepoKey.Armored, 0o644)
 	tg.WriteFile(s, "/etc/apt/sources.list.d/distribution.list",
@@ -228,7 +228,7 @@ func prepareTarget(s *scope, tg *harness.Target, id string, c bakeCase) {
 	}
 }
 
-func checkInstalled(s *scope, tg *harness.Target, c bakeCase) {
+func checkInstalled(s *harness.Scope, tg *harness.Target, c bakeCase) {
 	for _, tok := range c.tokens {
 		name, version, _ := strings.Cut(tok, "=")
 		if got := tg.PackageVersion(s, name); got != version {
@@ -240,7 +240,7 @@ func checkInstalled(s *scope, tg *harness.Target, c bakeCase) {
 // bakeShellBaseline performs exactly the steps rosco-compat.md §a lists for
 // install_packages.sh on deb: append the source, full `apt-get -y update`,
 // one `apt-get install --force-yes -y` per package, remove the source.
-func bakeShellBaseline(s *scope, tg *harness.Target, c bakeCase, _ func()) ([]string, error) {
+func bakeShellBaseline(s *harness.Scope, tg *harness.Target, c bakeCase, _ func()) ([]string, error) {
 	script := "set -e\n" +
 		fmt.Sprintf("echo 'deb %s ./' | tee -a /etc/apt/sources.list.d/spinnaker.list\n", tg.Repos.AptSigned) +
 		"apt-get -y update\n" +
@@ -253,8 +253,8 @@ func bakeShellBaseline(s *scope, tg *harness.Target, c bakeCase, _ func()) ([]st
 	return nil, nil
 }
 
-func bakeProvisioner(order string) func(*scope, *harness.Target, bakeCase, func()) ([]string, error) {
-	return func(s *scope, tg *harness.Target, c bakeCase, connected func()) ([]string, error) {
+func bakeProvisioner(order string) func(*harness.Scope, *harness.Target, bakeCase, func()) ([]string, error) {
+	return func(s *harness.Scope, tg *harness.Target, c bakeCase, connected func()) ([]string, error) {
 		var list []interface{}
 		for _, t := range c.tokens {
 			list = append(list, t)
@@ -267,7 +267,7 @@ func bakeProvisioner(order string) func(*scope, *harness.Target, bakeCase, func(
 	}
 }
 
-func bakeDpkgFloor(s *scope, tg *harness.Target, _ bakeCase, _ func()) ([]string, error) {
+func bakeDpkgFloor(s *harness.Scope, tg *harness.Target, _ bakeCase, _ func()) ([]string, error) {
 	out, rc := tg.Run(s, "DEBIAN_FRONTEND=noninteractive dpkg -i /root/floor/*.deb")
 	if rc != 0 {
 		return nil, fmt.Errorf("dpkg -i exit %d:\n%s", rc, out)

@@ -32,7 +32,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "demo: %v (run from the repository root, as `make demo` does)\n", err)
 		os.Exit(2)
 	}
-	err = run("demo", *verbose, func(s *scope) {
+	err = harness.RunScope("demo", *verbose, func(s *harness.Scope) {
 		start := time.Now()
 		fmt.Println("demo: booting a local Debian target and serving the signed demo repository...")
 		tg := harness.NewTarget(s, harness.Debian)

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -190,8 +191,17 @@ func (p *Packer) Run(t T, template, subcommand string, args ...string) (string, 
 	c.Env = append(os.Environ(), p.env...)
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, &out
+	// Packer and its plugin processes get a process group of their own, which a cleanup stops
+	// when the test or scope ends first (an interrupted `make demo`), so none outlives it.
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	start := time.Now()
-	err := c.Run()
+	err := c.Start()
+	if err == nil {
+		finished := make(chan struct{})
+		t.Cleanup(func() { stopProcessGroup(c.Process.Pid, finished) })
+		err = c.Wait()
+		close(finished)
+	}
 	if err != nil {
 		t.Logf("packer %s failed after %s: %v\n%s", strings.Join(argv, " "), time.Since(start).Round(time.Millisecond), err, out.String())
 		return out.String(), fmt.Errorf("packer %s: %w", subcommand, err)
@@ -209,4 +219,20 @@ func (p *Packer) Installed(t T) (string, error) {
 		return string(out), fmt.Errorf("packer plugins installed: %w", err)
 	}
 	return string(out), nil
+}
+
+// stopProcessGroup ends the process group pgid unless finished is closed: SIGTERM first, so
+// Packer cleans up after itself, then SIGKILL after 10 s.
+func stopProcessGroup(pgid int, finished <-chan struct{}) {
+	select {
+	case <-finished:
+		return
+	default:
+	}
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-finished:
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
 }
