@@ -2,9 +2,13 @@ package packages
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
 
 // Steps run in batches: one remote command runs several steps in a row,
@@ -163,7 +167,7 @@ func (b *bake) exec(ctx context.Context, s step) (result, error) {
 			b.announceStep(id, steps)
 		}
 	}
-	res, err := b.rm.run(ctx, batchCommand(spec))
+	res, err := b.runWatchingLocks(ctx, batchCommand(spec))
 	b.rm.onStep = nil
 	if err != nil {
 		return result{}, err
@@ -194,4 +198,36 @@ func (b *bake) announceStep(id int, steps []step) {
 			b.announce(s.Phase)
 		}
 	}
+}
+
+// dnfLockWait is what dnf prints when another process holds its lock; dnf 4 then waits for ever.
+var dnfLockWait = regexp.MustCompile(`Waiting for process with pid \d+ to finish`)
+
+// errLockTimeout ends a batch whose package manager waited too long for a lock.
+var errLockTimeout = errors.New("lock_timeout passed")
+
+// runWatchingLocks runs a batch and stops it once dnf has waited for another process's lock
+// for longer than lock_timeout. apt and dpkg give up by themselves (see runWithLockRetry); dnf
+// never does, so without this an rpm bake would hang until Packer's own timeout. Stopping works
+// like a cancel: the batch's process group is ended by the cleanup.
+func (b *bake) runWatchingLocks(ctx context.Context, command string) (result, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var once sync.Once
+	var timer *time.Timer
+	b.rm.onLine = func(line string) {
+		if dnfLockWait.MatchString(line) {
+			once.Do(func() { timer = time.AfterFunc(b.req.LockTimeout, func() { cancel(errLockTimeout) }) })
+		}
+	}
+	res, err := b.rm.run(ctx, command)
+	b.rm.onLine = nil
+	once.Do(func() {}) // no timer can start after this
+	if timer != nil {
+		timer.Stop()
+	}
+	if err != nil && errors.Is(context.Cause(ctx), errLockTimeout) {
+		return res, fmt.Errorf("the rpm database lock was held by another process for longer than lock_timeout (%s)", b.req.LockTimeout)
+	}
+	return res, err
 }

@@ -18,6 +18,8 @@ type fakeReply struct {
 	Exit           int
 	// Block makes the command hang until the context of the test is done.
 	Block bool
+	// HangAfterOutput prints the reply, then hangs like Block.
+	HangAfterOutput bool
 }
 
 // fakeComm is a recording communicator: it keeps every command and upload
@@ -95,8 +97,8 @@ func (f *fakeComm) Start(ctx context.Context, cmd *packersdk.RemoteCmd) error {
 	for i, c := range steps {
 		r := ask(c)
 		parts = append(parts, part{markers[i], r})
-		if r.Exit != 0 || r.Block {
-			stopped = r.Block
+		if r.Exit != 0 || r.Block || r.HangAfterOutput {
+			stopped = r.Block || r.HangAfterOutput
 			break
 		}
 	}
@@ -120,6 +122,9 @@ func (f *fakeComm) Start(ctx context.Context, cmd *packersdk.RemoteCmd) error {
 			}
 			if p.reply.Stderr != "" {
 				_, _ = io.WriteString(cmd.Stderr, p.reply.Stderr)
+			}
+			if p.reply.HangAfterOutput {
+				<-f.blocked
 			}
 			if exit == 0 {
 				exit = p.reply.Exit

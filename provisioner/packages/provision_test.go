@@ -416,6 +416,39 @@ func TestProvisionRPMOrdered(t *testing.T) {
 	}
 }
 
+// dnf waits for ever on a lock another process holds; lock_timeout must end the wait.
+func TestProvisionRPMLockTimeout(t *testing.T) {
+	var p Provisioner
+	if err := p.Prepare(map[string]interface{}{
+		"repository":   "http://10.0.0.1:8080/rpm/",
+		"packages":     "hello-svc-1.0.0-h5",
+		"lock_timeout": "1s",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	comm := newFakeComm(func(cmd string, n int) fakeReply {
+		switch stepKey(cmd) {
+		case "detect":
+			return fakeReply{Stdout: "uid=0\nrpm=1\ndnf=dnf\nsystemctl=1\nsetsid=1\nstage=" + fakeStage + "\n"}
+		case "dnf_install":
+			return fakeReply{Stdout: "Waiting for process with pid 4242 to finish.\n", HangAfterOutput: true}
+		}
+		return fakeReply{}
+	})
+	defer close(comm.blocked)
+	start := time.Now()
+	ui, err := provision(context.Background(), &p, comm)
+	if err == nil || !strings.Contains(err.Error(), "longer than lock_timeout (1s)") {
+		t.Fatalf("error = %v\n%s", err, ui.text())
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("gave up after %s; lock_timeout is 1s", d)
+	}
+	if got := comm.steps(); got[len(got)-1] != "cleanup" {
+		t.Errorf("steps = %q, want the cleanup last", got)
+	}
+}
+
 // TestFetchErrorClassification guards against matching status codes
 // inside port numbers.
 func TestFetchErrorClassification(t *testing.T) {

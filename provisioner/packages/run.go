@@ -27,6 +27,8 @@ type remote struct {
 	// onStep, when set, receives the id of each "@@step <id>" line of a
 	// batch (see batch.go).
 	onStep func(int)
+	// onLine, when set, sees every stdout and stderr line as it arrives.
+	onLine func(string)
 }
 
 const phaseMarker = "@@phase "
@@ -52,8 +54,11 @@ func (rm *remote) run(ctx context.Context, command string) (result, error) {
 func (rm *remote) runInput(ctx context.Context, command string, stdin []byte) (result, error) {
 	var mu sync.Mutex
 	var lines []string
-	onPhase, onStep := rm.onPhase, rm.onStep
+	onPhase, onStep, onLine := rm.onPhase, rm.onStep, rm.onLine
 	stdout := &lineWriter{mu: &mu, capture: &lines, emit: func(l string) {
+		if onLine != nil {
+			onLine(l)
+		}
 		// "@@" lines are data for the provisioner, not for people.
 		if strings.HasPrefix(l, "@@") {
 			if onPhase != nil && strings.HasPrefix(l, phaseMarker) {
@@ -70,7 +75,12 @@ func (rm *remote) runInput(ctx context.Context, command string, stdin []byte) (r
 			rm.ui.Say("    " + l)
 		}
 	}}
-	stderr := &lineWriter{mu: &mu, capture: &lines, emit: func(l string) { rm.ui.Error("    " + l) }}
+	stderr := &lineWriter{mu: &mu, capture: &lines, emit: func(l string) {
+		if onLine != nil {
+			onLine(l)
+		}
+		rm.ui.Error("    " + l)
+	}}
 	cmd := &packersdk.RemoteCmd{Command: portable(command), Stdin: bytes.NewReader(stdin), Stdout: stdout, Stderr: stderr}
 	if err := ctx.Err(); err != nil {
 		return result{}, err

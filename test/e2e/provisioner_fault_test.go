@@ -117,6 +117,28 @@ func TestPackagesFaultLockTimeout(t *testing.T) {
 	failedBake(t, tg, out, err, "lock_timeout")
 }
 
+// dnf 4 waits for ever while the process named in its rpmdb lock file lives; lock_timeout must
+// end the wait with a clear message, the cleanup done.
+func TestPackagesFaultRPMLockTimeout(t *testing.T) {
+	tg := harness.NewTarget(t, harness.RPM)
+	tg.MustRun(t, "mkdir -p /var/lib/dnf && { setsid sleep 600 >/dev/null 2>&1 & echo $! > /var/lib/dnf/rpmdb_lock.pid; }")
+	start := time.Now()
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
+    repositories {
+      url     = %q
+      key_url = %q
+    }
+    packages     = "hello-svc-1.0.0-h5"
+    lock_timeout = "5s"`, tg.Repos.RPM, tg.Repos.KeyURL(tg.Repos.RPMKey)))
+	failedBake(t, tg, out, err, "longer than lock_timeout (5s)")
+	if d := time.Since(start); d > 3*time.Minute {
+		t.Errorf("the build gave up after %s; lock_timeout is 5s", d)
+	}
+	if ps := tg.MustRun(t, "pgrep -a dnf || true"); strings.TrimSpace(ps) != "" {
+		t.Errorf("dnf still running after the failed bake:\n%s", ps)
+	}
+}
+
 func TestPackagesFaultCancelledBuild(t *testing.T) {
 	tg := harness.NewTarget(t, harness.Debian)
 	// Every request to the fault server hangs, so the update is still
