@@ -3,6 +3,8 @@ package packages
 import (
 	"strings"
 	"testing"
+
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 )
 
 // Every Prepare error about a credential-bearing value must be readable without revealing the
@@ -34,5 +36,21 @@ func TestPrepareErrorsNeverContainThePassword(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Whatever the SDK itself logs under PACKER_LOG=1 passes Packer's secret filter.
+func TestPrepareRegistersCredentialsWithPackersLogFilter(t *testing.T) {
+	const password = "Fi1terMeOut"
+	err := (&Provisioner{}).Prepare(map[string]interface{}{
+		"package_type": "deb",
+		"packages":     "hello-svc",
+		"repository":   "http://builder:" + password + "@repo.example/apt ./",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := packersdk.LogSecretFilter.FilterString("GET http://builder:" + password + "@repo.example/apt"); strings.Contains(got, password) {
+		t.Errorf("Packer's log filter lets the password through: %q", got)
 	}
 }

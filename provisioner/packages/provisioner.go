@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 	"github.com/hashicorp/packer-plugin-sdk/template/config"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/stringlist"
@@ -64,17 +65,30 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 		return err
 	}
 	if t != "" {
-		p.req, err = buildRequest(p.inputs, t)
+		if p.req, err = buildRequest(p.inputs, t); err == nil {
+			hideFromPackerLog(p.req)
+		}
 		return err
 	}
 	// Detected on the target: the input has to make sense for one of the
 	// two types now; the final check runs once the type is known.
-	_, debErr := buildRequest(p.inputs, Deb)
-	_, rpmErr := buildRequest(p.inputs, RPM)
+	debReq, debErr := buildRequest(p.inputs, Deb)
+	rpmReq, rpmErr := buildRequest(p.inputs, RPM)
 	if debErr != nil && rpmErr != nil {
 		return fmt.Errorf("package_type is empty (detect on the target), and the configuration is valid for neither deb nor rpm:\nas deb: %w\nas rpm: %w", debErr, rpmErr)
 	}
+	for _, r := range []*request{debReq, rpmReq} {
+		if r != nil {
+			hideFromPackerLog(r)
+		}
+	}
 	return nil
+}
+
+// hideFromPackerLog registers the repository credentials with Packer's log filter. The
+// provisioner never prints them itself; this also covers anything the SDK logs (PACKER_LOG=1).
+func hideFromPackerLog(r *request) {
+	packersdk.LogSecretFilter.Set(r.secrets.values...)
 }
 
 // normalizeLegacyRepositories lets legacy JSON templates write
