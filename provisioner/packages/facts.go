@@ -70,7 +70,7 @@ func parseFacts(out string) (facts, error) {
 			f.Stage = value
 		}
 	}
-	if f.UID < 0 || !strings.HasPrefix(f.Stage, "/tmp/spinnaker-packages.") || strings.ContainsAny(f.Stage, shellMeta) {
+	if f.UID < 0 || !validStage(f.Stage) {
 		return f, fmt.Errorf("detect: unexpected output from the target (is it a Linux machine with a POSIX shell?)")
 	}
 	return f, nil
@@ -89,4 +89,11 @@ func (f facts) packageType(configured PackageType) (PackageType, error) {
 		return RPM, nil
 	}
 	return "", fmt.Errorf("package_type is empty and the target has neither dpkg/apt-get nor rpm")
+}
+
+// validStage reports whether stage is a staging directory detect.sh creates (and nothing a
+// malfunctioning target could make `rm -rf` remove).
+func validStage(stage string) bool {
+	return strings.HasPrefix(stage, "/tmp/spinnaker-packages.") && !strings.Contains(stage, "/..") &&
+		!strings.ContainsAny(stage, shellMeta)
 }

@@ -137,6 +137,10 @@ func (b *bake) run(ctx context.Context) (err error) {
 		return fmt.Errorf("inspect target: %w", errNoCommunicator)
 	}
 	if b.facts, err = parseFacts(res.Output()); err != nil {
+		// detect.sh may have created the staging directory before the output went wrong.
+		if stage := b.facts.Stage; validStage(stage) {
+			_, _ = b.rm.run(context.WithoutCancel(ctx), "rm -rf "+shellQuote(stage))
+		}
 		return err
 	}
 	defer func() {

@@ -449,6 +449,24 @@ func TestProvisionRPMLockTimeout(t *testing.T) {
 	}
 }
 
+// When the inspect output is unusable after the staging directory was made, the directory is
+// removed all the same.
+func TestProvisionRemovesTheStageWhenInspectFails(t *testing.T) {
+	p := preparedDeb(t, nil)
+	comm := newFakeComm(func(cmd string, n int) fakeReply {
+		if stepKey(cmd) == "detect" {
+			return fakeReply{Stdout: "garbled\nstage=" + fakeStage + "\n"}
+		}
+		return fakeReply{}
+	})
+	if _, err := provision(context.Background(), p, comm); err == nil {
+		t.Fatal("Provision accepted unusable inspect output")
+	}
+	if got := comm.Commands[len(comm.Commands)-1]; got != "rm -rf '"+fakeStage+"'" {
+		t.Errorf("last command = %q, want the staging directory removed", got)
+	}
+}
+
 // TestFetchErrorClassification guards against matching status codes
 // inside port numbers.
 func TestFetchErrorClassification(t *testing.T) {
