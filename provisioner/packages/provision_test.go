@@ -467,6 +467,18 @@ func TestProvisionRemovesTheStageWhenInspectFails(t *testing.T) {
 	}
 }
 
+func TestFetchFailuresNeedTheWholePath(t *testing.T) {
+	ours := []Repository{{URL: mustURL("http://10.0.0.1:8080/deb"), Distribution: "./"}}
+	other := "W: Failed to fetch http://10.0.0.1:8080/debian/dists/bookworm/InRelease  Could not connect"
+	if got := fetchFailures([]string{other}, ours); len(got) != 0 {
+		t.Errorf("a failure of /debian counted as one of /deb: %q", got)
+	}
+	mine := "W: Failed to fetch http://10.0.0.1:8080/deb/./InRelease  Could not connect"
+	if got := fetchFailures([]string{mine}, ours); len(got) != 1 {
+		t.Errorf("our own failure was missed: %q", got)
+	}
+}
+
 // TestFetchErrorClassification guards against matching status codes
 // inside port numbers.
 func TestFetchErrorClassification(t *testing.T) {

@@ -169,13 +169,28 @@ func fetchFailures(lines []string, repos []Repository) []string {
 			continue
 		}
 		for _, r := range repos {
-			if strings.Contains(t, r.matchKey()) {
+			if mentionsURL(t, r.matchKey()) {
 				failed = append(failed, t)
 				break
 			}
 		}
 	}
 	return failed
+}
+
+// mentionsURL reports whether line names the repository at key (host and path) itself, not a
+// longer path that merely starts the same (`host/deb` is not `host/debian`).
+func mentionsURL(line, key string) bool {
+	for rest := line; ; {
+		i := strings.Index(rest, key)
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(key):]
+		if rest == "" || rest[0] == '/' || rest[0] == ' ' {
+			return true
+		}
+	}
 }
 
 // runDebOrdered resolves and downloads an ordered deb request (see
