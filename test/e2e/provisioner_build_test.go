@@ -257,6 +257,40 @@ func TestPackagesRPMBooted(t *testing.T) {
 	}
 }
 
+// The rpm side of the ordered install: one dnf transaction per package, in the order given,
+// then the packages of Rosco's artifacts file, whose references carry their own repository.
+func TestPackagesRPMArtifactsInOrder(t *testing.T) {
+	tg := harness.NewTarget(t, harness.RPM)
+	artifacts := filepath.Join(t.TempDir(), "artifacts.json")
+	ref := fmt.Sprintf(`[{"type":"rpm","name":"hello-rosco","reference":"[trusted=yes] %s hello-rosco-1.0.0-h7"}]`, tg.Repos.RPM)
+	if err := os.WriteFile(artifacts, []byte(ref), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
+    repositories {
+      url     = %q
+      key_url = %q
+    }
+    package_list   = ["hello-svc-1.0.0-h5", "hello-auto-1.0.0-h5"]
+    services       = ["hello-svc"]
+    artifacts_file = %q
+`, tg.Repos.RPM, tg.Repos.KeyURL(tg.Repos.RPMKey), artifacts))
+	mustSucceed(t, out, err)
+	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
+	wantVersion(t, tg, "hello-auto", "1.0.0-h5")
+	wantVersion(t, tg, "hello-rosco", "1.0.0-h7")
+	wantUnit(t, tg, "hello-svc.service", "enabled", "inactive")
+	assertCleanedUp(t, tg)
+	last := -1
+	for _, phase := range []string{"install hello-svc-1.0.0-h5", "install hello-auto-1.0.0-h5", "install hello-rosco-1.0.0-h7"} {
+		i := strings.Index(out, phase)
+		if i < 0 || i < last {
+			t.Fatalf("phase %q missing or out of order (Rosco installs one package per transaction, in order):\n%s", phase, out)
+		}
+		last = i
+	}
+}
+
 func TestPackagesRPMRoscoJSONSingleTransaction(t *testing.T) {
 	tg := harness.NewTarget(t, harness.RPM)
 	p := harness.NewPacker(t)
