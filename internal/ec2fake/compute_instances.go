@@ -192,29 +192,17 @@ func (c *Compute) describeInstances(r *Request) (any, error) {
 }
 
 func (in *instance) matches(filters []Filter) (bool, error) {
-	for _, f := range filters {
-		var values []string
-		switch {
-		case f.Name == "instance-id":
-			values = []string{in.ID}
-		case f.Name == "instance-state-name":
-			values = []string{in.State}
-		case f.Name == "image-id":
-			values = []string{in.ImageID}
-		case f.Name == "tag-key":
-			values = slices.Collect(maps.Keys(in.Tags))
-		case strings.HasPrefix(f.Name, "tag:"):
-			if v, ok := in.Tags[strings.TrimPrefix(f.Name, "tag:")]; ok {
-				values = []string{v}
-			}
-		default:
-			return false, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("The filter '%s' is invalid", f.Name)}
+	return matchFilters(filters, func(name string) ([]string, bool) {
+		switch name {
+		case "instance-id":
+			return []string{in.ID}, true
+		case "instance-state-name":
+			return []string{in.State}, true
+		case "image-id":
+			return []string{in.ImageID}, true
 		}
-		if !matchAny(f, values...) {
-			return false, nil
-		}
-	}
-	return true, nil
+		return tagFilterValues(in.Tags, name)
+	})
 }
 
 // stopInstances moves running instances to stopping, then stopped.

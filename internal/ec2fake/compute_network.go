@@ -97,23 +97,21 @@ func (c *Compute) describeVpcs(r *Request) (any, error) {
 		}
 	}
 	resp := describeVpcsResponse{Xmlns: xmlns, RequestID: r.RequestID}
-	for _, f := range filters {
-		var v string
-		switch f.Name {
+	ok, err := matchFilters(filters, func(name string) ([]string, bool) {
+		switch name {
 		case "is-default":
-			v = "true"
+			return []string{"true"}, true
 		case "vpc-id":
-			v = vpc.VpcID
+			return []string{vpc.VpcID}, true
 		case "state":
-			v = vpc.State
+			return []string{vpc.State}, true
 		case "cidr", "cidr-block":
-			v = vpc.CidrBlock
-		default:
-			return nil, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("The filter '%s' is invalid", f.Name)}
+			return []string{vpc.CidrBlock}, true
 		}
-		if !matchAny(f, v) {
-			return resp, nil
-		}
+		return nil, false
+	})
+	if err != nil || !ok {
+		return resp, err
 	}
 	resp.Vpcs = []vpcXML{vpc}
 	return resp, nil
@@ -152,25 +150,23 @@ func (c *Compute) describeSubnets(r *Request) (any, error) {
 		}
 	}
 	resp := describeSubnetsResponse{Xmlns: xmlns, RequestID: r.RequestID}
-	for _, f := range filters {
-		var v string
-		switch f.Name {
+	ok, err := matchFilters(filters, func(name string) ([]string, bool) {
+		switch name {
 		case "vpc-id":
-			v = sn.VpcID
+			return []string{sn.VpcID}, true
 		case "subnet-id":
-			v = sn.SubnetID
+			return []string{sn.SubnetID}, true
 		case "state":
-			v = sn.State
+			return []string{sn.State}, true
 		case "availability-zone", "availabilityZone":
-			v = sn.AvailabilityZone
+			return []string{sn.AvailabilityZone}, true
 		case "default-for-az":
-			v = "true"
-		default:
-			return nil, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("The filter '%s' is invalid", f.Name)}
+			return []string{"true"}, true
 		}
-		if !matchAny(f, v) {
-			return resp, nil
-		}
+		return nil, false
+	})
+	if err != nil || !ok {
+		return resp, err
 	}
 	resp.Subnets = []subnetXML{sn}
 	return resp, nil
@@ -408,21 +404,19 @@ func (c *Compute) describeSecurityGroups(r *Request) (any, error) {
 		if g.Region != r.Region || len(ids) > 0 && !slices.Contains(ids, id) {
 			continue
 		}
-		match := true
-		for _, f := range filters {
-			switch {
-			case f.Name == "group-id":
-				match = match && matchAny(f, g.ID)
-			case f.Name == "group-name":
-				match = match && matchAny(f, g.Name)
-			case f.Name == "vpc-id":
-				match = match && matchAny(f, g.VpcID)
-			case strings.HasPrefix(f.Name, "tag:"):
-				v, ok := g.Tags[strings.TrimPrefix(f.Name, "tag:")]
-				match = match && ok && matchAny(f, v)
-			default:
-				return nil, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("The filter '%s' is invalid", f.Name)}
+		match, err := matchFilters(filters, func(name string) ([]string, bool) {
+			switch name {
+			case "group-id":
+				return []string{g.ID}, true
+			case "group-name":
+				return []string{g.Name}, true
+			case "vpc-id":
+				return []string{g.VpcID}, true
 			}
+			return tagFilterValues(g.Tags, name)
+		})
+		if err != nil {
+			return nil, err
 		}
 		if match {
 			resp.Groups = append(resp.Groups, securityGroupXML{OwnerID: r.AccountID, GroupID: g.ID, GroupName: g.Name, Description: g.Description, VpcID: g.VpcID, Tags: tagsXML(g.Tags)})

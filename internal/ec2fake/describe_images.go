@@ -159,9 +159,7 @@ func imageMatches(img Image, account string, owners, ids []string, filters []Fil
 		if err != nil {
 			return false, err
 		}
-		if !slices.ContainsFunc(values, func(v string) bool {
-			return slices.ContainsFunc(f.Values, func(p string) bool { return matchWildcard(p, v) })
-		}) {
+		if !matchAny(f, values...) {
 			return false, nil
 		}
 	}
@@ -220,7 +218,7 @@ func imageValues(img Image, name string) ([]string, error) {
 	case "tag-key":
 		return slices.Sorted(maps.Keys(img.Tags)), nil
 	}
-	return nil, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("The filter '%s' is invalid", name)}
+	return nil, invalidFilter(name)
 }
 
 func toImageXML(img Image) imageXML {

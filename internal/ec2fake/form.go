@@ -2,7 +2,9 @@ package ec2fake
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -123,4 +125,37 @@ func matchWildcard(pattern, value string) bool {
 		pi++
 	}
 	return pi == len(p)
+}
+
+// matchFilters reports whether a resource passes every filter. values gives the resource's
+// values for a filter name, or false for a name EC2 does not accept for this kind of resource.
+func matchFilters(filters []Filter, values func(name string) ([]string, bool)) (bool, error) {
+	for _, f := range filters {
+		vs, known := values(f.Name)
+		if !known {
+			return false, invalidFilter(f.Name)
+		}
+		if !matchAny(f, vs...) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// tagFilterValues answers the `tag:<key>` and `tag-key` filters from a resource's tags.
+func tagFilterValues(tags map[string]string, name string) ([]string, bool) {
+	if name == "tag-key" {
+		return slices.Collect(maps.Keys(tags)), true
+	}
+	if key, ok := strings.CutPrefix(name, "tag:"); ok {
+		if v, found := tags[key]; found {
+			return []string{v}, true
+		}
+		return nil, true
+	}
+	return nil, false
+}
+
+func invalidFilter(name string) *APIError {
+	return &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("The filter '%s' is invalid", name)}
 }
