@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -43,9 +44,15 @@ func newCachedArtifact(images, created map[string]string, cl *cloud, cfg *aws.Co
 	}
 }
 
+// destroyTimeout bounds Destroy's EC2 calls, retries included.
+const destroyTimeout = 5 * time.Minute
+
 // Destroy deregisters the copies this build made and leaves the reused
 // images alone.
 func (a *cachedArtifact) Destroy() error {
+	// Packer's Artifact.Destroy takes no context; bound the calls instead.
+	ctx, cancel := context.WithTimeout(context.Background(), destroyTimeout)
+	defer cancel()
 	var errs []error
 	for _, region := range slices.Sorted(maps.Keys(a.created)) {
 		id := a.created[region]
@@ -54,7 +61,7 @@ func (a *cachedArtifact) Destroy() error {
 			errs = append(errs, fmt.Errorf("deregister %s in %s: no client for the region", id, region))
 			continue
 		}
-		if _, err := client.DeregisterImage(context.TODO(), &ec2.DeregisterImageInput{ImageId: aws.String(id)}); err != nil {
+		if _, err := client.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(id)}); err != nil {
 			errs = append(errs, fmt.Errorf("deregister %s in %s: %w", id, region, err))
 		}
 	}
