@@ -1,7 +1,6 @@
 package bake
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -9,13 +8,4 @@ import (
 )
 
 // TestMain keeps the AWS SDK away from the host's credentials and instance metadata.
-func TestMain(m *testing.M) {
-	restore, err := ec2fake.IsolateAWSEnvironment()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	restore()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(ec2fake.RunIsolated(m)) }

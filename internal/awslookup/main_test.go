@@ -2,7 +2,6 @@ package awslookup_test
 
 import (
 	"context"
-	"fmt"
 	"net/http/httptest"
 	"os"
 	"testing"
@@ -17,16 +16,7 @@ import (
 )
 
 // TestMain keeps the AWS SDK away from the host's credentials and instance metadata.
-func TestMain(m *testing.M) {
-	restore, err := ec2fake.IsolateAWSEnvironment()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	restore()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(ec2fake.RunIsolated(m)) }
 
 const testKeyID = "AKIDFAKEFORTESTS0001"
 

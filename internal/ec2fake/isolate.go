@@ -15,10 +15,20 @@ var hostAWSVariables = []string{
 	"AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE",
 }
 
-// IsolateAWSEnvironment keeps the AWS SDK of a test process away from the host: no instance
-// metadata, and none of the environment credentials or shared files of whoever runs the tests.
-// Call it from TestMain, before m.Run; the returned function removes the temporary directory.
-func IsolateAWSEnvironment() (restore func(), err error) {
+// RunIsolated runs a test binary's tests (m is TestMain's *testing.M) with the AWS SDK kept away
+// from the host: no instance metadata, and none of the environment credentials or shared files
+// of whoever runs the tests. TestMain passes the result to os.Exit.
+func RunIsolated(m interface{ Run() int }) int {
+	restore, err := isolateAWSEnvironment()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer restore()
+	return m.Run()
+}
+
+func isolateAWSEnvironment() (restore func(), err error) {
 	dir, err := os.MkdirTemp("", "aws-isolated-")
 	if err != nil {
 		return nil, fmt.Errorf("isolate the AWS environment: %w", err)

@@ -1,15 +1,14 @@
 package packages
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/rosco"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/roscovectors"
 )
 
 // installVector is one `install_packages_sh` entry of rosco-vectors.json:
@@ -28,23 +27,12 @@ type installVector struct {
 // vectors are the specification.
 func loadInstallVectors(t *testing.T) []installVector {
 	t.Helper()
-	path := os.Getenv("ROSCO_VECTORS")
-	if path == "" {
-		_, file, _, _ := runtime.Caller(0)
-		path = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "spec", "rosco-vectors.json")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read Rosco vectors (set ROSCO_VECTORS to override): %v", err)
-	}
 	var v struct {
 		Install []installVector `json:"install_packages_sh"`
 	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatalf("decode %s: %v", path, err)
-	}
+	roscovectors.Load(t, &v)
 	if len(v.Install) == 0 {
-		t.Fatalf("%s has no install_packages_sh vectors", path)
+		t.Fatal("the Rosco vectors have no install_packages_sh vectors")
 	}
 	return v.Install
 }

@@ -66,7 +66,7 @@ func awsBakeHandlerSpecKey(t *testing.T) string {
 }
 
 // repoDir is the repository root; go test runs in test/e2e.
-func repoDir(t *testing.T) string {
+func repoDir(t testing.TB) string {
 	t.Helper()
 	dir, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -55,31 +54,9 @@ func newEBSEnv(t testing.TB) *ebsEnv {
 	if err := compute.ImportKeyPair(buildRegion, "harness", pub); err != nil {
 		t.Fatal(err)
 	}
-	l, err := fake.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		compute.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := l.Close(ctx); err != nil {
-			t.Error(err)
-		}
-	})
-	// Packer inherits the environment: static keys for the SDK's chain, no
-	// host AWS files or metadata, and the fake as EC2 for every client,
-	// including the ones amazon-ebs builds per region without
-	// custom_endpoint_ec2 (region copy, tags, deregistration).
-	dir := t.TempDir()
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDFAKEFORE2ETESTS1")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "fake-secret")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_ENDPOINT_URL_EC2", l.Endpoint)
-	return &ebsEnv{fake: fake, compute: compute, endpoint: l.Endpoint, tg: tg, packer: p, example: filepath.Join(repoDirTB(t), "example", "ebs")}
+	t.Cleanup(compute.Close)
+	endpoint := serveFakeEC2(t, fake)
+	return &ebsEnv{fake: fake, compute: compute, endpoint: endpoint, tg: tg, packer: p, example: filepath.Join(repoDir(t), "example", "ebs")}
 }
 
 // build runs example/ebs with the target's repository and key; extra are
@@ -175,13 +152,4 @@ func publicKeyOf(t testing.TB, keyFile string) string {
 		t.Fatalf("parse %s: %v", keyFile, err)
 	}
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(signer.PublicKey())))
-}
-
-func repoDirTB(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }

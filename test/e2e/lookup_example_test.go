@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"path/filepath"
 	"reflect"
@@ -22,32 +21,13 @@ import (
 func TestLookupExample(t *testing.T) {
 	p := harness.NewPacker(t)
 	fake := ec2fake.New(ec2fake.Options{})
-	l, err := fake.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := l.Close(ctx); err != nil {
-			t.Error(err)
-		}
-	})
-	// Packer inherits the environment: the SDK's standard chain takes the
-	// keys from it, and nothing reaches the host's AWS files or metadata.
-	dir := t.TempDir()
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDFAKEFORE2ETESTS1")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "fake-secret")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	t.Setenv("AWS_PROFILE", "")
+	endpoint := serveFakeEC2(t, fake)
 	example := filepath.Join(repoDir(t), "example", "lookup")
 
 	build := func(t *testing.T) map[string]string {
 		t.Helper()
 		fake.ResetCalls()
-		out, err := p.Build(t, example, "-var", "ec2_endpoint="+l.Endpoint)
+		out, err := p.Build(t, example, "-var", "ec2_endpoint="+endpoint)
 		if err != nil {
 			t.Fatalf("packer build example/lookup: %v", err)
 		}

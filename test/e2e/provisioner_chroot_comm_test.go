@@ -32,7 +32,7 @@ func TestProvisionerInProcessChrootCommunicator(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("Prepare: %v", err)
 	}
-	ui := &lineUI{}
+	ui := &harness.RecordingUI{}
 	generatedData := map[string]interface{}{"ID": "chroot", "PackerRunUUID": "run"} // no ConnType
 	if err := p.Provision(context.Background(), ui, comm, generatedData); err != nil {
 		t.Fatalf("Provision through the chroot communicator: %v\n%s", err, ui)

@@ -5,12 +5,10 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -56,35 +54,6 @@ func sdkComm(t *testing.T, tg *harness.Target, user string) packersdk.Communicat
 	return comm
 }
 
-// lineUI records everything the provisioner prints.
-type lineUI struct {
-	mu  sync.Mutex
-	buf strings.Builder
-	t   *testing.T
-}
-
-func (u *lineUI) Ask(string) (string, error)          { return "", nil }
-func (u *lineUI) Askf(string, ...any) (string, error) { return "", nil }
-func (u *lineUI) Say(s string)                        { u.add(s) }
-func (u *lineUI) Sayf(f string, a ...any)             { u.add(fmt.Sprintf(f, a...)) }
-func (u *lineUI) Message(s string)                    { u.add(s) }
-func (u *lineUI) Error(s string)                      { u.add(s) }
-func (u *lineUI) Errorf(f string, a ...any)           { u.add(fmt.Sprintf(f, a...)) }
-func (u *lineUI) Machine(string, ...string)           {}
-func (u *lineUI) TrackProgress(_ string, _, _ int64, r io.ReadCloser) io.ReadCloser {
-	return r
-}
-func (u *lineUI) add(s string) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	u.buf.WriteString(s + "\n")
-}
-func (u *lineUI) String() string {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.buf.String()
-}
-
 // provisionInProcess runs Prepare and Provision like Packer would.
 func provisionInProcess(ctx context.Context, t *testing.T, tg *harness.Target, user string, raw map[string]interface{}) (string, error) {
 	t.Helper()
@@ -92,7 +61,7 @@ func provisionInProcess(ctx context.Context, t *testing.T, tg *harness.Target, u
 	if err := p.Prepare(raw); err != nil {
 		return "", fmt.Errorf("prepare: %w", err)
 	}
-	ui := &lineUI{t: t}
+	ui := &harness.RecordingUI{}
 	err := p.Provision(ctx, ui, sdkComm(t, tg, user), map[string]interface{}{"ConnType": "ssh"})
 	out := ui.String()
 	t.Logf("provisioner output:\n%s", out)

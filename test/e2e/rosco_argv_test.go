@@ -3,14 +3,13 @@
 package e2e
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/rosco"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/roscovectors"
 )
 
 // This file turns a bake request into the argument vector Rosco's AWS bake
@@ -232,28 +231,18 @@ func TestRoscoArgvFollowsVectors(t *testing.T) {
 // template.
 func roscoVectorArgv(t testing.TB, template string) []string {
 	t.Helper()
-	path := os.Getenv("ROSCO_VECTORS")
-	if path == "" {
-		path = filepath.Join(repoDirTB(t), "..", "shared", "spec", "rosco-vectors.json")
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read Rosco vectors (set ROSCO_VECTORS to override): %v", err)
-	}
 	var vectors struct {
 		PackerCommands []struct {
 			Template     string   `json:"template"`
 			ExpectedArgv []string `json:"expected_argv"`
 		} `json:"packer_commands"`
 	}
-	if err := json.Unmarshal(raw, &vectors); err != nil {
-		t.Fatalf("parse %s: %v", path, err)
-	}
+	roscovectors.Load(t, &vectors)
 	for _, v := range vectors.PackerCommands {
 		if v.Template == template {
 			return v.ExpectedArgv
 		}
 	}
-	t.Fatalf("%s has no packer_commands vector for %s", path, template)
+	t.Fatalf("the Rosco vectors have no packer_commands vector for %s", template)
 	return nil
 }

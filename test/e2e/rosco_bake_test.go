@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/rosco"
@@ -228,34 +227,15 @@ func roscoEC2(t *testing.T, tg *harness.Target) *ec2fake.Server {
 	fake.Handle("ModifyInstanceAttribute", func(_ *ec2fake.Server, r *ec2fake.Request) (any, error) {
 		return modifyInstanceAttributeResponse{RequestID: r.RequestID, Return: true}, nil
 	})
-	l, err := fake.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		compute.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := l.Close(ctx); err != nil {
-			t.Error(err)
-		}
-	})
-	// Packer inherits the environment: static keys for the SDK's standard
-	// chain, no host AWS files or metadata, every EC2 and STS client on the
-	// fake, and amazon-ebs polling every second instead of every 15.
-	dir := t.TempDir()
+	t.Cleanup(compute.Close)
+	endpoint := serveFakeEC2(t, fake)
+	// Rosco's template also validates its credentials with STS and waits with amazon-ebs's
+	// default 15 s polling; both go to the fake and poll every second.
 	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID":           "AKIDFAKEFORROSCOE2E1",
-		"AWS_SECRET_ACCESS_KEY":       "fake-secret",
-		"AWS_EC2_METADATA_DISABLED":   "true",
-		"AWS_CONFIG_FILE":             filepath.Join(dir, "config"),
-		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
-		"AWS_PROFILE":                 "",
-		"AWS_ENDPOINT_URL_EC2":        l.Endpoint,
-		"AWS_ENDPOINT_URL_STS":        l.Endpoint,
-		"AWS_POLL_DELAY_SECONDS":      "1",
-		"AWS_SUBNET_ID":               "",
-		"AWS_VPC_ID":                  "",
+		"AWS_ENDPOINT_URL_STS":   endpoint,
+		"AWS_POLL_DELAY_SECONDS": "1",
+		"AWS_SUBNET_ID":          "",
+		"AWS_VPC_ID":             "",
 	} {
 		t.Setenv(k, v)
 	}

@@ -4,12 +4,9 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"net"
 	"os"
 	"strconv"
-	"sync"
 	"time"
 
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
@@ -57,33 +54,7 @@ func provisionInProcess(s *harness.Scope, tg *harness.Target, raw map[string]int
 	}
 	warm.Wait()
 	connected()
-	ui := &quietUI{s: s}
+	ui := &harness.RecordingUI{Log: func(line string) { s.Logf("%s", line) }}
 	err = p.Provision(context.Background(), ui, comm, map[string]interface{}{"ConnType": "ssh"})
-	return ui.lines, err
-}
-
-// quietUI sends the provisioner's output to the scope's log and keeps it.
-type quietUI struct {
-	s     *harness.Scope
-	mu    sync.Mutex
-	lines []string
-}
-
-func (u *quietUI) Ask(string) (string, error)          { return "", nil }
-func (u *quietUI) Askf(string, ...any) (string, error) { return "", nil }
-func (u *quietUI) Say(m string)                        { u.add(m) }
-func (u *quietUI) Sayf(f string, a ...any)             { u.add(fmt.Sprintf(f, a...)) }
-func (u *quietUI) Message(m string)                    { u.add(m) }
-func (u *quietUI) Error(m string)                      { u.add(m) }
-func (u *quietUI) Errorf(f string, a ...any)           { u.add(fmt.Sprintf(f, a...)) }
-func (u *quietUI) Machine(string, ...string)           {}
-func (u *quietUI) TrackProgress(_ string, _, _ int64, r io.ReadCloser) io.ReadCloser {
-	return r
-}
-
-func (u *quietUI) add(m string) {
-	u.s.Logf("%s", m)
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	u.lines = append(u.lines, m)
+	return ui.Lines(), err
 }
