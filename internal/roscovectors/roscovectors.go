@@ -1,6 +1,7 @@
 // Package roscovectors finds and decodes the Rosco conformance vectors file for tests.
 //
-// The file is ../shared/spec/rosco-vectors.json beside the repository; the environment variable
+// The file is the project's own test data, internal/rosco/testdata/rosco-vectors.json (taken from
+// Rosco's specs; DefaultPath names it), so a lone clone runs every test. The environment variable
 // ROSCO_VECTORS names another file of the same shape. A missing or malformed file fails the test:
 // the vectors are the specification, so a test must never pass without them.
 package roscovectors
@@ -17,6 +18,9 @@ import (
 // Env is the environment variable that overrides the vectors file.
 const Env = "ROSCO_VECTORS"
 
+// DefaultPath is the vectors file's place relative to the repository root.
+const DefaultPath = "internal/rosco/testdata/rosco-vectors.json"
+
 // Path returns the vectors file to use.
 func Path() (string, error) {
 	if p := os.Getenv(Env); p != "" {
@@ -26,7 +30,7 @@ func Path() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(root, "..", "shared", "spec", "rosco-vectors.json"), nil
+	return filepath.Join(root, filepath.FromSlash(DefaultPath)), nil
 }
 
 // Load decodes the vectors file into v (a struct with the categories the test needs).

@@ -7,15 +7,18 @@ import (
 	"testing"
 )
 
-func TestPathDefaultsBesideTheRepository(t *testing.T) {
+func TestPathDefaultsToTheRepositorysTestData(t *testing.T) {
 	t.Setenv(Env, "")
 	p, err := Path()
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := string(filepath.Separator) + filepath.Join("shared", "spec", "rosco-vectors.json")
+	want := string(filepath.Separator) + filepath.FromSlash(DefaultPath)
 	if !filepath.IsAbs(p) || !strings.HasSuffix(p, want) {
 		t.Errorf("Path() = %q, want an absolute path ending in %s", p, want)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Errorf("the default vectors file must be in the repository: %v", err)
 	}
 }
 
