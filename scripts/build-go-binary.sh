@@ -17,13 +17,19 @@ fi
 workdir=$(mktemp -d)
 trap 'chmod -R u+w "$workdir" 2>/dev/null; rm -rf "$workdir"' EXIT
 
-echo "building $module@$version into $out (first run only; Packer takes ~7 min on 2 cores, the amazon plugin ~5)"
-src=$(cd "$workdir" && GOFLAGS=-mod=mod go mod download -json "$module@$version" |
-  sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-[[ -n $src && -d $src ]] || { echo "go mod download of $module@$version gave no directory" >&2; exit 1; }
-cp -r "$src" "$workdir/src"
-chmod -R u+w "$workdir/src"
-mkdir -p "$(dirname "$out")"
-(cd "$workdir/src" && CGO_ENABLED=0 go build -trimpath -o "$out.tmp" .)
-mv "$out.tmp" "$out"
-echo "$module@$version" > "$out.version"
+# shellcheck source=scripts/progress.sh
+source "$(dirname "$0")/progress.sh"
+
+# set -e does not apply inside a function called as `with_progress build`, so every step is checked.
+build() {
+  local src
+  src=$(cd "$workdir" && GOFLAGS=-mod=mod go mod download -json "$module@$version" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || return
+  [[ -n $src && -d $src ]] || { echo "go mod download of $module@$version gave no directory" >&2; return 1; }
+  cp -r "$src" "$workdir/src" && chmod -R u+w "$workdir/src" && mkdir -p "$(dirname "$out")" || return
+  (cd "$workdir/src" && CGO_ENABLED=0 go build -trimpath -o "$out.tmp" .) || return
+  mv "$out.tmp" "$out" && echo "$module@$version" > "$out.version"
+}
+
+echo "$module@$version is not in $(dirname "$out") yet: building it from the Go module proxy (first run only; Packer takes ~7 min on 2 cores, the amazon plugin ~5)"
+with_progress "building $module@$version" build

@@ -34,7 +34,12 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
+# shellcheck source=scripts/progress.sh
+source "$(dirname "$0")/../scripts/progress.sh"
 echo "host-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+start=$SECONDS
+with_progress "host-deps: apt-get update" apt-get update -q
+with_progress "host-deps: apt-get install (${#missing[@]} packages)" \
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "host-deps: host tools installed in $((SECONDS - start))s"

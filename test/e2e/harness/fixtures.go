@@ -69,11 +69,13 @@ func packagesRecipe() []string {
 }
 
 func (e *Env) buildFixtures(ctx context.Context) (*Fixtures, error) {
-	pkgs, err := buildCached(ctx, e.CacheDir, "packages", recipeHash(packagesRecipe()...), buildPackages)
+	pkgs, err := buildCached(ctx, e.CacheDir, "packages", recipeHash(packagesRecipe()...),
+		"building the fixture deb and rpm packages", buildPackages)
 	if err != nil {
 		return nil, err
 	}
-	dist, err := buildCached(ctx, e.CacheDir, "distindex", recipeHash(distRecipe()...), buildDistIndex)
+	dist, err := buildCached(ctx, e.CacheDir, "distindex", recipeHash(distRecipe()...),
+		"generating the large distribution index fixture", buildDistIndex)
 	if err != nil {
 		return nil, err
 	}

@@ -29,12 +29,13 @@ func recipeHash(parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// buildCached returns cacheDir/<name>-<hash>, building it first when absent.
+// buildCached returns cacheDir/<name>-<hash>, building it first when absent;
+// a build reports its progress under the label what (newProgress).
 // The build runs in a temporary directory on the same file system and is
 // renamed into place only when it succeeded, so an interrupted build is never
 // reused. An exclusive flock keeps two processes from building the same
 // artifact at once; the second one waits and then reuses the first's result.
-func buildCached(ctx context.Context, cacheDir, name, hash string, build func(ctx context.Context, dir string) error) (string, error) {
+func buildCached(ctx context.Context, cacheDir, name, hash, what string, build func(ctx context.Context, dir string) error) (string, error) {
 	final := filepath.Join(cacheDir, name+"-"+hash)
 	if isDir(final) {
 		return final, nil
@@ -64,7 +65,9 @@ func buildCached(ctx context.Context, cacheDir, name, hash string, build func(ct
 	if err := os.Mkdir(tmp, 0o755); err != nil {
 		return "", fmt.Errorf("create %s: %w", tmp, err)
 	}
-	if err := build(ctx, tmp); err != nil {
+	err = newProgress("harness: "+what+" (first run only)", filepath.Join(tmp, "build.log")).run(ctx,
+		func(ctx context.Context) error { return build(ctx, tmp) })
+	if err != nil {
 		unmountBelow(tmp)
 		_ = removeTree(tmp)
 		return "", fmt.Errorf("build %s: %w", name, err)

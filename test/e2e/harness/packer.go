@@ -115,7 +115,14 @@ func (e *Env) installedPlugin(t T, bin string) (string, error) {
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 		defer cancel()
-		e.pluginHome, e.pluginErr = e.buildAndInstallPlugin(ctx, bin)
+		// Seconds when Go's build cache is warm, minutes on a fresh machine: report only then.
+		p := newProgress("harness: building and installing the plugin from this checkout", "")
+		p.quietIfQuick = true
+		e.pluginErr = p.run(ctx, func(ctx context.Context) error {
+			var err error
+			e.pluginHome, err = e.buildAndInstallPlugin(ctx, bin)
+			return err
+		})
 		if e.pluginErr == nil {
 			t.Logf("harness: plugin built and installed in %s (%s)", e.pluginHome, time.Since(start).Round(time.Millisecond))
 		}

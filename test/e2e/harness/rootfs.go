@@ -57,7 +57,8 @@ func (e *Env) goldenRootfs(t T) (string, error) {
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 		defer cancel()
-		dir, err := buildCached(ctx, e.CacheDir, "rootfs", recipeHash(rootfsRecipe()...), e.buildRootfs)
+		dir, err := buildCached(ctx, e.CacheDir, "rootfs", recipeHash(rootfsRecipe()...),
+			"building the Debian 12 root file system with debootstrap, ~3-5 min", e.buildRootfs)
 		if err != nil {
 			e.rootfsErr = err
 			return

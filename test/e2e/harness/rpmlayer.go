@@ -65,7 +65,7 @@ func (e *Env) rpmLayerDir(t T) (string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 		defer cancel()
 		hash := recipeHash(rpmLayerRecipe(recipeHash(rootfsRecipe()...))...)
-		dir, err := buildCached(ctx, e.CacheDir, "rpmlayer", hash, func(ctx context.Context, dir string) error {
+		dir, err := buildCached(ctx, e.CacheDir, "rpmlayer", hash, "building the EL9-style rpm layer (dnf from the Debian mirror)", func(ctx context.Context, dir string) error {
 			return e.buildRPMLayer(ctx, golden, dir)
 		})
 		if err != nil {
