@@ -230,6 +230,12 @@ variable "rebake" {
   description = "\"true\" bakes even when an image with the same bake key exists. Rosco's own rebake flag never reaches Packer."
 }
 
+variable "disable_services" {
+  type        = string
+  default     = "true"
+  description = "Keep package scripts from starting services during the bake (policy-rc.d). \"true\" or \"false\"."
+}
+
 variable "services" {
   type        = string
   default     = ""
@@ -297,10 +303,11 @@ build {
   # No pause_before as in Rosco's template: the provisioner waits for cloud-init itself, and
   # pause_before would silently drop a provisioner timeout.
   provisioner "spinnaker-packages" {
-    repository   = var.repository
-    package_type = var.package_type
-    packages     = var.packages
-    upgrade      = var.upgrade
-    services     = compact(split(",", var.services))
+    repository       = var.repository
+    package_type     = var.package_type
+    packages         = var.packages
+    upgrade          = var.upgrade
+    disable_services = var.disable_services
+    services         = compact(split(",", var.services))
   }
 }

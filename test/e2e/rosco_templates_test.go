@@ -154,10 +154,9 @@ func roscoCases(multi, chroot bool) []roscoCase {
 			b.Request.PackageArtifacts = []rosco.Artifact{{Name: "kato_1.0-h5.abc1234_all", Reference: "http://repo.example.com trusty main kato_1.0-h5.abc1234_all"}}
 		}},
 		{name: "extended attributes of the migration guide", adjust: func(b *roscoBake) {
-			ext := []string{"aws_associate_public_ip_address", "false", "services", "kato.service,redis-server"}
-			if chroot {
-				ext = append(ext, "disable_services", "true")
-			} else {
+			ext := []string{"aws_associate_public_ip_address", "false", "services", "kato.service,redis-server",
+				"disable_services", "false"}
+			if !chroot {
 				ext = append(ext, "rebake", "true")
 			}
 			b.Request.ExtendedAttributes = attrs(ext...)
