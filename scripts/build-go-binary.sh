@@ -6,11 +6,14 @@
 # HashiCorp modules, and cmd/go's deprecation check needs that list (see packer-toolchain.md).
 # Downloading the exact module version and building inside its directory works.
 #
-# usage: build-go-binary.sh <module> <version> <output-binary>
+# usage: build-go-binary.sh <module> <version> <output-binary> [<go build -ldflags>]
+#   The ldflags are for plugins whose tagged source still says -dev (the docker plugin's v1.1.2):
+#   their release builds clear version.VersionPrerelease, and so must ours.
 set -euo pipefail
-module=$1 version=$2 out=$3
+module=$1 version=$2 out=$3 ldflags=${4:-}
+stamp="$module@$version${ldflags:+ $ldflags}"
 
-if [[ -x $out && -f $out.version && $(cat "$out.version") == "$module@$version" ]]; then
+if [[ -x $out && -f $out.version && $(cat "$out.version") == "$stamp" ]]; then
   exit 0
 fi
 
@@ -27,8 +30,8 @@ build() {
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || return
   [[ -n $src && -d $src ]] || { echo "go mod download of $module@$version gave no directory" >&2; return 1; }
   cp -r "$src" "$workdir/src" && chmod -R u+w "$workdir/src" && mkdir -p "$(dirname "$out")" || return
-  (cd "$workdir/src" && CGO_ENABLED=0 go build -trimpath -o "$out.tmp" .) || return
-  mv "$out.tmp" "$out" && echo "$module@$version" > "$out.version"
+  (cd "$workdir/src" && CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$out.tmp" .) || return
+  mv "$out.tmp" "$out" && echo "$stamp" > "$out.version"
 }
 
 echo "$module@$version is not in $(dirname "$out") yet: building it from the Go module proxy (first run only; Packer takes ~7 min on 2 cores, the amazon plugin ~5)"

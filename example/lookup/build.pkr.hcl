@@ -6,6 +6,8 @@
 #   go run ./internal/ec2fake/cmd/ec2fake -seed example/lookup/images.json   # prints endpoint=<url>
 #   AWS_ACCESS_KEY_ID=fake AWS_SECRET_ACCESS_KEY=fake AWS_EC2_METADATA_DISABLED=true \
 #     packer build -var ec2_endpoint=<url> example/lookup
+# images.json holds the image this request's key finds in both regions: the build prints found=true.
+# packer validate does not run data sources; validate with `packer validate -evaluate-datasources`.
 
 packer {
   required_plugins {

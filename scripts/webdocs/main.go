@@ -32,6 +32,13 @@ var componentKinds = map[string]string{
 
 var includeLine = regexp.MustCompile(`^@include '([^']+)'\s*$`)
 
+// Lines between these markers are for readers of docs/ on GitHub (who see the @include lines
+// unexpanded) and are left out of .web-docs.
+const (
+	githubOnlyStart = "<!-- github-only -->"
+	githubOnlyEnd   = "<!-- /github-only -->"
+)
+
 type component struct {
 	kind, slug, title string
 }
@@ -85,7 +92,19 @@ func render(src, dst string) error {
 		return err
 	}
 	var out strings.Builder
+	githubOnly := false
 	for _, line := range strings.Split(stripFrontMatter(string(body)), "\n") {
+		switch strings.TrimSpace(line) {
+		case githubOnlyStart:
+			githubOnly = true
+			continue
+		case githubOnlyEnd:
+			githubOnly = false
+			continue
+		}
+		if githubOnly {
+			continue
+		}
 		m := includeLine.FindStringSubmatch(line)
 		if m == nil {
 			out.WriteString(line + "\n")
@@ -99,6 +118,9 @@ func render(src, dst string) error {
 		if !strings.HasSuffix(string(partial), "\n") {
 			out.WriteString("\n")
 		}
+	}
+	if githubOnly {
+		return fmt.Errorf("%s: %s without %s", src, githubOnlyStart, githubOnlyEnd)
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err

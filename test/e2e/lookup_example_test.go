@@ -69,6 +69,27 @@ func TestLookupExample(t *testing.T) {
 		t.Fatal("the miss build printed no key")
 	}
 
+	// The example's header promises a hit against the fake seeded with images.json.
+	t.Run("images.json", func(t *testing.T) {
+		seed, err := ec2fake.LoadSeedFile(filepath.Join(example, "images.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fake.Load(seed)
+		defer func() {
+			for _, region := range []string{"us-east-1", "us-west-2"} {
+				for _, img := range fake.Images(region) {
+					fake.RemoveImage(region, img.ID)
+				}
+			}
+		}()
+		got := build(t)
+		if got["found"] != "true" || got["missing_regions"] != "" || got["image_name"] != "hello-svc-all-20261120090000-noble" {
+			t.Errorf("example/lookup against images.json: found=%q missing_regions=%q image_name=%q, want a hit in both regions",
+				got["found"], got["missing_regions"], got["image_name"])
+		}
+	})
+
 	t.Run("hit", func(t *testing.T) {
 		tags := map[string]string{"spinnaker:bake-key": key, "appversion": "hello-svc-1.0.1-h6"}
 		east := fake.AddImage("us-east-1", ec2fake.Image{Name: "hello-svc-all-20261120090000-noble", Tags: tags,

@@ -465,6 +465,22 @@ func TestRoscoEBSBakeInputsChecked(t *testing.T) {
 func TestRoscoVariantsValidate(t *testing.T) {
 	p := roscoPacker(t, harness.DockerPlugin())
 	configDir := roscoConfigDir(t)
+	variants := roscoVariantParams(t, configDir)
+	for name, params := range variants {
+		for _, form := range templateForms {
+			t.Run(name+form, func(t *testing.T) {
+				argv := rosco.PackerCommand(rosco.PackerInvocation{Parameters: params, Template: filepath.Join(configDir, name+form)})
+				if err := validateAsRosco(t, p, argv, ""); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
+// roscoVariantParams are the variables Rosco's docker and GCE handlers send, per variant template.
+func roscoVariantParams(t *testing.T, configDir string) map[string][]rosco.Param {
+	t.Helper()
 	artifacts := filepath.Join(t.TempDir(), "artifacts.json")
 	if err := os.WriteFile(artifacts, []byte(`[{"reference": "http://repo.example.com trusty main kato_1.0-h5.abc1234_all"}]`), 0o644); err != nil {
 		t.Fatal(err)
@@ -487,16 +503,7 @@ func TestRoscoVariantsValidate(t *testing.T) {
 			"gce_network", "default", "gce_use_internal_ip", "false"), common...),
 			str("upgrade", "true", "manifestFile", filepath.Join(t.TempDir(), "manifest.json"), "artifactFile", artifacts)...),
 	}
-	for name, params := range variants {
-		for _, form := range templateForms {
-			t.Run(name+form, func(t *testing.T) {
-				argv := rosco.PackerCommand(rosco.PackerInvocation{Parameters: params, Template: filepath.Join(configDir, name+form)})
-				if err := validateAsRosco(t, p, argv, ""); err != nil {
-					t.Fatal(err)
-				}
-			})
-		}
-	}
+	return variants
 }
 
 // TestRoscoExampleHasOnlyTestedTemplates keeps example/rosco to the files

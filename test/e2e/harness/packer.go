@@ -43,6 +43,7 @@ type PackerOption func(*packerOptions)
 type packerOptions struct {
 	withoutPlugin bool
 	env           []string
+	bin           string
 }
 
 // WithoutPlugin gives a Packer with an empty plugin directory: only the
@@ -55,6 +56,9 @@ func WithEnv(kv ...string) PackerOption {
 	return func(o *packerOptions) { o.env = append(o.env, kv...) }
 }
 
+// WithPackerBinary runs the given Packer instead of $PACKER_BIN's, e.g. the 1.10 line Rosco ships.
+func WithPackerBinary(bin string) PackerOption { return func(o *packerOptions) { o.bin = bin } }
+
 // NewPacker returns a Packer whose plugin directory holds the plugin built
 // from this repository (`go build` of the repository root, once per
 // process) and installed with `packer plugins install --path`.
@@ -66,7 +70,7 @@ func NewPacker(t T, opts ...PackerOption) *Packer {
 	}
 	e := Suite()
 	e.require(t)
-	bin, err := packerBinary()
+	bin, err := packerBinary(o.bin)
 	if err != nil {
 		unavailable(t, err)
 		return nil
@@ -95,9 +99,12 @@ func NewPacker(t T, opts ...PackerOption) *Packer {
 	return p
 }
 
-// packerBinary finds the Packer to run.
-func packerBinary() (string, error) {
-	bin := os.Getenv("PACKER_BIN")
+// packerBinary finds the Packer to run: bin when given, else $PACKER_BIN, else the one `make packer`
+// builds.
+func packerBinary(bin string) (string, error) {
+	if bin == "" {
+		bin = os.Getenv("PACKER_BIN")
+	}
 	if bin == "" {
 		bin = filepath.Join(cacheRoot(), "packer", defaultPackerVersion, "packer")
 	}

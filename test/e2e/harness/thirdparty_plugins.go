@@ -29,6 +29,10 @@ type ThirdPartyPlugin struct {
 	// Source is the address templates use in required_plugins, e.g.
 	// github.com/hashicorp/amazon.
 	Source string
+	// ClearPrerelease builds it as its release is built, with version.VersionPrerelease
+	// cleared, for a module whose tagged source still says -dev: Packer 1.10 does not count
+	// 1.1.2-dev as >= 1.0.0.
+	ClearPrerelease bool
 }
 
 // AmazonPlugin is the amazon plugin at the version builder-wrapper/ebs
@@ -46,16 +50,29 @@ func AmazonPlugin() ThirdPartyPlugin {
 // googlecompute plugin is not offered: it takes several minutes.)
 func DockerPlugin() ThirdPartyPlugin {
 	return ThirdPartyPlugin{
-		Module:  "github.com/hashicorp/packer-plugin-docker",
-		Version: "v1.1.2",
-		Source:  "github.com/hashicorp/docker",
+		Module:          "github.com/hashicorp/packer-plugin-docker",
+		Version:         "v1.1.2",
+		Source:          "github.com/hashicorp/docker",
+		ClearPrerelease: true,
 	}
 }
 
 // binaryPath is where the built plugin is cached:
 // $SPINNAKER_CACHE/plugins/packer-plugin-<name>-<version>.
 func (tp ThirdPartyPlugin) binaryPath() string {
-	return filepath.Join(cacheRoot(), "plugins", filepath.Base(tp.Module)+"-"+tp.Version)
+	name := filepath.Base(tp.Module) + "-" + tp.Version
+	if tp.ClearPrerelease {
+		name += "-release"
+	}
+	return filepath.Join(cacheRoot(), "plugins", name)
+}
+
+// ldflags are the build's -ldflags: none, or the release build's cleared prerelease.
+func (tp ThirdPartyPlugin) ldflags() string {
+	if !tp.ClearPrerelease {
+		return ""
+	}
+	return "-X " + tp.Module + "/version.VersionPrerelease="
 }
 
 // WithPlugins returns a Packer like p whose plugin directory also holds the
@@ -120,7 +137,11 @@ func (tp ThirdPartyPlugin) build(ctx context.Context, repo string) (string, erro
 	}
 	defer unlock()
 	script := filepath.Join(repo, "scripts", "build-go-binary.sh")
-	if err := cmd("bash", script, tp.Module, tp.Version, bin).in(repo).runLogged(ctx, bin+".build.log"); err != nil {
+	args := []string{script, tp.Module, tp.Version, bin}
+	if f := tp.ldflags(); f != "" {
+		args = append(args, f)
+	}
+	if err := cmd("bash", args...).in(repo).runLogged(ctx, bin+".build.log"); err != nil {
 		return "", fmt.Errorf("build %s@%s from the module proxy: %w", tp.Module, tp.Version, err)
 	}
 	return bin, nil
