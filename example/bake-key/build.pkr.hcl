@@ -1,6 +1,12 @@
 # Computes Rosco's bake key, image name, appversion and packages parameter for the request of
-# Rosco's AWSBakeHandlerSpec, and prints them. No cloud and no machine are needed.
+# Rosco's AWSBakeHandlerSpec, and prints them. No cloud and no machine are needed. The request is
+# Rosco's test case as written, deb packages on a "centos" base included; the README's data source
+# template pairs them as a real bake would.
+#
 #   packer init . && packer build .
+# `packer init` needs a published release; until then `make install` at the repository root
+# installs the plugin and `packer init` has nothing to do (README, Quick start). Plain
+# `packer validate` does not run data sources: use `packer validate -evaluate-datasources .`.
 
 packer {
   required_plugins {

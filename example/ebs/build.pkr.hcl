@@ -2,7 +2,11 @@
 # computes the bake key, source "spinnaker-ebs" (amazon-ebs with Rosco's bake cache) looks it up
 # in every region, and provisioner "spinnaker-packages" installs the packages.
 #
-#   packer init . && packer build -var source_ami=ami-… -var repository_url=https://… .
+#   packer build -var source_ami=ami-… -var repository_url=https://… .
+#
+# With the plugin installed (`make install` until a release is published; then `packer init .`).
+# Plain `packer validate` does not run data sources, so ami_name is <unknown> there and amazon-ebs
+# rejects it: use `packer validate -evaluate-datasources -var source_ami=… -var repository_url=… .`
 #
 # The first build bakes (and copies to ami_regions); the same build again prints
 # "No changes detected; reused existing bake" without launching an instance. -var rebake=true,
@@ -48,7 +52,7 @@ variable "services" {
 
 variable "repository_url" {
   type        = string
-  description = "The apt repository the packages come from (flat or with a distribution)."
+  description = "The flat apt repository the packages come from (the directory holding Packages and Release); for one with dists/, add distribution and components to the repositories block below."
 }
 
 variable "repository_key_url" {

@@ -5,6 +5,9 @@
 #
 #   packer build -var ssh_host=... -var ssh_private_key_file=... \
 #     -var repo_url=http://.../apt/ -var repo_key_url=http://.../keys/repo.asc example/local
+#
+# Plain `packer validate` does not run data sources; use `packer validate -evaluate-datasources`
+# with the same -var arguments.
 
 packer {
   required_plugins {
