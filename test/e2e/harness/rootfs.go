@@ -58,7 +58,7 @@ func (e *Env) goldenRootfs(t T) (string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 		defer cancel()
 		dir, err := buildCached(ctx, e.CacheDir, "rootfs", recipeHash(rootfsRecipe()...),
-			"building the Debian 12 root file system with debootstrap, ~3-5 min", e.buildRootfs)
+			"building the Debian 12 root file system with debootstrap, 1-5 min, mostly downloads", e.buildRootfs)
 		if err != nil {
 			e.rootfsErr = err
 			return
