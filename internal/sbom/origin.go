@@ -64,8 +64,9 @@ func ParseAptPolicy(r io.Reader) (map[string][]Origin, error) {
 }
 
 // RPMOriginsQueryFormat is the `dnf repoquery --installed --qf` format ParseRPMOrigins reads: the
-// package name and the id of the repository dnf installed it from.
-const RPMOriginsQueryFormat = `%{name}\t%{from_repo}\n`
+// package name and the id of the repository dnf installed it from, separated by a space (neither
+// holds one). No escapes: dnf 4 ends every entry with a newline itself and does not read `\t`.
+const RPMOriginsQueryFormat = `%{name} %{from_repo}`
 
 // ParseRPMOrigins reads `dnf repoquery --installed --qf` output in RPMOriginsQueryFormat and gives
 // each package its repository through repoURLs (repository id to base URL, as the provisioner
@@ -75,11 +76,14 @@ const RPMOriginsQueryFormat = `%{name}\t%{from_repo}\n`
 func ParseRPMOrigins(r io.Reader, repoURLs map[string]string) (map[string][]Origin, error) {
 	origins := map[string][]Origin{}
 	err := eachLine(r, func(n int, line string) error {
-		name, repo, ok := strings.Cut(line, "\t")
-		if !ok || name == "" {
-			return fmt.Errorf("dnf repoquery line %d %q: want name<TAB>repository", n, line)
+		f := strings.Fields(line)
+		if len(f) > 2 {
+			return fmt.Errorf("dnf repoquery line %d %q: want a name and a repository", n, line)
 		}
-		repo = strings.TrimPrefix(strings.TrimSpace(repo), "@")
+		name, repo := f[0], ""
+		if len(f) == 2 {
+			repo = strings.TrimPrefix(f[1], "@")
+		}
 		if _, seen := origins[name]; !seen {
 			origins[name] = nil
 		}

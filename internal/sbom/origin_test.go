@@ -60,7 +60,7 @@ func TestParseAptPolicyRejectsTextBeforeAHeading(t *testing.T) {
 }
 
 func TestParseRPMOrigins(t *testing.T) {
-	in := "bench-a\tspinnaker\nbash\tbaseos\nlocal\t@commandline\nold\t<unknown>\nbench-a\tspinnaker\n"
+	in := "bench-a spinnaker\nbash @baseos\nlocal @commandline\nold <unknown>\n\nbench-a spinnaker\nnone\n"
 	got, err := ParseRPMOrigins(strings.NewReader(in), map[string]string{"spinnaker": "https://u:p@repo.example/el9"})
 	if err != nil {
 		t.Fatal(err)
@@ -70,12 +70,13 @@ func TestParseRPMOrigins(t *testing.T) {
 		"bash":    {{Label: "baseos"}},
 		"local":   nil,
 		"old":     nil,
+		"none":    nil,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
-	_, err = ParseRPMOrigins(strings.NewReader("no-tab\n"), nil)
-	checkErr(t, err, `dnf repoquery line 1 "no-tab": want name<TAB>repository`)
+	_, err = ParseRPMOrigins(strings.NewReader("a b c\n"), nil)
+	checkErr(t, err, `dnf repoquery line 1 "a b c": want a name and a repository`)
 }
 
 func flatten(m map[string][]Origin) []string {
