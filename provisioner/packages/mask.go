@@ -12,6 +12,32 @@ import (
 // MaskURLs replaces the credentials of every URL in s with `***`.
 func MaskURLs(s string) string { return redact.URLCredentials(s) }
 
+// maskValue masks credentials in a configuration value quoted in an error.
+// Unlike MaskURLs, which must leave ordinary output readable, it masks from
+// each "://" up to the last '@' before the next URL, so that a password
+// holding '/', whitespace or '@' is hidden whole even when the value does
+// not parse as a URL.
+func maskValue(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "://")
+		if i < 0 {
+			b.WriteString(s)
+			return MaskURLs(b.String())
+		}
+		b.WriteString(s[:i+3])
+		s = s[i+3:]
+		end := len(s)
+		if next := strings.Index(s, "://"); next >= 0 {
+			end = next
+		}
+		if at := strings.LastIndex(s[:end], "@"); at >= 0 {
+			b.WriteString(redact.Masked)
+			s = s[at+1:]
+		}
+	}
+}
+
 // secretSet holds the literal credentials of the configured repositories so
 // that they can be removed from any text, including package-manager output
 // that prints them without a URL around them.
@@ -25,12 +51,15 @@ func (s *secretSet) addURL(u *url.URL) {
 	if u == nil || u.User == nil {
 		return
 	}
-	if p, ok := u.User.Password(); ok {
+	// A token often travels as the user (`https://TOKEN@host`,
+	// `https://TOKEN:@host`): without a password, the user is the secret.
+	if p, ok := u.User.Password(); ok && p != "" {
 		s.add(p)
 		s.add(url.PathEscape(p))
 		s.add(url.QueryEscape(p))
 	} else {
 		s.add(u.User.Username())
+		s.add(url.PathEscape(u.User.Username()))
 	}
 	if raw := u.User.String(); raw != "" {
 		s.add(raw)

@@ -100,12 +100,20 @@ func TestLayoutDeb(t *testing.T) {
 	}
 	keys := [][]byte{[]byte(testKey), nil}
 	l := layoutRepositories(Deb, "b1", repos, keys)
-	if len(l.Files) != 2 || l.Files[0].Path != "/etc/apt/keyrings/spinnaker-packages-b1-0.asc" || l.SourcesList != "/etc/apt/sources.list.d/spinnaker-packages-b1.list" {
+	if len(l.Files) != 3 || l.Files[0].Path != "/etc/apt/keyrings/spinnaker-packages-b1-0.asc" || l.SourcesList != "/etc/apt/sources.list.d/spinnaker-packages-b1.list" {
 		t.Fatalf("files %+v", l.Files)
 	}
-	list := string(l.Files[1].Content)
+	// Credentials live in apt's auth.conf.d, private, never in the sources file.
+	if auth := l.Files[1]; auth.Path != "/etc/apt/auth.conf.d/spinnaker-packages-b1.conf" || !auth.Secret ||
+		string(auth.Content) != "machine http://10.0.0.1:8080/apt/ login u password pw\n" {
+		t.Errorf("auth file %+v (%q)", auth, auth.Content)
+	}
+	list := string(l.Files[2].Content)
+	if l.Files[2].Secret || strings.Contains(list, "pw") {
+		t.Errorf("sources file holds credentials or is private:\n%s", list)
+	}
 	for _, want := range []string{
-		"deb [signed-by=/etc/apt/keyrings/spinnaker-packages-b1-0.asc] http://u:pw@10.0.0.1:8080/apt/ ./\n",
+		"deb [signed-by=/etc/apt/keyrings/spinnaker-packages-b1-0.asc] http://10.0.0.1:8080/apt/ ./\n",
 		"deb [arch=amd64 trusted=yes] https://deb.example.com/debian bookworm main contrib\n",
 	} {
 		if !strings.Contains(list, want) {
@@ -119,20 +127,26 @@ func TestLayoutDeb(t *testing.T) {
 
 func TestLayoutRPM(t *testing.T) {
 	repos := []Repository{
-		{URL: mustURL("http://10.0.0.1:8080/rpm/"), KeyURL: "http://10.0.0.1:8080/RPM-GPG-KEY", Label: "fx"},
+		{URL: mustURL("http://tok:pa55@10.0.0.1:8080/rpm/"), KeyURL: "http://10.0.0.1:8080/RPM-GPG-KEY", Label: "fx"},
 		{URL: mustURL("http://10.0.0.1:8080/other/"), Key: []byte(testKey)},
 		{URL: mustURL("http://10.0.0.1:8080/unsigned/"), Trusted: true},
 	}
-	l := layoutRepositories(RPM, "b2", repos, [][]byte{nil, []byte(testKey), nil})
+	// The key_url was fetched by the Packer host (keys[0]).
+	l := layoutRepositories(RPM, "b2", repos, [][]byte{[]byte(testKey), []byte(testKey), nil})
 	if !reflect.DeepEqual(l.DNFRepoIDs, []string{"spinnaker-packages-b2-0", "spinnaker-packages-b2-1", "spinnaker-packages-b2-2"}) {
 		t.Errorf("ids %q", l.DNFRepoIDs)
 	}
 	byPath := map[string]string{}
+	secret := map[string]bool{}
 	for _, f := range l.Files {
 		byPath[f.Path] = string(f.Content)
+		secret[f.Path] = f.Secret
 	}
 	first := byPath["/etc/yum.repos.d/spinnaker-packages-b2-0.repo"]
-	for _, want := range []string{"[spinnaker-packages-b2-0]", "baseurl=http://10.0.0.1:8080/rpm/", "gpgcheck=1", "repo_gpgcheck=1", "gpgkey=http://10.0.0.1:8080/RPM-GPG-KEY", "skip_if_unavailable=False"} {
+	if !secret["/etc/yum.repos.d/spinnaker-packages-b2-0.repo"] || secret["/etc/yum.repos.d/spinnaker-packages-b2-1.repo"] {
+		t.Errorf("only the .repo with credentials is private: %v", secret)
+	}
+	for _, want := range []string{"[spinnaker-packages-b2-0]", "baseurl=http://10.0.0.1:8080/rpm/", "username=tok", "password=pa55", "gpgcheck=1", "repo_gpgcheck=1", "gpgkey=file:///etc/pki/rpm-gpg/spinnaker-packages-b2-0.asc", "skip_if_unavailable=False"} {
 		if !strings.Contains(first, want+"\n") {
 			t.Errorf("repo 0 lacks %q:\n%s", want, first)
 		}

@@ -46,6 +46,9 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	for _, line := range prelim.Header {
 		b.ui.Say(line)
 	}
+	for _, w := range prelim.Warnings {
+		b.ui.Error(w)
+	}
 	err := b.run(ctx)
 	if err != nil && ctx.Err() != nil {
 		err = fmt.Errorf("bake cancelled (Packer timeout or interrupt): %w", err)
@@ -267,8 +270,8 @@ func (b *bake) stageScript(ctx context.Context) error {
 		switch {
 		case len(repo.Key) > 0:
 			keys[i] = repo.Key
-		case repo.KeyURL != "" && b.req.Type == Deb:
-			key, err := fetchKey(ctx, fmt.Sprintf("repository %s key_url", repo.Label), repo.KeyURL)
+		case repo.KeyURL != "":
+			key, err := fetchKey(ctx, fmt.Sprintf("repository %s key_url", repo.Label), repo.KeyURL, repo.Fingerprint, b.secrets)
 			if err != nil {
 				return err
 			}
@@ -280,7 +283,7 @@ func (b *bake) stageScript(ctx context.Context) error {
 		Bake:            b.id,
 		Type:            b.req.Type,
 		Stage:           b.facts.Stage,
-		LockTimeout:     int(b.req.LockTimeout / time.Second),
+		LockTimeout:     int((b.req.LockTimeout + time.Second - 1) / time.Second),
 		KeepRepos:       b.req.KeepRepos,
 		DisableServices: b.req.DisableServices,
 		DNF:             b.facts.DNF,

@@ -2,6 +2,8 @@ package packages
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -18,7 +20,21 @@ const fakeDebDir = "/var/cache/apt/spinnaker-packages-x"
 
 const testPassword = "s3cr3t-Pa55"
 
-const testKey = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nmQINBGVzZXJ2ZWQ=\n-----END PGP PUBLIC KEY BLOCK-----\n"
+// testKey and otherKey are real OpenPGP public keys (ed25519, generated for
+// these tests); testKeyFingerprint is testKey's.
+var (
+	testKey            = readTestdata("repo.asc")
+	otherKey           = readTestdata("other.asc")
+	testKeyFingerprint = strings.TrimSpace(readTestdata("repo.fpr"))
+)
+
+func readTestdata(name string) string {
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		panic(err)
+	}
+	return string(data)
+}
 
 func sshData() map[string]interface{} { return map[string]interface{}{"ConnType": "ssh"} }
 

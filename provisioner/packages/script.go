@@ -76,8 +76,15 @@ func renderScript(d scriptData) string {
 	b.WriteString("write_repositories() {\n")
 	for _, f := range d.Layout.Files {
 		dir := f.Path[:strings.LastIndex(f.Path, "/")]
-		fmt.Fprintf(&b, "\tmkdir -p %s && printf '%%s' %s | base64 -d > %s && chmod 0644 %s || return 1\n",
-			shellQuote(dir), shellQuote(base64.StdEncoding.EncodeToString(f.Content)), shellQuote(f.Path), shellQuote(f.Path))
+		// A secret file is created empty and private before its content
+		// arrives, so that it is never readable by others, not even briefly.
+		mode := "0644"
+		if f.Secret {
+			mode = "0600"
+		}
+		fmt.Fprintf(&b, "\tmkdir -p %s && : > %s && chmod %s %s && printf '%%s' %s | base64 -d > %s || return 1\n",
+			shellQuote(dir), shellQuote(f.Path), mode, shellQuote(f.Path),
+			shellQuote(base64.StdEncoding.EncodeToString(f.Content)), shellQuote(f.Path))
 		fmt.Fprintf(&b, "\tsay %s\n", shellQuote("wrote "+f.Path))
 	}
 	b.WriteString("\treturn 0\n}\n\n")
