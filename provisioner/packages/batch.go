@@ -34,6 +34,14 @@ const (
 	cleanedMarker = "@@cleaned"
 )
 
+// Limits of a batch's command line. Linux refuses a single argument over
+// 128 KiB (the `sh -c` script is one), so a step's long arguments travel as
+// an uploaded file and a batch ends before its command gets long.
+const (
+	argsInlineMax  = 4 << 10
+	batchInlineMax = 32 << 10
+)
+
 // batchSpec is everything a batch command is built from.
 type batchSpec struct {
 	Sudo       string // "sudo -n " or ""
@@ -55,8 +63,11 @@ func batchCommand(b batchSpec) string {
 		inner = append(inner, "echo $$ > "+shellQuote(b.Stage+"/step.pid"))
 	}
 	for _, s := range b.Steps {
-		inner = append(inner, "echo "+shellQuote(stepMarker+strconv.Itoa(s.id)),
-			shellJoin(append([]string{"sh", b.ScriptPath, "--in-batch", s.Func}, s.Args...)))
+		run := append([]string{"sh", b.ScriptPath, "--in-batch", s.Func}, s.Args...)
+		if s.argsFile != "" {
+			run = []string{"sh", b.ScriptPath, "--in-batch", "--args", s.argsFile, s.Func}
+		}
+		inner = append(inner, "echo "+shellQuote(stepMarker+strconv.Itoa(s.id)), shellJoin(run))
 	}
 	script := strings.Join(inner, " && ")
 	if b.Cleanup && b.Session {
@@ -103,15 +114,23 @@ func splitBatch(lines []string, steps []step) (before []string, parts [][]string
 }
 
 // chainPlan cuts the plan into batches. A batch ends after a step whose
-// output decides the next commands (the ordered deb resolution).
+// output decides the next commands (the ordered deb resolution), and before
+// its command line would grow past batchInlineMax.
 func chainPlan(plan []step) [][]step {
 	var batches [][]step
 	var cur []step
+	size := 0
 	for _, s := range plan {
+		n := min(s.argsLen(), argsInlineMax) + 100
+		if len(cur) > 0 && size+n > batchInlineMax {
+			batches = append(batches, cur)
+			cur, size = nil, 0
+		}
 		cur = append(cur, s)
+		size += n
 		if s.Kind == kindDebOrdered {
 			batches = append(batches, cur)
-			cur = nil
+			cur, size = nil, 0
 		}
 	}
 	if len(cur) > 0 {
@@ -144,8 +163,6 @@ func (b *bake) exec(ctx context.Context, s step) (result, error) {
 	}
 	b.pending = map[int]result{}
 	steps := append([]step{s}, s.then...)
-	spec := batchSpec{Sudo: b.sudo, Stage: b.facts.Stage, ScriptPath: b.scriptPath, Steps: steps, Session: b.facts.Setsid,
-		Cleanup: steps[len(steps)-1].cleanupAfter}
 	if !b.uploaded {
 		// The communicator's own upload (scp or sftp over SSH, a copy into a
 		// chroot) rather than standard input: with ssh_pty, which Rosco's
@@ -158,6 +175,17 @@ func (b *bake) exec(ctx context.Context, s step) (result, error) {
 		}
 		b.uploaded = true
 	}
+	for i := range steps {
+		if steps[i].argsLen() > argsInlineMax {
+			path := fmt.Sprintf("%s/args-%d", b.facts.Stage, steps[i].id)
+			if err := b.rm.comm.Upload(path, strings.NewReader(strings.Join(steps[i].Args, "\n")+"\n"), nil); err != nil {
+				return result{}, fmt.Errorf("upload the arguments of %q: %w", steps[i].Func, err)
+			}
+			steps[i].argsFile = path
+		}
+	}
+	spec := batchSpec{Sudo: b.sudo, Stage: b.facts.Stage, ScriptPath: b.scriptPath, Steps: steps, Session: b.facts.Setsid,
+		Cleanup: steps[len(steps)-1].cleanupAfter}
 	b.rm.onStep = func(id int) {
 		if id == 0 {
 			b.announce("cleanup")

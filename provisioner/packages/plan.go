@@ -43,6 +43,19 @@ type step struct {
 	// cleanupAfter ends the remote command of the step's batch with the
 	// cleanup (the last step of the last batch, see batch.go).
 	cleanupAfter bool
+	// argsFile, when set, holds Args on the target, one per line: long
+	// package lists travel as a file, not in the command line (see
+	// batch.go).
+	argsFile string
+}
+
+// argsLen is the length of the step's arguments in a command line.
+func (s step) argsLen() int {
+	n := 0
+	for _, a := range s.Args {
+		n += len(a) + 3
+	}
+	return n
 }
 
 // planOptions are the decisions derived from the target's facts.

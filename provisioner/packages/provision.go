@@ -22,6 +22,9 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	if err := requireCommunicator(generatedData); err != nil {
 		return err
 	}
+	if field, ok := firstUnknown(&p.config); ok {
+		return fmt.Errorf("%s is still %s when the build runs: the data source that computes it did not run", field, unknownValue)
+	}
 	prelim := p.req
 	if prelim == nil {
 		// Type detected on the target: Prepare proved one of these works;

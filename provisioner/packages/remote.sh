@@ -21,13 +21,13 @@ step_cloud_init() {
 
 step_prepare() {
 	if [ "$DISABLE_SERVICES" = 1 ] && [ "$PKG_TYPE" = deb ]; then
-		if [ -e /usr/sbin/policy-rc.d ] && [ ! -e "$POLICY_BACKUP" ]; then
-			say "saving the image's /usr/sbin/policy-rc.d to $POLICY_BACKUP"
-			mv /usr/sbin/policy-rc.d "$POLICY_BACKUP" || fail "cannot move /usr/sbin/policy-rc.d aside"
+		if [ -e "$POLICY_RC_D" ] && [ ! -e "$POLICY_BACKUP" ]; then
+			say "saving the image's $POLICY_RC_D to $POLICY_BACKUP"
+			mv "$POLICY_RC_D" "$POLICY_BACKUP" || fail "cannot move $POLICY_RC_D aside"
 		fi
-		say "creating /usr/sbin/policy-rc.d to prevent services from being started"
-		printf '#!/bin/sh\n# spinnaker-packages %s: no service starts during the bake\nexit 101\n' "$BAKE" > /usr/sbin/policy-rc.d || fail "cannot write /usr/sbin/policy-rc.d"
-		chmod 0755 /usr/sbin/policy-rc.d
+		say "creating $POLICY_RC_D to prevent services from being started"
+		printf '#!/bin/sh\n# spinnaker-packages %s: no service starts during the bake\nexit 101\n' "$BAKE" > "$POLICY_RC_D" || fail "cannot write $POLICY_RC_D"
+		chmod 0755 "$POLICY_RC_D"
 	fi
 	umask 022
 	write_repositories || fail "cannot write the repository files"
@@ -247,13 +247,13 @@ stop_interrupted_step() {
 # step_cleanup undoes what the bake added. It runs after success, failure
 # and cancellation, so every command tolerates missing files.
 step_cleanup() {
-	if [ -f /usr/sbin/policy-rc.d ] && grep -q "spinnaker-packages $BAKE" /usr/sbin/policy-rc.d 2>/dev/null; then
-		say "removing /usr/sbin/policy-rc.d"
-		rm -f /usr/sbin/policy-rc.d
+	if [ -f "$POLICY_RC_D" ] && grep -q "spinnaker-packages $BAKE" "$POLICY_RC_D" 2>/dev/null; then
+		say "removing $POLICY_RC_D"
+		rm -f "$POLICY_RC_D"
 	fi
 	if [ -e "$POLICY_BACKUP" ]; then
-		say "restoring the image's /usr/sbin/policy-rc.d"
-		mv -f "$POLICY_BACKUP" /usr/sbin/policy-rc.d
+		say "restoring the image's $POLICY_RC_D"
+		mv -f "$POLICY_BACKUP" "$POLICY_RC_D"
 	fi
 	if [ "$KEEP_REPOS" != 1 ]; then
 		for f in $REPO_FILES $KEY_FILES; do
@@ -261,11 +261,11 @@ step_cleanup() {
 		done
 		for g in $APT_LIST_GLOBS; do
 			# shellcheck disable=SC2086
-			rm -f /var/lib/apt/lists/$g
+			rm -f "$ROOT"/var/lib/apt/lists/$g
 		done
 		for id in $DNF_REPO_IDS; do
 			# dnf keeps <id>-<hash>/, <id>.solv and <id>-filenames.solvx.
-			rm -rf "/var/cache/dnf/$id"* "/var/cache/yum/$id"* 2>/dev/null
+			rm -rf "$ROOT/var/cache/dnf/$id"* "$ROOT/var/cache/yum/$id"* 2>/dev/null
 		done
 	fi
 	rm -rf "$DEB_DIR" "$STAGE"
@@ -280,7 +280,19 @@ main() {
 	case "$step" in
 	cleanup) stop_interrupted_step; step_cleanup; exit 0 ;;
 	--in-session) step=$1; shift; echo $$ > "$STAGE/step.pid"; "step_$step" "$@"; exit $? ;;
-	--in-batch) step=$1; shift; "step_$step" "$@"; exit $? ;;
+	--in-batch)
+		step=$1; shift
+		if [ "$step" = --args ]; then
+			# Long argument lists arrive as a file, one argument per line
+			# (the provisioner refuses newlines in every value).
+			file=$1; step=$2
+			set -f; IFS='
+'
+			# shellcheck disable=SC2046
+			set -- $(cat "$file")
+			unset IFS; set +f
+		fi
+		"step_$step" "$@"; exit $? ;;
 	esac
 	if command -v setsid >/dev/null 2>&1; then
 		exec setsid -w sh "$0" --in-session "$step" "$@"
