@@ -206,3 +206,24 @@ func TestRenderedScriptParses(t *testing.T) {
 		t.Errorf("detect script: %v\n%s", err, out)
 	}
 }
+
+// The file the target runs is the rendered script, not remote.sh alone:
+// shellcheck reads it whole (`make lint-shell` covers the sources).
+func TestRenderedScriptPassesShellcheck(t *testing.T) {
+	if _, err := exec.LookPath("shellcheck"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("shellcheck is not installed (test/host-deps.sh installs it)")
+		}
+		t.Skip("shellcheck is not installed; run test/host-deps.sh")
+	}
+	repos := []Repository{{URL: mustURL("http://u:p@r/apt"), Distribution: "./"}, {URL: mustURL("http://r/b"), Distribution: "./", Trusted: true}}
+	l := layoutRepositories(Deb, "b5", repos, [][]byte{[]byte(testKey), nil})
+	script := renderScript(scriptData{Bake: "b5", Type: Deb, Stage: "/tmp/spinnaker-packages.x", LockTimeout: 300, Layout: l, AllowDowngrades: true})
+	path := filepath.Join(t.TempDir(), "run.sh")
+	if err := os.WriteFile(path, []byte(script), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("shellcheck", "--shell=sh", "--severity=info", path).CombinedOutput(); err != nil {
+		t.Errorf("shellcheck: %v\n%s", err, out)
+	}
+}

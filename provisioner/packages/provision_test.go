@@ -120,7 +120,7 @@ func TestProvisionDebOrderedFlow(t *testing.T) {
 	if script == "" {
 		t.Fatal("bake script not uploaded to the staging directory")
 	}
-	if !strings.Contains(script, "ALLOW_DOWNGRADES='--allow-downgrades'") || !strings.Contains(script, "LOCK_TIMEOUT='3'") {
+	if !strings.Contains(script, "ALLOW_DOWNGRADES='1'") || !strings.Contains(script, "LOCK_TIMEOUT='3'") {
 		t.Errorf("script data missing:\n%s", script[:600])
 	}
 	out := ui.text()

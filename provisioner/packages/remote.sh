@@ -33,6 +33,16 @@ step_prepare() {
 	write_repositories || fail "cannot write the repository files"
 }
 
+# Package-manager flags: this section is their only home. The provisioner
+# decides what to do (which packages, which sources, whether a pinned
+# version may be a downgrade); the spelling of every apt, dpkg and dnf flag
+# is here.
+
+# DPKG_CONF_OPTIONS: a changed configuration file keeps the image's version,
+# or the package's default where it has one; never ask. Given to dpkg
+# directly and to apt as Dpkg::Options.
+DPKG_CONF_OPTIONS="--force-confold --force-confdef"
+
 # apt_common are the options of every apt-get call: wait for the dpkg lock,
 # retry transient network errors, never hang on a dead server, never ask.
 apt_common() {
@@ -40,6 +50,20 @@ apt_common() {
 	# are kept short (the delay between them doubles up to the maximum).
 	printf '%s\n' -o "DPkg::Lock::Timeout=$LOCK_TIMEOUT" -o Acquire::Retries=2 -o Acquire::Retries::Delay::Maximum=4 \
 		-o Acquire::http::Timeout=30 -o Acquire::https::Timeout=30 -o Acquire::ftp::Timeout=30
+}
+
+# apt_install_options are apt_common plus what every installing apt-get
+# call needs: dpkg's configuration-file policy, and --allow-downgrades when
+# a package is pinned (apt refuses to go back to an older pinned version
+# without it; it is never needed otherwise).
+apt_install_options() {
+	apt_common
+	for o in $DPKG_CONF_OPTIONS; do
+		printf '%s\n' -o "Dpkg::Options::=$o"
+	done
+	if [ "$ALLOW_DOWNGRADES" = 1 ]; then
+		printf '%s\n' --allow-downgrades
+	fi
 }
 
 # apt_scope limits apt to the bake's own sources file and keeps it from
@@ -84,9 +108,9 @@ step_apt_upgrade() {
 step_apt_resolve() {
 	scope=$1; shift
 	export DEBIAN_FRONTEND=noninteractive
-	rm -rf "$DEB_DIR" && mkdir -p "$DEB_DIR/partial" || fail "cannot create $DEB_DIR"
+	{ rm -rf "$DEB_DIR" && mkdir -p "$DEB_DIR/partial"; } || fail "cannot create $DEB_DIR"
 	# shellcheck disable=SC2046
-	set -- -y -q $(apt_common) $ALLOW_DOWNGRADES --no-remove -o "Dir::Cache::Archives=$DEB_DIR/" --download-only install "$@"
+	set -- -y -q $(apt_install_options) --no-remove -o "Dir::Cache::Archives=$DEB_DIR/" --download-only install "$@"
 	# shellcheck disable=SC2046
 	if [ "$scope" = scoped ] && apt-get $(apt_scope) "$@" > "$STAGE/resolve" 2>&1; then
 		cat "$STAGE/resolve"
@@ -124,7 +148,8 @@ step_deb_fields() {
 dpkg_install() {
 	deadline=""
 	while :; do
-		{ dpkg --force-confold --force-confdef -i "$@"; echo $? > "$STAGE/dpkg.rc"; } 2>&1 | tee "$STAGE/dpkg.out"
+		# shellcheck disable=SC2086
+		{ dpkg $DPKG_CONF_OPTIONS -i "$@"; echo $? > "$STAGE/dpkg.rc"; } 2>&1 | tee "$STAGE/dpkg.out"
 		read -r rc < "$STAGE/dpkg.rc"
 		[ "$rc" -eq 0 ] && return 0
 		grep -q 'locked by another process' "$STAGE/dpkg.out" || return "$rc"
@@ -175,7 +200,8 @@ step_dpkg_groups() {
 step_apt_install() {
 	scope=$1; shift
 	export DEBIAN_FRONTEND=noninteractive
-	set -- $(apt_common) $ALLOW_DOWNGRADES -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef install "$@"
+	# shellcheck disable=SC2046
+	set -- $(apt_install_options) install "$@"
 	if [ "$scope" = scoped ]; then
 		# shellcheck disable=SC2046
 		if apt-get -s -y $(apt_scope) "$@" > "$STAGE/simulation" 2>&1; then

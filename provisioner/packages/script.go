@@ -71,11 +71,7 @@ func renderScript(d scriptData) string {
 	setVar("DNF", d.DNF)
 	setVar("DNF_REPOS", strings.Join(d.Layout.DNFRepoIDs, ","))
 	setVar("DNF_REPO_IDS", strings.Join(d.Layout.DNFRepoIDs, " "))
-	if d.AllowDowngrades {
-		setVar("ALLOW_DOWNGRADES", "--allow-downgrades")
-	} else {
-		setVar("ALLOW_DOWNGRADES", "")
-	}
+	setVar("ALLOW_DOWNGRADES", boolDigit(d.AllowDowngrades))
 
 	// File contents travel base64-encoded: no heredoc terminator or shell
 	// character in a key or a URL can end them early.

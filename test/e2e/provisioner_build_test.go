@@ -132,7 +132,9 @@ func TestPackagesDebianHCL2KeyURLOrdered(t *testing.T) {
 	wantUnit(t, tg, "hello-auto.service", "enabled", "inactive")
 	wantNotStarted(t, tg)
 	assertCleanedUp(t, tg)
-	for _, line := range []string{"repository=", "package_type=", "packages=", "upgrade=", "summary", "hello-svc.service  enabled    inactive"} {
+	for _, line := range []string{"repository=", "package_type=", "packages=", "upgrade=", "summary", "hello-svc.service  enabled    inactive",
+		// The artifact's [trusted=yes] and the plain-http key_url are allowed, and named.
+		"warning: repository " + tg.Repos.AptUnsigned + " is [trusted=yes]", "warning: repository fixtures fetches its key over plain http"} {
 		if !strings.Contains(out, line) {
 			t.Errorf("output lacks %q", line)
 		}
@@ -180,12 +182,16 @@ func TestPackagesDebianRoscoEBSStrings(t *testing.T) {
 	out, err := buildJSON(t, p, tg, "root", vars, copyMap(roscoEBSProvisioner),
 		"-var", "repository="+tg.Repos.AptSigned+" ./",
 		"-var", "package_type=deb",
-		"-var", "packages=hello-rosco_1.0.0-h7_all hello-svc=1.0.0-h5",
+		"-var", "packages=hello-rosco_1.0.0-h7_all hello-svc=1.0.0-h5 hello-auto",
 		"-var", "upgrade=false")
 	mustSucceed(t, out, err)
 	wantVersion(t, tg, "hello-rosco", "1.0.0-h7")
 	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
-	if !strings.Contains(out, "packages=hello-rosco_1.0.0-h7_all hello-svc=1.0.0-h5") {
+	// Rosco's disable_services defaults to true: hello-auto's postinst
+	// starts its service unless policy-rc.d stops it.
+	wantVersion(t, tg, "hello-auto", "1.0.0-h5")
+	wantNotStarted(t, tg)
+	if !strings.Contains(out, "packages=hello-rosco_1.0.0-h7_all hello-svc=1.0.0-h5 hello-auto") {
 		t.Error("Rosco's packages= header line missing")
 	}
 	assertCleanedUp(t, tg)
