@@ -11,7 +11,7 @@ import (
 )
 
 func TestChainPlan(t *testing.T) {
-	repo := Repository{URL: mustURL("http://r/apt"), Distribution: "./"}
+	repo := sourceRepo{URL: mustURL("http://r/apt"), Distribution: "./"}
 	pkgs := []PackageSpec{{Name: "a", Version: "1-1"}}
 	funcs := func(batches [][]step) [][]string {
 		var out [][]string
@@ -24,11 +24,11 @@ func TestChainPlan(t *testing.T) {
 		}
 		return out
 	}
-	ordered := buildPlan(&request{Type: Deb, Repositories: []Repository{repo}, Packages: pkgs, Order: Ordered, Units: []string{"a.service"}}, planOptions{ScopedUpdate: true})
+	ordered := buildPlan(&request{Type: Deb, Repositories: []sourceRepo{repo}, Packages: pkgs, Order: Ordered, Units: []string{"a.service"}}, planOptions{ScopedUpdate: true})
 	if got, want := funcs(chainPlan(ordered)), [][]string{{"prepare", "apt_update", "apt_resolve"}, {"enable", "verify"}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("ordered deb: %q, want %q (the installs depend on the resolution)", got, want)
 	}
-	single := buildPlan(&request{Type: Deb, Repositories: []Repository{repo}, Packages: pkgs, Order: SingleTransaction}, planOptions{})
+	single := buildPlan(&request{Type: Deb, Repositories: []sourceRepo{repo}, Packages: pkgs, Order: SingleTransaction}, planOptions{})
 	if got, want := funcs(chainPlan(single)), [][]string{{"prepare", "apt_update", "apt_install", "verify"}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("single transaction: %q, want %q", got, want)
 	}

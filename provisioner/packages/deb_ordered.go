@@ -35,9 +35,6 @@ type debPackage struct {
 // packages and --no-remove forbids it.
 var removalRefused = regexp.MustCompile(`Packages need to be removed but remove is disabled`)
 
-// fieldsMarker prefixes the control-field blocks the resolve step prints.
-const fieldsMarker = "@@field "
-
 // extractFields returns the "@@field" lines of the resolve step's output,
 // without the marker.
 func extractFields(lines []string) string {

@@ -145,7 +145,7 @@ func parseKeyURL(field, raw string) (*url.URL, error) {
 		return nil, err
 	}
 	if u.Scheme != "https" && u.Scheme != "http" {
-		return nil, fmt.Errorf("%s: %q has scheme %q; the Packer host fetches keys over https (or http with key_fingerprint)", field, maskValue(raw), u.Scheme)
+		return nil, fmt.Errorf("%s: %q has scheme %q; the Packer host fetches keys over https (or http)", field, maskValue(raw), u.Scheme)
 	}
 	if u.Host == "" {
 		return nil, fmt.Errorf("%s: %q has no host", field, maskValue(raw))

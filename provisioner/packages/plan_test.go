@@ -32,7 +32,7 @@ func planFuncs(plan []step) []string {
 }
 
 func TestBuildPlan(t *testing.T) {
-	repo := Repository{URL: mustURL("http://r/apt"), Distribution: "./"}
+	repo := sourceRepo{URL: mustURL("http://r/apt"), Distribution: "./"}
 	pinned := []PackageSpec{{Name: "a", Version: "1-1"}, {Name: "b"}}
 	cases := []struct {
 		name string
@@ -40,20 +40,20 @@ func TestBuildPlan(t *testing.T) {
 		opts planOptions
 		want []string
 	}{
-		{"deb ordered, fresh lists", request{Type: Deb, Repositories: []Repository{repo}, Packages: pinned, Order: Ordered, Units: []string{"a.service"}},
+		{"deb ordered, fresh lists", request{Type: Deb, Repositories: []sourceRepo{repo}, Packages: pinned, Order: Ordered, Units: []string{"a.service"}},
 			planOptions{ScopedUpdate: true},
 			[]string{"prepare", "apt_update scoped", "apt_resolve full a=1-1 b", "enable a.service", "verify deb a b --units a.service"}},
-		{"deb single transaction, stale lists, cloud-init, upgrade", request{Type: Deb, Repositories: []Repository{repo}, Packages: pinned, Order: SingleTransaction, Upgrade: true},
+		{"deb single transaction, stale lists, cloud-init, upgrade", request{Type: Deb, Repositories: []sourceRepo{repo}, Packages: pinned, Order: SingleTransaction, Upgrade: true},
 			planOptions{WaitCloudInit: true},
 			[]string{"cloud_init", "prepare", "apt_update full", "apt_upgrade", "apt_install full a=1-1 b", "verify deb a b"}},
 		{"deb no repositories: never scoped", request{Type: Deb, Packages: pinned[1:], Order: Ordered},
 			planOptions{ScopedUpdate: true},
 			[]string{"prepare", "apt_update full", "apt_resolve full b", "verify deb b"}},
-		{"deb ordered, all pinned, fresh lists: scoped resolution", request{Type: Deb, Repositories: []Repository{repo}, Packages: pinned[:1], Order: Ordered},
+		{"deb ordered, all pinned, fresh lists: scoped resolution", request{Type: Deb, Repositories: []sourceRepo{repo}, Packages: pinned[:1], Order: Ordered},
 			planOptions{ScopedUpdate: true},
 			[]string{"prepare", "apt_update scoped", "apt_resolve scoped a=1-1", "verify deb a"}},
 		{"deb nothing to do", request{Type: Deb}, planOptions{}, []string{"prepare"}},
-		{"rpm ordered", request{Type: RPM, Repositories: []Repository{repo}, Packages: []PackageSpec{{Name: "a", Version: "1-1"}, {Name: "b"}}, Order: Ordered},
+		{"rpm ordered", request{Type: RPM, Repositories: []sourceRepo{repo}, Packages: []PackageSpec{{Name: "a", Version: "1-1"}, {Name: "b"}}, Order: Ordered},
 			planOptions{},
 			[]string{"prepare", "dnf_refresh", "dnf_install a-1-1", "dnf_install b", "verify rpm a b"}},
 		{"rpm single, upgrade, no repo", request{Type: RPM, Packages: pinned, Order: SingleTransaction, Upgrade: true},
@@ -94,7 +94,7 @@ func TestDecidePlanOptions(t *testing.T) {
 }
 
 func TestLayoutDeb(t *testing.T) {
-	repos := []Repository{
+	repos := []sourceRepo{
 		{URL: mustURL("http://u:pw@10.0.0.1:8080/apt/"), Distribution: "./"},
 		{URL: mustURL("https://deb.example.com/debian"), Distribution: "bookworm", Components: []string{"main", "contrib"}, Options: []string{"arch=amd64"}, Trusted: true},
 	}
@@ -126,7 +126,7 @@ func TestLayoutDeb(t *testing.T) {
 }
 
 func TestLayoutRPM(t *testing.T) {
-	repos := []Repository{
+	repos := []sourceRepo{
 		{URL: mustURL("http://tok:pa55@10.0.0.1:8080/rpm/"), KeyURL: "http://10.0.0.1:8080/RPM-GPG-KEY", Label: "fx"},
 		{URL: mustURL("http://10.0.0.1:8080/other/"), Key: []byte(testKey)},
 		{URL: mustURL("http://10.0.0.1:8080/unsigned/"), Trusted: true},
@@ -160,7 +160,7 @@ func TestLayoutRPM(t *testing.T) {
 }
 
 func TestRenderScriptQuotesData(t *testing.T) {
-	l := layoutRepositories(Deb, "b3", []Repository{{URL: mustURL("http://u:it's@r/apt"), Distribution: "./"}}, [][]byte{nil})
+	l := layoutRepositories(Deb, "b3", []sourceRepo{{URL: mustURL("http://u:it's@r/apt"), Distribution: "./"}}, [][]byte{nil})
 	s := renderScript(scriptData{Bake: "b3", Type: Deb, Stage: "/tmp/spinnaker-packages.x", LockTimeout: 300, Layout: l})
 	if strings.Contains(s, "it's@") {
 		t.Error("file content not encoded")
@@ -191,7 +191,7 @@ func TestRepositoriesDeduplicatedInOrder(t *testing.T) {
 // TestRenderedScriptParses runs `sh -n` on a full bake script: a syntax
 // error would otherwise only show on a target.
 func TestRenderedScriptParses(t *testing.T) {
-	l := layoutRepositories(Deb, "b4", []Repository{{URL: mustURL("http://r/apt"), Distribution: "./"}}, [][]byte{[]byte(testKey)})
+	l := layoutRepositories(Deb, "b4", []sourceRepo{{URL: mustURL("http://r/apt"), Distribution: "./"}}, [][]byte{[]byte(testKey)})
 	script := renderScript(scriptData{Bake: "b4", Type: Deb, Stage: "/tmp/spinnaker-packages.x", LockTimeout: 300, Layout: l, AllowDowngrades: true})
 	path := filepath.Join(t.TempDir(), "run.sh")
 	if err := os.WriteFile(path, []byte(script), 0o600); err != nil {
@@ -216,7 +216,7 @@ func TestRenderedScriptPassesShellcheck(t *testing.T) {
 		}
 		t.Skip("shellcheck is not installed; run test/host-deps.sh")
 	}
-	repos := []Repository{{URL: mustURL("http://u:p@r/apt"), Distribution: "./"}, {URL: mustURL("http://r/b"), Distribution: "./", Trusted: true}}
+	repos := []sourceRepo{{URL: mustURL("http://u:p@r/apt"), Distribution: "./"}, {URL: mustURL("http://r/b"), Distribution: "./", Trusted: true}}
 	l := layoutRepositories(Deb, "b5", repos, [][]byte{[]byte(testKey), nil})
 	script := renderScript(scriptData{Bake: "b5", Type: Deb, Stage: "/tmp/spinnaker-packages.x", LockTimeout: 300, Layout: l, AllowDowngrades: true})
 	path := filepath.Join(t.TempDir(), "run.sh")

@@ -314,17 +314,17 @@ func TestProvisionSignatureErrorIsNotRetried(t *testing.T) {
 // bake directly.
 func provisionFast(p *Provisioner, comm *fakeComm) (*recordingUI, error) {
 	ui := &recordingUI{}
-	b := &bake{inputs: p.inputs, req: p.req, secrets: &p.req.secrets, start: time.Now(), id: "t", stepWait: 10 * time.Millisecond}
+	b := &provisionRun{inputs: p.inputs, req: p.req, secrets: &p.req.secrets, start: time.Now(), id: "t", stepWait: 10 * time.Millisecond}
 	b.ui = safeUI{ui: ui, secrets: b.secrets}
 	b.rm = &remote{comm: comm, ui: b.ui}
-	err := b.run(context.Background())
+	err := b.perform(context.Background())
 	return ui, err
 }
 
 func TestProvisionVerificationMismatch(t *testing.T) {
 	p := preparedDeb(t, nil)
 	comm := newFakeComm(debTarget(map[string]func(int) fakeReply{"verify": func(n int) fakeReply {
-		return fakeReply{Stdout: "package hello-svc ii |1.0.1-h6\nunit hello-svc.service enabled active\n"}
+		return fakeReply{Stdout: "@@package hello-svc ii |1.0.1-h6\n@@unit hello-svc.service enabled active\n"}
 	}}))
 	_, err := provision(context.Background(), p, comm)
 	if err == nil || !strings.Contains(err.Error(), "hello-svc: installed version 1.0.1-h6, requested 1.0.0-h5") || !strings.Contains(err.Error(), "hello-svc.service is active") {
@@ -411,7 +411,7 @@ func TestProvisionRPMOrdered(t *testing.T) {
 		case "detect":
 			return fakeReply{Stdout: "uid=0\nrpm=1\ndnf=dnf\nsystemctl=1\nsudo=1\nstage=" + fakeStage + "\n"}
 		case "verify":
-			return fakeReply{Stdout: "package hello-lib ii|0:1.0.0-h5\npackage hello-svc ii|0:1.0.0-h5\nunit hello-svc.service enabled not-booted\n"}
+			return fakeReply{Stdout: "@@package hello-lib ii|0:1.0.0-h5\n@@package hello-svc ii|0:1.0.0-h5\n@@unit hello-svc.service enabled not-booted\n"}
 		}
 		return fakeReply{}
 	})
@@ -484,7 +484,7 @@ func TestProvisionRemovesTheStageWhenInspectFails(t *testing.T) {
 }
 
 func TestFetchFailuresNeedTheWholePath(t *testing.T) {
-	ours := []Repository{{URL: mustURL("http://10.0.0.1:8080/deb"), Distribution: "./"}}
+	ours := []sourceRepo{{URL: mustURL("http://10.0.0.1:8080/deb"), Distribution: "./"}}
 	other := "W: Failed to fetch http://10.0.0.1:8080/debian/dists/bookworm/InRelease  Could not connect"
 	if got := fetchFailures([]string{other}, ours); len(got) != 0 {
 		t.Errorf("a failure of /debian counted as one of /deb: %q", got)

@@ -18,7 +18,7 @@ func stepsFixture(t *testing.T, keep bool) (root string, d scriptData) {
 	if err := os.MkdirAll(filepath.Join(root, "usr/sbin"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	repos := []Repository{{URL: mustURL("http://u:pw@10.0.0.1/apt/"), Distribution: "./"}}
+	repos := []sourceRepo{{URL: mustURL("http://u:pw@10.0.0.1/apt/"), Distribution: "./"}}
 	d = scriptData{Bake: "b9", Type: Deb, LockTimeout: 5, DisableServices: true, KeepRepos: keep, Root: root,
 		Layout: layoutRepositories(Deb, "b9", repos, [][]byte{[]byte(testKey)})}
 	return root, d

@@ -35,7 +35,7 @@ func filePrefix(bake string) string { return "spinnaker-packages-" + bake }
 // layoutRepositories renders the repository files for t. keys holds the
 // key material of each repository (fetched key URLs included), indexed like
 // repos.
-func layoutRepositories(t PackageType, bake string, repos []Repository, keys [][]byte) repoLayout {
+func layoutRepositories(t PackageType, bake string, repos []sourceRepo, keys [][]byte) repoLayout {
 	var l repoLayout
 	prefix := filePrefix(bake)
 	switch t {
@@ -123,7 +123,7 @@ func layoutRepositories(t PackageType, bake string, repos []Repository, keys [][
 // a fixed set of characters percent-encoded, '/' turned into '_'. The glob
 // includes the suite so that a distribution source on the same server keeps
 // its lists.
-func aptListGlob(repo Repository) string {
+func aptListGlob(repo sourceRepo) string {
 	u := *repo.URL
 	u.User = nil
 	base := u.Host + strings.TrimSuffix(u.EscapedPath(), "/")

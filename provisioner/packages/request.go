@@ -8,13 +8,13 @@ import (
 	"time"
 )
 
-// InstallOrder selects how packages are handed to the package manager.
-type InstallOrder string
+// installOrder selects how packages are handed to the package manager.
+type installOrder string
 
 // The install orders.
 const (
-	Ordered           InstallOrder = "ordered"
-	SingleTransaction InstallOrder = "single_transaction"
+	Ordered           installOrder = "ordered"
+	SingleTransaction installOrder = "single_transaction"
 )
 
 // AptUpdateMode selects which sources `apt-get update` refreshes.
@@ -32,9 +32,9 @@ const (
 // detected on the target) and again by Provision once the type is known.
 type request struct {
 	Type            PackageType
-	Repositories    []Repository
+	Repositories    []sourceRepo
 	Packages        []PackageSpec
-	Order           InstallOrder
+	Order           installOrder
 	Upgrade         bool
 	DisableServices bool
 	Units           []string
@@ -71,7 +71,7 @@ func buildRequest(in inputs, t PackageType) (*request, error) {
 	// Repositories: Rosco string, blocks, then artifacts; duplicates
 	// dropped, first occurrence kept (Rosco sorted them; order is kept here).
 	seen := map[string]bool{}
-	addRepo := func(repo Repository) {
+	addRepo := func(repo sourceRepo) {
 		r.secrets.addURL(repo.URL)
 		if repo.KeyURL != "" {
 			if u, err := url.Parse(repo.KeyURL); err == nil {
@@ -162,7 +162,7 @@ func buildRequest(in inputs, t PackageType) (*request, error) {
 		}
 	}
 
-	switch o := InstallOrder(strings.TrimSpace(cfg.InstallOrder)); o {
+	switch o := installOrder(strings.TrimSpace(cfg.InstallOrder)); o {
 	case "", Ordered:
 		r.Order = Ordered
 	case SingleTransaction:

@@ -11,39 +11,79 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/retry"
 )
 
+// executor runs the plan's steps through a batcher and judges each step's
+// result by its kind: lock and network retries, ordered deb installs, and
+// the final verification.
+type executor struct {
+	req      *request
+	booted   bool
+	batches  *batcher
+	ui       safeUI
+	announce func(string)
+	// stepWait is the pause between retries of network failures.
+	stepWait time.Duration
+
+	installed map[string]installedPackage
+	units     map[string]unitState
+}
+
+// runPlan runs the batches in order. Steps returned by a step (the installs
+// of an ordered deb bake) join the front of the next batch, so that they
+// share its remote command.
+func (e *executor) runPlan(ctx context.Context, batches [][]step) error {
+	for len(batches) > 0 {
+		batch := batches[0]
+		batches = batches[1:]
+		e.batches.number(batch, len(batches) == 0)
+		for _, s := range batch {
+			next, err := e.runStep(ctx, s)
+			if err != nil {
+				return err
+			}
+			if len(next) > 0 {
+				if len(batches) == 0 {
+					batches = append(batches, nil)
+				}
+				batches[0] = append(next, batches[0]...)
+			}
+		}
+	}
+	return nil
+}
+
 // runStep runs one step according to its kind. It returns the steps that
 // must run next, before the rest of the plan (the installs that follow an
 // ordered deb resolution).
-func (b *bake) runStep(ctx context.Context, s step) ([]step, error) {
+func (e *executor) runStep(ctx context.Context, s step) ([]step, error) {
 	// A step that already ran inside an earlier batch was announced when
 	// it started.
-	if _, ran := b.pending[s.id]; !ran && s.Kind != kindGroups {
-		b.announce(s.Phase)
+	if !e.batches.ran(s.id) && s.Kind != kindGroups {
+		e.announce(s.Phase)
 	}
 	switch s.Kind {
 	case kindUpdate:
-		return nil, b.runUpdate(ctx, s)
+		return nil, e.runUpdate(ctx, s)
 	case kindInstall:
-		_, err := b.runWithLockRetry(ctx, s)
+		_, err := e.runWithLockRetry(ctx, s)
 		return nil, err
 	case kindDebOrdered:
-		return b.runDebOrdered(ctx, s)
+		return e.runDebOrdered(ctx, s)
 	case kindVerify:
-		res, err := b.runChecked(ctx, s)
+		res, err := e.runChecked(ctx, s)
 		if err != nil {
 			return nil, err
 		}
-		b.installed, b.units = parseVerifyOutput(res.Output())
-		return nil, errors.Join(checkPackages(b.req.Type, b.req.Packages, b.installed), checkUnits(b.req.Units, b.units, b.facts.Booted))
+		e.installed, e.units = parseVerifyOutput(res.Output())
+		return nil, errors.Join(checkPackages(e.req.Type, e.req.Packages, e.installed), checkUnits(e.req.Units, e.units, e.booted))
 	}
-	_, err := b.runChecked(ctx, s)
+	_, err := e.runChecked(ctx, s)
 	return nil, err
 }
 
 // runChecked runs a step and turns a non-zero exit into an error naming the
 // phase and quoting the end of the output.
-func (b *bake) runChecked(ctx context.Context, s step) (result, error) {
-	res, err := b.exec(ctx, s)
+func (e *executor) runChecked(ctx context.Context, s step) (result, error) {
+	res, err := e.batches.exec(ctx, s)
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", s.Phase, err)
 	}
@@ -62,10 +102,10 @@ var lockError = regexp.MustCompile(`Could not get lock|locked by another process
 // lock_timeout has passed. apt also waits by itself
 // (DPkg::Lock::Timeout); this loop covers dpkg, which cannot wait, and old
 // apt versions without the option.
-func (b *bake) runWithLockRetry(ctx context.Context, s step) (result, error) {
-	deadline := time.Now().Add(b.req.LockTimeout)
+func (e *executor) runWithLockRetry(ctx context.Context, s step) (result, error) {
+	deadline := time.Now().Add(e.req.LockTimeout)
 	for {
-		res, err := b.exec(ctx, s)
+		res, err := e.batches.exec(ctx, s)
 		if err != nil {
 			return res, fmt.Errorf("%s: %w", s.Phase, err)
 		}
@@ -76,10 +116,10 @@ func (b *bake) runWithLockRetry(ctx context.Context, s step) (result, error) {
 			return res, fmt.Errorf("%s: exit status %d: %s", s.Phase, res.ExitStatus, tail(res.Lines, 6))
 		}
 		if !time.Now().Before(deadline) {
-			return res, fmt.Errorf("%s: the package manager lock was held by another process for longer than lock_timeout (%s): %s", s.Phase, b.req.LockTimeout, tail(res.Lines, 2))
+			return res, fmt.Errorf("%s: the package manager lock was held by another process for longer than lock_timeout (%s): %s", s.Phase, e.req.LockTimeout, tail(res.Lines, 2))
 		}
-		b.ui.Say(fmt.Sprintf("    waiting for the package manager lock (up to %s more)", time.Until(deadline).Round(time.Second)))
-		if err := sleepCtx(ctx, min(b.stepWait, time.Until(deadline))); err != nil {
+		e.ui.Say(fmt.Sprintf("    waiting for the package manager lock (up to %s more)", time.Until(deadline).Round(time.Second)))
+		if err := sleepCtx(ctx, min(e.stepWait, time.Until(deadline))); err != nil {
 			return res, fmt.Errorf("%s: %w", s.Phase, err)
 		}
 	}
@@ -95,12 +135,12 @@ var (
 // runUpdate refreshes indexes and fails when one of the added sources could
 // not be fetched, which apt only reports as a warning (exit 0 after
 // `W: Failed to fetch`). Transient failures are retried with backoff.
-func (b *bake) runUpdate(ctx context.Context, s step) error {
+func (e *executor) runUpdate(ctx context.Context, s step) error {
 	attempt := 0
 	err := retry.Config{
 		Tries: updateTries,
 		RetryDelay: func() time.Duration {
-			return b.stepWait * time.Duration(1<<(attempt-1))
+			return e.stepWait * time.Duration(1<<(attempt-1))
 		},
 		ShouldRetry: func(err error) bool {
 			var p permanentError
@@ -108,11 +148,11 @@ func (b *bake) runUpdate(ctx context.Context, s step) error {
 		},
 	}.Run(ctx, func(ctx context.Context) error {
 		attempt++
-		res, err := b.exec(ctx, s)
+		res, err := e.batches.exec(ctx, s)
 		if err != nil {
 			return permanentError{fmt.Errorf("%s: %w", s.Phase, err)}
 		}
-		failed := fetchFailures(res.Lines, b.req.Repositories)
+		failed := fetchFailures(res.Lines, e.req.Repositories)
 		if res.ExitStatus == 0 && len(failed) == 0 {
 			return nil
 		}
@@ -124,7 +164,7 @@ func (b *bake) runUpdate(ctx context.Context, s step) error {
 			msg += " (the repository is unsigned or signed with another key than the one configured: set its key with key_url, key or key_file, or trusted = true to skip the check)"
 		}
 		// The retry package logs retryable errors to PACKER_LOG.
-		msg = b.ui.clean(msg)
+		msg = e.ui.clean(msg)
 		// The last attempt is final too: the retry package would sleep
 		// once more before giving up.
 		if attempt == updateTries || permanentFetchError.MatchString(res.Output()) || !transientFetchError.MatchString(res.Output()) {
@@ -133,7 +173,7 @@ func (b *bake) runUpdate(ctx context.Context, s step) error {
 			}
 			return permanentError{errors.New(msg)}
 		}
-		b.ui.Error(fmt.Sprintf("    %s; retrying (attempt %d of %d failed)", msg, attempt, updateTries))
+		e.ui.Error(fmt.Sprintf("    %s; retrying (attempt %d of %d failed)", msg, attempt, updateTries))
 		return errors.New(msg)
 	})
 	// Report the last attempt's error, not the retry package's wrapper.
@@ -154,14 +194,8 @@ var signatureError = regexp.MustCompile(`is not signed|NO_PUBKEY|EXPKEYSIG|BADSI
 // updateTries is how often an index refresh is attempted.
 const updateTries = 3
 
-// permanentError stops retries.
-type permanentError struct{ err error }
-
-func (p permanentError) Error() string { return p.err.Error() }
-func (p permanentError) Unwrap() error { return p.err }
-
 // fetchFailures returns apt's error lines that concern an added source.
-func fetchFailures(lines []string, repos []Repository) []string {
+func fetchFailures(lines []string, repos []sourceRepo) []string {
 	var failed []string
 	for _, l := range lines {
 		t := strings.TrimSpace(l)
@@ -195,15 +229,15 @@ func mentionsURL(line, key string) bool {
 
 // runDebOrdered resolves and downloads an ordered deb request (see
 // deb_ordered.go) and returns the step that installs it.
-func (b *bake) runDebOrdered(ctx context.Context, s step) ([]step, error) {
-	res, err := b.runWithLockRetry(ctx, s)
+func (e *executor) runDebOrdered(ctx context.Context, s step) ([]step, error) {
+	res, err := e.runWithLockRetry(ctx, s)
 	if err != nil {
 		if res.ExitStatus == 0 || !removalRefused.MatchString(res.Output()) {
 			return nil, err
 		}
-		b.ui.Say("    apt's solution removes packages; installing one apt-get transaction per package instead")
+		e.ui.Say("    apt's solution removes packages; installing one apt-get transaction per package instead")
 		var steps []step
-		for _, p := range b.req.Packages {
+		for _, p := range e.req.Packages {
 			tok := p.Token(Deb)
 			steps = append(steps, step{Phase: "install " + tok, Func: "apt_install", Args: []string{"full", tok}, Kind: kindInstall})
 		}
@@ -214,11 +248,11 @@ func (b *bake) runDebOrdered(ctx context.Context, s step) ([]step, error) {
 		return nil, fmt.Errorf("%s: %w", s.Phase, err)
 	}
 	if len(solution) == 0 {
-		b.ui.Say("    every requested package is already installed")
+		e.ui.Say("    every requested package is already installed")
 		return nil, nil
 	}
-	requested := make([]string, len(b.req.Packages))
-	for i, p := range b.req.Packages {
+	requested := make([]string, len(e.req.Packages))
+	for i, p := range e.req.Packages {
 		requested[i], _, _ = strings.Cut(p.Name, ":")
 	}
 	// One remote command installs every group, so the per-package cost is

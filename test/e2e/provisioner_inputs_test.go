@@ -3,10 +3,16 @@
 package e2e
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/e2e/harness"
 )
@@ -123,9 +129,22 @@ func TestPackagesHostileInputsRefusedAtPrepare(t *testing.T) {
 // `packer validate` of example/local, without -evaluate-datasources: the
 // provisioner's packages come from the data source and are unknown.
 func TestLocalExampleValidates(t *testing.T) {
+	// validate reads the SSH key; any key does, the host is never reached.
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "id_ed25519")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	out, err := harness.NewPacker(t).Validate(t, filepath.Join(repoDir(t), "example", "local"),
 		"-var", "ssh_host=192.0.2.1",
-		"-var", "ssh_private_key_file=/dev/null",
+		"-var", "ssh_private_key_file="+keyFile,
 		"-var", "repo_url=http://192.0.2.1/apt/",
 		"-var", "repo_key_url=https://192.0.2.1/keys/repo.asc")
 	if err != nil {
