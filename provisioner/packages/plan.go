@@ -107,16 +107,15 @@ func buildPlan(r *request, o planOptions) []step {
 		if r.Upgrade {
 			add(step{Phase: "upgrade", Func: "apt_upgrade", Kind: kindInstall})
 		}
-		scope := "full"
+		// Resolution and download are one apt run for both orders; the
+		// installs are dpkg transactions: one per requested package
+		// (ordered) or one for all (single_transaction), see deb_ordered.go.
+		scope, sources := "full", "all sources"
 		if o.ScopedUpdate && len(r.Repositories) > 0 && allPinned(r) {
-			scope = "scoped"
+			scope, sources = "scoped", "added sources"
 		}
-		switch {
-		case len(tokens) == 0:
-		case r.Order == SingleTransaction:
-			add(step{Phase: "install " + strings.Join(tokens, " "), Func: "apt_install", Args: append([]string{scope}, tokens...), Kind: kindInstall})
-		default:
-			add(step{Phase: "resolve and download " + strings.Join(tokens, " "), Func: "apt_resolve", Args: append([]string{scope}, tokens...), Kind: kindDebOrdered})
+		if len(tokens) > 0 {
+			add(step{Phase: "resolve and download (" + sources + ") " + strings.Join(tokens, " "), Func: "apt_resolve", Args: append([]string{scope}, tokens...), Kind: kindDebOrdered})
 		}
 	case RPM:
 		if len(r.Repositories) > 0 {

@@ -45,7 +45,7 @@ func TestBuildPlan(t *testing.T) {
 			[]string{"prepare", "apt_update scoped", "apt_resolve full a=1-1 b", "enable a.service", "verify deb a b --units a.service"}},
 		{"deb single transaction, stale lists, cloud-init, upgrade", request{Type: Deb, Repositories: []sourceRepo{repo}, Packages: pinned, Order: SingleTransaction, Upgrade: true},
 			planOptions{WaitCloudInit: true},
-			[]string{"cloud_init", "prepare", "apt_update full", "apt_upgrade", "apt_install full a=1-1 b", "verify deb a b"}},
+			[]string{"cloud_init", "prepare", "apt_update full", "apt_upgrade", "apt_resolve full a=1-1 b", "verify deb a b"}},
 		{"deb no repositories: never scoped", request{Type: Deb, Packages: pinned[1:], Order: Ordered},
 			planOptions{ScopedUpdate: true},
 			[]string{"prepare", "apt_update full", "apt_resolve full b", "verify deb b"}},

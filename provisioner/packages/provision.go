@@ -38,7 +38,6 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 		secrets:  &prelim.secrets,
 		start:    time.Now(),
 		id:       newBakeID(),
-		stepWait: 2 * time.Second,
 	}
 	b.ui = safeUI{ui: ui, secrets: b.secrets}
 	b.rm = &remote{comm: comm, ui: b.ui}
@@ -97,8 +96,6 @@ type provisionRun struct {
 	id      string
 	facts   facts
 	batches *batcher
-	// stepWait is the pause between retries of network failures.
-	stepWait time.Duration
 }
 
 func (b *provisionRun) sayPhase(phase string) {
@@ -165,7 +162,7 @@ func (b *provisionRun) perform(ctx context.Context) (err error) {
 		return err
 	}
 	plan := buildPlan(b.req, decidePlanOptions(b.req, b.facts))
-	e := &executor{req: b.req, booted: b.facts.Booted, batches: b.batches, ui: b.ui, announce: b.sayPhase, stepWait: b.stepWait}
+	e := &executor{req: b.req, booted: b.facts.Booted, batches: b.batches, ui: b.ui, announce: b.sayPhase}
 	if err := e.runPlan(ctx, chainPlan(plan)); err != nil {
 		return err
 	}

@@ -46,9 +46,10 @@ DPKG_CONF_OPTIONS="--force-confold --force-confdef"
 # apt_common are the options of every apt-get call: wait for the dpkg lock,
 # retry transient network errors, never hang on a dead server, never ask.
 apt_common() {
-	# The provisioner retries a failed update itself, so apt's own retries
-	# are kept short (the delay between them doubles up to the maximum).
-	printf '%s\n' -o "DPkg::Lock::Timeout=$LOCK_TIMEOUT" -o Acquire::Retries=2 -o Acquire::Retries::Delay::Maximum=4 \
+	# These are the bake's only lock wait and only network retries for apt:
+	# the provisioner neither waits nor retries again. The delay between
+	# retries doubles up to the maximum.
+	printf '%s\n' -o "DPkg::Lock::Timeout=$LOCK_TIMEOUT" -o Acquire::Retries=3 -o Acquire::Retries::Delay::Maximum=4 \
 		-o Acquire::http::Timeout=30 -o Acquire::https::Timeout=30 -o Acquire::ftp::Timeout=30
 }
 
@@ -64,6 +65,13 @@ apt_install_options() {
 	if [ "$ALLOW_DOWNGRADES" = 1 ]; then
 		printf '%s\n' --allow-downgrades
 	fi
+}
+
+# apt_no_sources hides every source list from apt, for calls that only
+# touch installed packages.
+apt_no_sources() {
+	printf '%s\n' -o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts=- \
+		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
 }
 
 # apt_scope limits apt to the bake's own sources file and keeps it from
@@ -99,26 +107,22 @@ step_apt_upgrade() {
 # step_apt_resolve resolves every requested package in one apt run that
 # downloads the solution into an empty directory of its own: the directory
 # then holds exactly the packages to install, and their control fields
-# ("@@field" lines) let the provisioner plan the ordered installs. A
-# solution that removes packages makes apt fail (--no-remove); the
-# provisioner then installs with apt-get instead. With "scoped", apt first
-# sees only the added sources and the installed packages, which spares it
-# the distribution's large index; when that cannot satisfy the request, all
-# sources are used.
+# ("@@field" lines) let the provisioner plan the dpkg installs. A solution
+# that removes packages makes apt fail (--no-remove); the provisioner then
+# installs with apt-get instead. With "scoped", apt sees only the added
+# sources and the installed packages, which spares it the distribution's
+# large index; the provisioner decides the scope, and retries with "full"
+# when that fails.
 step_apt_resolve() {
 	scope=$1; shift
 	export DEBIAN_FRONTEND=noninteractive
 	{ rm -rf "$DEB_DIR" && mkdir -p "$DEB_DIR/partial"; } || fail "cannot create $DEB_DIR"
 	# shellcheck disable=SC2046
 	set -- -y -q $(apt_install_options) --no-remove -o "Dir::Cache::Archives=$DEB_DIR/" --download-only install "$@"
-	# shellcheck disable=SC2046
-	if [ "$scope" = scoped ] && apt-get $(apt_scope) "$@" > "$STAGE/resolve" 2>&1; then
-		cat "$STAGE/resolve"
+	if [ "$scope" = scoped ]; then
+		# shellcheck disable=SC2046
+		apt-get $(apt_scope) "$@" || return $?
 	else
-		if [ "$scope" = scoped ]; then
-			tail -n 3 "$STAGE/resolve"
-			say "the added sources alone cannot satisfy the request; resolving against all sources"
-		fi
 		apt-get "$@" || return $?
 	fi
 	# dpkg-deb runs a few processes per package: read all at once.
@@ -190,29 +194,20 @@ step_dpkg_groups() {
 		esac
 	done
 	if [ -n "$auto" ]; then
-		# shellcheck disable=SC2086
-		apt-mark auto $auto >/dev/null
+		# The packages are installed: apt-mark needs no source's lists, and
+		# loading the distribution's large index would cost more than the
+		# marking itself.
+		# shellcheck disable=SC2046,SC2086
+		apt-mark $(apt_no_sources) auto $auto >/dev/null
 	fi
 }
 
-# step_apt_install installs in one apt transaction; "scoped" as in
-# step_apt_resolve.
+# step_apt_install installs in one apt-get transaction, against all
+# sources: the fallback when apt's solution removes packages.
 step_apt_install() {
-	scope=$1; shift
 	export DEBIAN_FRONTEND=noninteractive
 	# shellcheck disable=SC2046
-	set -- $(apt_install_options) install "$@"
-	if [ "$scope" = scoped ]; then
-		# shellcheck disable=SC2046
-		if apt-get -s -y $(apt_scope) "$@" > "$STAGE/simulation" 2>&1; then
-			# shellcheck disable=SC2046
-			apt-get -y $(apt_scope) "$@"
-			return $?
-		fi
-		tail -n 3 "$STAGE/simulation"
-		say "the added sources alone cannot satisfy the request; resolving against all sources"
-	fi
-	apt-get -y "$@"
+	apt-get -y $(apt_install_options) install "$@"
 }
 
 step_dnf_refresh() {

@@ -52,7 +52,7 @@ func TestDpkgGroupsStep(t *testing.T) {
 	want := []string{
 		"dpkg --force-confold --force-confdef -i /c/a_1_all.deb /c/b_2_all.deb",
 		"dpkg --force-confold --force-confdef -i /c/c_3_all.deb",
-		"apt-mark auto a",
+		"apt-mark -o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts=- -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= auto a",
 	}
 	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
 		t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(calls, "\n"), strings.Join(want, "\n"))

@@ -156,3 +156,27 @@ func TestArgsFileCarriesLongArgumentLists(t *testing.T) {
 		t.Errorf("%d calls, first %q", len(calls), calls[0])
 	}
 }
+
+// Every installing apt-get call carries the bake's lock wait, network
+// retries, dpkg's configuration-file policy and, for pinned packages,
+// --allow-downgrades: remote.sh is their only home.
+func TestAptInstallCarriesItsPolicies(t *testing.T) {
+	for _, downgrades := range []bool{false, true} {
+		d := scriptData{Bake: "t1", Type: Deb, LockTimeout: 7, AllowDowngrades: downgrades}
+		_, calls, err := runScript(t, t.TempDir(), d, map[string]string{"apt-get": "exit 0"}, "--in-batch", "apt_install", "hello=1.0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(calls) != 1 {
+			t.Fatalf("calls %q", calls)
+		}
+		for _, want := range []string{"-o DPkg::Lock::Timeout=7", "-o Acquire::Retries=3", "-o Dpkg::Options::=--force-confold", "-o Dpkg::Options::=--force-confdef", "install hello=1.0"} {
+			if !strings.Contains(calls[0], want) {
+				t.Errorf("apt-get call lacks %q: %s", want, calls[0])
+			}
+		}
+		if got := strings.Contains(calls[0], "--allow-downgrades"); got != downgrades {
+			t.Errorf("AllowDowngrades=%v, --allow-downgrades present=%v", downgrades, got)
+		}
+	}
+}

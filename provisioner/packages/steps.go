@@ -6,23 +6,17 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
-
-	"github.com/hashicorp/packer-plugin-sdk/retry"
 )
 
 // executor runs the plan's steps through a batcher and judges each step's
 // result by its kind: lock and network retries, ordered deb installs, and
 // the final verification.
 type executor struct {
-	req      *request
-	booted   bool
-	batches  *batcher
-	ui       safeUI
-	announce func(string)
-	// stepWait is the pause between retries of network failures.
-	stepWait time.Duration
-
+	req       *request
+	booted    bool
+	batches   *batcher
+	ui        safeUI
+	announce  func(string)
 	installed map[string]installedPackage
 	units     map[string]unitState
 }
@@ -64,7 +58,7 @@ func (e *executor) runStep(ctx context.Context, s step) ([]step, error) {
 	case kindUpdate:
 		return nil, e.runUpdate(ctx, s)
 	case kindInstall:
-		_, err := e.runWithLockRetry(ctx, s)
+		_, err := e.runInstall(ctx, s)
 		return nil, err
 	case kindDebOrdered:
 		return e.runDebOrdered(ctx, s)
@@ -97,102 +91,49 @@ func (e *executor) runChecked(ctx context.Context, s step) (result, error) {
 // process (unattended-upgrades, cloud-init, apt-daily).
 var lockError = regexp.MustCompile(`Could not get lock|locked by another process|is locked by another`)
 
-// runWithLockRetry runs an install step and, when it failed only because
-// another process held the package manager lock, runs it again until
-// lock_timeout has passed. apt also waits by itself
-// (DPkg::Lock::Timeout); this loop covers dpkg, which cannot wait, and old
-// apt versions without the option.
-func (e *executor) runWithLockRetry(ctx context.Context, s step) (result, error) {
-	deadline := time.Now().Add(e.req.LockTimeout)
-	for {
-		res, err := e.batches.exec(ctx, s)
-		if err != nil {
-			return res, fmt.Errorf("%s: %w", s.Phase, err)
-		}
-		if res.ExitStatus == 0 {
-			return res, nil
-		}
-		if !lockError.MatchString(res.Output()) {
-			return res, fmt.Errorf("%s: exit status %d: %s", s.Phase, res.ExitStatus, tail(res.Lines, 6))
-		}
-		if !time.Now().Before(deadline) {
-			return res, fmt.Errorf("%s: the package manager lock was held by another process for longer than lock_timeout (%s): %s", s.Phase, e.req.LockTimeout, tail(res.Lines, 2))
-		}
-		e.ui.Say(fmt.Sprintf("    waiting for the package manager lock (up to %s more)", time.Until(deadline).Round(time.Second)))
-		if err := sleepCtx(ctx, min(e.stepWait, time.Until(deadline))); err != nil {
-			return res, fmt.Errorf("%s: %w", s.Phase, err)
-		}
+// runInstall runs an install step once. Waiting for a lock held by
+// another process is remote.sh's (apt's DPkg::Lock::Timeout, the dpkg
+// loop) and, for dnf, the batcher's; here a lock failure is only named.
+func (e *executor) runInstall(ctx context.Context, s step) (result, error) {
+	res, err := e.batches.exec(ctx, s)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", s.Phase, err)
 	}
+	if res.ExitStatus == 0 {
+		return res, nil
+	}
+	if lockError.MatchString(res.Output()) {
+		return res, fmt.Errorf("%s: the package manager lock was held by another process for longer than lock_timeout (%s): %s", s.Phase, e.req.LockTimeout, tail(res.Lines, 2))
+	}
+	return res, fmt.Errorf("%s: exit status %d: %s", s.Phase, res.ExitStatus, tail(res.Lines, 6))
 }
-
-// permanentFetchError marks update failures that retrying cannot fix;
-// transientFetchError those worth another try (network, 5xx).
-var (
-	permanentFetchError = regexp.MustCompile(`is not signed|NO_PUBKEY|GPG error|EXPKEYSIG|BADSIG|signatures couldn't be verified|GPG check FAILED|signature verification|Malformed entry|Conflicting values|Unable to locate|\s40[134]\s+(Unauthorized|Forbidden|Not Found)`)
-	transientFetchError = regexp.MustCompile(`Failed to fetch|Could not connect|Connection refused|Connection failed|Temporary failure|timed out|Could not resolve|Curl error|Status code: 5\d\d|\s5\d\d\s+[A-Z][a-z]|Cannot download`)
-)
 
 // runUpdate refreshes indexes and fails when one of the added sources could
 // not be fetched, which apt only reports as a warning (exit 0 after
-// `W: Failed to fetch`). Transient failures are retried with backoff.
+// `W: Failed to fetch`). It runs once: network retries are the package
+// manager's (apt's Acquire::Retries in remote.sh, dnf's own retries), so
+// that one policy has one owner.
 func (e *executor) runUpdate(ctx context.Context, s step) error {
-	attempt := 0
-	err := retry.Config{
-		Tries: updateTries,
-		RetryDelay: func() time.Duration {
-			return e.stepWait * time.Duration(1<<(attempt-1))
-		},
-		ShouldRetry: func(err error) bool {
-			var p permanentError
-			return !errors.As(err, &p) && ctx.Err() == nil
-		},
-	}.Run(ctx, func(ctx context.Context) error {
-		attempt++
-		res, err := e.batches.exec(ctx, s)
-		if err != nil {
-			return permanentError{fmt.Errorf("%s: %w", s.Phase, err)}
-		}
-		failed := fetchFailures(res.Lines, e.req.Repositories)
-		if res.ExitStatus == 0 && len(failed) == 0 {
-			return nil
-		}
-		msg := fmt.Sprintf("%s: exit status %d: %s", s.Phase, res.ExitStatus, tail(res.Lines, 4))
-		if len(failed) > 0 {
-			msg = fmt.Sprintf("%s: an added repository could not be fetched: %s", s.Phase, strings.Join(failed, " | "))
-		}
-		if signatureError.MatchString(res.Output()) {
-			msg += " (the repository is unsigned or signed with another key than the one configured: set its key with key_url, key or key_file, or trusted = true to skip the check)"
-		}
-		// The retry package logs retryable errors to PACKER_LOG.
-		msg = e.ui.clean(msg)
-		// The last attempt is final too: the retry package would sleep
-		// once more before giving up.
-		if attempt == updateTries || permanentFetchError.MatchString(res.Output()) || !transientFetchError.MatchString(res.Output()) {
-			if attempt > 1 {
-				msg = fmt.Sprintf("%s (after %d attempts)", msg, attempt)
-			}
-			return permanentError{errors.New(msg)}
-		}
-		e.ui.Error(fmt.Sprintf("    %s; retrying (attempt %d of %d failed)", msg, attempt, updateTries))
-		return errors.New(msg)
-	})
-	// Report the last attempt's error, not the retry package's wrapper.
-	var exhausted *retry.RetryExhaustedError
-	if errors.As(err, &exhausted) && exhausted.Err != nil {
-		return exhausted.Err
+	res, err := e.batches.exec(ctx, s)
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.Phase, err)
 	}
-	var p permanentError
-	if errors.As(err, &p) {
-		return p.err
+	failed := fetchFailures(res.Lines, e.req.Repositories)
+	if res.ExitStatus == 0 && len(failed) == 0 {
+		return nil
 	}
-	return err
+	msg := fmt.Sprintf("%s: exit status %d: %s", s.Phase, res.ExitStatus, tail(res.Lines, 4))
+	if len(failed) > 0 {
+		msg = fmt.Sprintf("%s: an added repository could not be fetched: %s", s.Phase, strings.Join(failed, " | "))
+	}
+	if signatureError.MatchString(res.Output()) {
+		msg += " (the repository is unsigned or signed with another key than the one configured: set its key with key_url, key or key_file, or trusted = true to skip the check)"
+	}
+	return errors.New(msg)
 }
 
 // signatureError marks failures to verify a repository.
 var signatureError = regexp.MustCompile(`is not signed|NO_PUBKEY|EXPKEYSIG|BADSIG|signatures couldn't be verified|GPG check FAILED`)
-
-// updateTries is how often an index refresh is attempted.
-const updateTries = 3
 
 // fetchFailures returns apt's error lines that concern an added source.
 func fetchFailures(lines []string, repos []sourceRepo) []string {
@@ -230,18 +171,24 @@ func mentionsURL(line, key string) bool {
 // runDebOrdered resolves and downloads an ordered deb request (see
 // deb_ordered.go) and returns the step that installs it.
 func (e *executor) runDebOrdered(ctx context.Context, s step) ([]step, error) {
-	res, err := e.runWithLockRetry(ctx, s)
+	res, err := e.runInstall(ctx, s)
 	if err != nil {
-		if res.ExitStatus == 0 || !removalRefused.MatchString(res.Output()) {
+		switch {
+		case res.ExitStatus == 0:
 			return nil, err
+		case removalRefused.MatchString(res.Output()):
+			return e.aptFallback(), nil
+		case s.Args[0] == "scoped" && !lockError.MatchString(res.Output()):
+			// The scope is this file's decision alone: when the added
+			// sources cannot satisfy the request, resolve against all.
+			e.ui.Say("    the added sources alone cannot satisfy the request; resolving against all sources")
+			full := s
+			full.Args = append([]string{"full"}, s.Args[1:]...)
+			full.Phase = strings.Replace(s.Phase, "(added sources)", "(all sources)", 1)
+			full.id, full.then, full.cleanupAfter, full.argsFile = 0, nil, false, ""
+			return []step{full}, nil
 		}
-		e.ui.Say("    apt's solution removes packages; installing one apt-get transaction per package instead")
-		var steps []step
-		for _, p := range e.req.Packages {
-			tok := p.Token(Deb)
-			steps = append(steps, step{Phase: "install " + tok, Func: "apt_install", Args: []string{"full", tok}, Kind: kindInstall})
-		}
-		return steps, nil
+		return nil, err
 	}
 	solution, err := parseSolution(res.Lines)
 	if err != nil {
@@ -255,22 +202,34 @@ func (e *executor) runDebOrdered(ctx context.Context, s step) ([]step, error) {
 	for i, p := range e.req.Packages {
 		requested[i], _, _ = strings.Cut(p.Name, ":")
 	}
+	groups := orderedGroups(solution, requested)
+	if e.req.Order == SingleTransaction {
+		// One dpkg transaction for the whole solution: what apt-get
+		// install would run, without resolving a second time.
+		groups = [][]debPackage{solution}
+	}
 	// One remote command installs every group, so the per-package cost is
 	// dpkg's own; the script announces each group with an "@@phase" line.
-	args := dpkgGroupsArgs(orderedGroups(solution, requested), requested)
+	args := dpkgGroupsArgs(groups, requested)
 	return []step{{Phase: "install", Func: "dpkg_groups", Args: args, Kind: kindGroups}}, nil
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
+// aptFallback installs with apt-get when apt's solution removes packages,
+// which dpkg alone cannot reproduce: one apt-get transaction per package
+// (ordered) or one for all (single_transaction), against all sources.
+func (e *executor) aptFallback() []step {
+	var tokens []string
+	for _, p := range e.req.Packages {
+		tokens = append(tokens, p.Token(Deb))
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	if e.req.Order == SingleTransaction {
+		e.ui.Say("    apt's solution removes packages; installing with one apt-get transaction instead")
+		return []step{{Phase: "install " + strings.Join(tokens, " "), Func: "apt_install", Args: tokens, Kind: kindInstall}}
 	}
+	e.ui.Say("    apt's solution removes packages; installing one apt-get transaction per package instead")
+	var steps []step
+	for _, tok := range tokens {
+		steps = append(steps, step{Phase: "install " + tok, Func: "apt_install", Args: []string{tok}, Kind: kindInstall})
+	}
+	return steps
 }
