@@ -147,6 +147,21 @@ func buildPlan(r *request, o planOptions) []step {
 	return plan
 }
 
+// widenScope returns the resolution step s against all sources, when s
+// was scoped to the added ones: the scoped attempt failed, and only all
+// sources can tell whether the request can be met.
+func widenScope(s step) (step, bool) {
+	if s.Func != "apt_resolve" || len(s.Args) == 0 || s.Args[0] != "scoped" {
+		return step{}, false
+	}
+	return step{
+		Phase: strings.Replace(s.Phase, "(added sources)", "(all sources)", 1),
+		Func:  s.Func,
+		Args:  append([]string{"full"}, s.Args[1:]...),
+		Kind:  s.Kind,
+	}, true
+}
+
 // allPinned reports whether every package names its version. Only then
 // may apt resolve against the added sources alone: an unpinned package
 // must get the best candidate of all sources, as in Rosco.

@@ -1,7 +1,3 @@
-// Package packages implements the `spinnaker-packages` provisioner: a Go
-// replacement for Spinnaker Rosco's install_packages.sh that adds signed
-// repositories, installs pinned deb/rpm packages in order, enables services
-// without starting them, verifies the result and always cleans up.
 package packages
 
 import (

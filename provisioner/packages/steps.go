@@ -178,15 +178,11 @@ func (e *executor) runDebOrdered(ctx context.Context, s step) ([]step, error) {
 			return nil, err
 		case removalRefused.MatchString(res.Output()):
 			return e.aptFallback(), nil
-		case s.Args[0] == "scoped" && !lockError.MatchString(res.Output()):
-			// The scope is this file's decision alone: when the added
-			// sources cannot satisfy the request, resolve against all.
-			e.ui.Say("    the added sources alone cannot satisfy the request; resolving against all sources")
-			full := s
-			full.Args = append([]string{"full"}, s.Args[1:]...)
-			full.Phase = strings.Replace(s.Phase, "(added sources)", "(all sources)", 1)
-			full.id, full.then, full.cleanupAfter, full.argsFile = 0, nil, false, ""
-			return []step{full}, nil
+		case !lockError.MatchString(res.Output()):
+			if full, ok := widenScope(s); ok {
+				e.ui.Say("    the added sources alone cannot satisfy the request; resolving against all sources")
+				return []step{full}, nil
+			}
 		}
 		return nil, err
 	}
