@@ -132,12 +132,12 @@ func chainPlan(plan []step) [][]step {
 
 // neverRetried tells whether every step of a batch either succeeds or
 // ends the bake at its first run; only such a batch, the last one, may end
-// with the cleanup.
+// with the cleanup. The provisioner retries no step (the package managers
+// wait and retry themselves); only a resolution may be followed by steps it
+// decides, such as a wider one (plan.go, widenScope).
 func neverRetried(steps []step) bool {
 	for _, s := range steps {
-		switch s.Kind {
-		case kindPlain, kindVerify, kindGroups:
-		default:
+		if s.Kind == kindDebOrdered {
 			return false
 		}
 	}
