@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
@@ -172,8 +173,25 @@ func TestPrepareErrorsMaskEveryCredentialForm(t *testing.T) {
 }
 
 func TestKeyURLTokenNeverReachesTheLog(t *testing.T) {
+	// A dropped connection (retried, and logged by the SDK's retry), then
+	// gone (final).
+	var mu sync.Mutex
+	n := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "busy", http.StatusServiceUnavailable)
+		mu.Lock()
+		n++
+		busy := n%2 == 1
+		mu.Unlock()
+		if busy {
+			// A dropped connection: Go's error then quotes the URL, which
+			// masks only a non-empty password itself.
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		http.NotFound(w, r)
 	}))
 	defer srv.Close()
 	var logged bytes.Buffer
@@ -184,7 +202,7 @@ func TestKeyURLTokenNeverReachesTheLog(t *testing.T) {
 		u, _ := parseKeyURL("key_url", keyURL)
 		var secrets secretSet
 		secrets.addURL(u)
-		_, err := fetchKey(context.Background(), "key_url", keyURL, "", &secrets)
+		_, err := fetchKey(context.Background(), newKeyClient(nil), "key_url", keyURL, "", &secrets)
 		if err == nil {
 			t.Fatal("fetch succeeded")
 		}
@@ -234,18 +252,16 @@ func TestFetchKeyRefusesARedirectThatDropsTLS(t *testing.T) {
 		http.Redirect(w, r, plain.URL+"/key.asc", http.StatusFound)
 	}))
 	defer tls.Close()
-	saved := keyClient.Transport
-	keyClient.Transport = tls.Client().Transport
-	defer func() { keyClient.Transport = saved }()
+	client := newKeyClient(tls.Client().Transport)
 	var secrets secretSet
-	_, err := fetchKey(context.Background(), "key_url", tls.URL+"/key.asc", "", &secrets)
+	_, err := fetchKey(context.Background(), client, "key_url", tls.URL+"/key.asc", "", &secrets)
 	if err == nil || !strings.Contains(err.Error(), "refused a redirect from https to http://") {
 		t.Errorf("err %v", err)
 	}
-	if _, err := fetchKey(context.Background(), "key_url", tls.URL+"/same", testKeyFingerprint, &secrets); err != nil {
+	if _, err := fetchKey(context.Background(), client, "key_url", tls.URL+"/same", testKeyFingerprint, &secrets); err != nil {
 		t.Errorf("https with the right fingerprint: %v", err)
 	}
-	if _, err := fetchKey(context.Background(), "key_url", tls.URL+"/same", strings.TrimSpace(readTestdata("other.fpr")), &secrets); err == nil || !strings.Contains(err.Error(), "does not have the key_fingerprint") {
+	if _, err := fetchKey(context.Background(), client, "key_url", tls.URL+"/same", strings.TrimSpace(readTestdata("other.fpr")), &secrets); err == nil || !strings.Contains(err.Error(), "does not have the key_fingerprint") {
 		t.Errorf("wrong fingerprint: %v", err)
 	}
 }

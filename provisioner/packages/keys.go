@@ -83,24 +83,28 @@ const keyFetchTries = 3
 // TLS.
 var errTLSDropped = errors.New("redirect leaves https")
 
-// keyClient downloads keys. It follows redirects only while they keep TLS.
-var keyClient = &http.Client{
-	CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
-		}
-		if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
-			return errTLSDropped
-		}
-		return nil
-	},
+// newKeyClient returns the client that downloads keys: it follows
+// redirects only while they keep TLS. transport nil means Go's default.
+func newKeyClient(transport http.RoundTripper) *http.Client {
+	return &http.Client{
+		Transport: transport,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 10 {
+				return errors.New("stopped after 10 redirects")
+			}
+			if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+				return errTLSDropped
+			}
+			return nil
+		},
+	}
 }
 
 // fetchKey downloads a repository key on the Packer host and checks it.
 // apt has no way to fetch keys itself, minimal targets often lack curl and
 // wget, and only a key fetched here can be checked against key_fingerprint
 // before anything trusts it; so rpm keys are fetched here too.
-func fetchKey(ctx context.Context, field, keyURL, fingerprint string, secrets *secretSet) ([]byte, error) {
+func fetchKey(ctx context.Context, client *http.Client, field, keyURL, fingerprint string, secrets *secretSet) ([]byte, error) {
 	var key []byte
 	err := retry.Config{
 		Tries:      keyFetchTries,
@@ -111,7 +115,7 @@ func fetchKey(ctx context.Context, field, keyURL, fingerprint string, secrets *s
 		},
 	}.Run(ctx, func(ctx context.Context) error {
 		var err error
-		key, err = fetchKeyOnce(ctx, field, keyURL, fingerprint)
+		key, err = fetchKeyOnce(ctx, client, field, keyURL, fingerprint)
 		// The SDK's retry logs the error with log.Print, which reaches
 		// PACKER_LOG unfiltered: mask it here, before it leaves.
 		if err != nil {
@@ -130,14 +134,14 @@ func fetchKey(ctx context.Context, field, keyURL, fingerprint string, secrets *s
 	return key, nil
 }
 
-func fetchKeyOnce(ctx context.Context, field, keyURL, fingerprint string) ([]byte, error) {
+func fetchKeyOnce(ctx context.Context, client *http.Client, field, keyURL, fingerprint string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, keyURL, nil)
 	if err != nil {
 		return nil, permanentError{err}
 	}
-	resp, err := keyClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		var uerr *url.Error
 		if errors.Is(err, errTLSDropped) && errors.As(err, &uerr) {

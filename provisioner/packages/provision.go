@@ -218,12 +218,13 @@ func (b *provisionRun) decideSudo(ctx context.Context) error {
 // first batch uploads.
 func (b *provisionRun) stageScript(ctx context.Context) error {
 	keys := make([][]byte, len(b.req.Repositories))
+	client := newKeyClient(nil)
 	for i, repo := range b.req.Repositories {
 		switch {
 		case len(repo.Key) > 0:
 			keys[i] = repo.Key
 		case repo.KeyURL != "":
-			key, err := fetchKey(ctx, fmt.Sprintf("repository %s key_url", repo.Label), repo.KeyURL, repo.Fingerprint, b.secrets)
+			key, err := fetchKey(ctx, client, fmt.Sprintf("repository %s key_url", repo.Label), repo.KeyURL, repo.Fingerprint, b.secrets)
 			if err != nil {
 				return err
 			}
