@@ -33,11 +33,11 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 		}
 	}
 	b := &provisionRun{
-		inputs:   p.inputs,
-		req:      p.req,
-		secrets:  &prelim.secrets,
-		start:    time.Now(),
-		id:       newBakeID(),
+		inputs:  p.inputs,
+		req:     p.req,
+		secrets: &prelim.secrets,
+		start:   time.Now(),
+		id:      newBakeID(),
 	}
 	b.ui = safeUI{ui: ui, secrets: b.secrets}
 	b.rm = &remote{comm: comm, ui: b.ui}

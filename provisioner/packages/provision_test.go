@@ -496,4 +496,3 @@ func TestFetchFailuresNeedTheWholePath(t *testing.T) {
 		t.Errorf("our own failure was missed: %q", got)
 	}
 }
-
