@@ -2,11 +2,8 @@ package packages
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"regexp"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -162,7 +159,6 @@ type batcher struct {
 	scriptPath  string
 	script      string // uploaded by the first batch
 	session     bool   // setsid exists: batches run in a session of their own
-	lockTimeout time.Duration
 
 	// uploadTried is set once a batch carried the script, uploaded once
 	// the upload finished (so the script arrived complete).
@@ -238,7 +234,7 @@ func (bt *batcher) exec(ctx context.Context, s step) (result, error) {
 			bt.announceStep(id, steps)
 		}
 	}
-	res, err := bt.runWatchingLocks(ctx, batchCommand(spec), onStep)
+	res, err := bt.rm.run(ctx, batchCommand(spec), runOptions{onPhase: bt.onPhase, onStep: onStep})
 	if err != nil {
 		return result{}, err
 	}
@@ -268,37 +264,6 @@ func (bt *batcher) announceStep(id int, steps []step) {
 			bt.announce(s.Phase)
 		}
 	}
-}
-
-// dnfLockWait is what dnf prints when another process holds its lock; dnf 4 then waits for ever.
-var dnfLockWait = regexp.MustCompile(`Waiting for process with pid \d+ to finish`)
-
-// errLockTimeout ends a batch whose package manager waited too long for a lock.
-var errLockTimeout = errors.New("lock_timeout passed")
-
-// runWatchingLocks runs a batch and stops it once dnf has waited for another process's lock
-// for longer than lock_timeout. apt and dpkg give up by themselves (remote.sh); dnf never
-// does, so without this an rpm bake would hang until Packer's own timeout. Stopping works
-// like a cancel: the batch's process group is ended by the cleanup.
-func (bt *batcher) runWatchingLocks(ctx context.Context, command string, onStep func(int)) (result, error) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var once sync.Once
-	var timer *time.Timer
-	onLine := func(line string) {
-		if dnfLockWait.MatchString(line) {
-			once.Do(func() { timer = time.AfterFunc(bt.lockTimeout, func() { cancel(errLockTimeout) }) })
-		}
-	}
-	res, err := bt.rm.run(ctx, command, runOptions{onPhase: bt.onPhase, onStep: onStep, onLine: onLine})
-	once.Do(func() {}) // no timer can start after this
-	if timer != nil {
-		timer.Stop()
-	}
-	if err != nil && errors.Is(context.Cause(ctx), errLockTimeout) {
-		return res, fmt.Errorf("the rpm database lock was held by another process for longer than lock_timeout (%s)", bt.lockTimeout)
-	}
-	return res, err
 }
 
 // cleanup removes what the bake added, unless a batch's own cleanup

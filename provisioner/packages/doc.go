@@ -29,9 +29,10 @@
 //   - Package-manager flags (apt, dpkg, dnf): remote.sh, section
 //     "Package-manager flags". Go only decides whether a pinned version
 //     may be a downgrade (plan.go, allowDowngrades).
-//   - Lock waits: remote.sh (apt's DPkg::Lock::Timeout, the dpkg loop).
-//     dnf cannot be told to stop waiting, so batch.go ends a dnf batch that
-//     waited lock_timeout; the provisioner never waits or retries again.
+//   - Lock waits: remote.sh (apt's DPkg::Lock::Timeout, the dpkg loop in
+//     dpkg_install, and dnf_run, which ends dnf's endless wait for the rpm
+//     database lock); the provisioner never waits or retries again. The
+//     duration, lock_timeout, is parsed by request.go.
 //   - Network retries: remote.sh (apt's Acquire::Retries) and dnf's own
 //     retries; the provisioner never runs an update twice. Keys fetched on
 //     the Packer host are retried by keys.go.

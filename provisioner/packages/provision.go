@@ -149,7 +149,6 @@ func (b *provisionRun) perform(ctx context.Context) (err error) {
 		// type's secrets from here on.
 		*b.secrets = b.req.secrets
 	}
-	b.batches.lockTimeout = b.req.LockTimeout
 	if t == RPM && b.facts.DNF == "" {
 		return errors.New("package_type is rpm but the target has neither dnf nor yum")
 	}

@@ -449,11 +449,11 @@ func TestProvisionRPMLockTimeout(t *testing.T) {
 		case "detect":
 			return fakeReply{Stdout: "uid=0\nrpm=1\ndnf=dnf\nsystemctl=1\nsetsid=1\nstage=" + fakeStage + "\n"}
 		case "dnf_install":
-			return fakeReply{Stdout: "Waiting for process with pid 4242 to finish.\n", HangAfterOutput: true}
+			// remote.sh ended dnf's wait (see TestDnfLockWaitEndsAfterLockTimeout).
+			return fakeReply{Stdout: "Waiting for process with pid 4242 to finish.\nspinnaker-packages: the rpm database lock was held by another process for longer than lock_timeout (1s)\n", Exit: 143}
 		}
 		return fakeReply{}
 	})
-	defer close(comm.blocked)
 	start := time.Now()
 	ui, err := provision(context.Background(), &p, comm)
 	if err == nil || !strings.Contains(err.Error(), "longer than lock_timeout (1s)") {

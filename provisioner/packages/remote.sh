@@ -210,16 +210,50 @@ step_apt_install() {
 	apt-get -y $(apt_install_options) install "$@"
 }
 
+# dnf_run runs dnf and ends its wait for another process's rpm database
+# lock after LOCK_TIMEOUT seconds: dnf 4 has no such option and would wait
+# for ever. Only the wait is timed, never the work.
+dnf_run() {
+	out="$STAGE/dnf.fifo"
+	{ rm -f "$out" && mkfifo "$out"; } || fail "cannot create $out"
+	"$DNF" "$@" > "$out" 2>&1 &
+	pid=$!
+	watchdog=""
+	while IFS= read -r line || [ -n "$line" ]; do
+		say "$line"
+		case "$line" in
+		*"Waiting for process with pid"*)
+			if [ -z "$watchdog" ]; then
+				(
+					# Its own descriptors: a sleep left behind when the
+					# watchdog is stopped must not hold the command's output
+					# open.
+					sleep "$LOCK_TIMEOUT" >/dev/null 2>&1
+					say "spinnaker-packages: the rpm database lock was held by another process for longer than lock_timeout (${LOCK_TIMEOUT}s)"
+					kill "$pid" 2>/dev/null
+				) &
+				watchdog=$!
+			fi ;;
+		esac
+	done < "$out"
+	wait "$pid"; rc=$?
+	if [ -n "$watchdog" ]; then
+		kill "$watchdog" 2>/dev/null
+	fi
+	rm -f "$out"
+	return "$rc"
+}
+
 step_dnf_refresh() {
-	$DNF -y --disablerepo='*' --enablerepo="$DNF_REPOS" makecache
+	dnf_run -y --disablerepo='*' --enablerepo="$DNF_REPOS" makecache
 }
 
 step_dnf_upgrade() {
-	$DNF -y upgrade
+	dnf_run -y upgrade
 }
 
 step_dnf_install() {
-	$DNF -y install "$@"
+	dnf_run -y install "$@"
 }
 
 step_enable() {

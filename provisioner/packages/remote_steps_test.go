@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // These tests run the prepare, enable and cleanup steps of remote.sh
@@ -178,5 +179,25 @@ func TestAptInstallCarriesItsPolicies(t *testing.T) {
 		if got := strings.Contains(calls[0], "--allow-downgrades"); got != downgrades {
 			t.Errorf("AllowDowngrades=%v, --allow-downgrades present=%v", downgrades, got)
 		}
+	}
+}
+
+// dnf waits for ever for another process's rpm database lock: the step
+// ends that wait after LOCK_TIMEOUT, and only that wait.
+func TestDnfLockWaitEndsAfterLockTimeout(t *testing.T) {
+	d := scriptData{Bake: "t1", Type: RPM, LockTimeout: 1, DNF: "dnf"}
+	waiting := `echo "Waiting for process with pid 42 to finish."; exec sleep 30`
+	start := time.Now()
+	out, _, err := runScript(t, t.TempDir(), d, map[string]string{"dnf": waiting}, "--in-batch", "dnf_install", "hello-1.0-1")
+	if err == nil || !strings.Contains(out, "longer than lock_timeout (1s)") {
+		t.Fatalf("err %v, output:\n%s", err, out)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the step took %s: something kept waiting", took)
+	}
+	// A slow dnf that never waits for a lock is left alone.
+	out, _, err = runScript(t, t.TempDir(), d, map[string]string{"dnf": "sleep 2; echo Complete!"}, "--in-batch", "dnf_install", "hello-1.0-1")
+	if err != nil || !strings.Contains(out, "Complete!") {
+		t.Errorf("err %v, output:\n%s", err, out)
 	}
 }

@@ -89,11 +89,11 @@ func (e *executor) runChecked(ctx context.Context, s step) (result, error) {
 
 // lockError matches apt's and dpkg's messages for a lock held by another
 // process (unattended-upgrades, cloud-init, apt-daily).
-var lockError = regexp.MustCompile(`Could not get lock|locked by another process|is locked by another`)
+var lockError = regexp.MustCompile(`Could not get lock|locked by another process|is locked by another|longer than lock_timeout`)
 
 // runInstall runs an install step once. Waiting for a lock held by
 // another process is remote.sh's (apt's DPkg::Lock::Timeout, the dpkg
-// loop) and, for dnf, the batcher's; here a lock failure is only named.
+// loop, dnf_run); here a lock failure is only named.
 func (e *executor) runInstall(ctx context.Context, s step) (result, error) {
 	res, err := e.batches.exec(ctx, s)
 	if err != nil {
