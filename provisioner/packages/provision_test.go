@@ -190,7 +190,7 @@ func TestProvisionScopedResolveFallsBackToAllSources(t *testing.T) {
 		if n == 0 {
 			return fakeReply{Stderr: "E: Unable to correct problems, you have held broken packages.\n", Exit: 100}
 		}
-		return debTarget(nil)("'apt_resolve'", 0)
+		return debTarget(nil)("sh run.sh' 'apt_resolve' 'full'", 0)
 	}}))
 	ui, err := provision(context.Background(), p, comm)
 	if err != nil {
@@ -204,6 +204,10 @@ func TestProvisionScopedResolveFallsBackToAllSources(t *testing.T) {
 	}
 	if want := []string{"'scoped'", "'full'"}; !reflect.DeepEqual(scopes, want) {
 		t.Errorf("resolutions %q, want %q", scopes, want)
+	}
+	want := []string{"detect", "prepare", "apt_update", "apt_resolve", "apt_resolve", "dpkg_groups", "enable", "verify", "cleanup"}
+	if got := comm.steps(); !reflect.DeepEqual(got, want) {
+		t.Errorf("steps = %q\nwant    %q (the installs follow the wider resolution)", got, want)
 	}
 	if !strings.Contains(ui.text(), "resolve and download (all sources)") {
 		t.Errorf("the second resolution is not announced:\n%s", ui.text())

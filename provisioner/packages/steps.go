@@ -35,10 +35,14 @@ func (e *executor) runPlan(ctx context.Context, batches [][]step) error {
 				return err
 			}
 			if len(next) > 0 {
-				if len(batches) == 0 {
-					batches = append(batches, nil)
+				// They join the front of the next batch, cut again where
+				// a step's output decides what follows (a wider
+				// resolution).
+				var rest []step
+				if len(batches) > 0 {
+					rest, batches = batches[0], batches[1:]
 				}
-				batches[0] = append(next, batches[0]...)
+				batches = append(chainPlan(append(next, rest...)), batches...)
 			}
 		}
 	}
