@@ -153,12 +153,12 @@ type batcher struct {
 	rm       *remote
 	announce func(string)
 	// onPhase announces the phases a step reports itself.
-	onPhase     func(string)
-	sudo        string // "sudo -n " or ""
-	stage       string
-	scriptPath  string
-	script      string // uploaded by the first batch
-	session     bool   // setsid exists: batches run in a session of their own
+	onPhase    func(string)
+	sudo       string // "sudo -n " or ""
+	stage      string
+	scriptPath string
+	script     string // uploaded by the first batch
+	session    bool   // setsid exists: batches run in a session of their own
 
 	// uploadTried is set once a batch carried the script, uploaded once
 	// the upload finished (so the script arrived complete).
