@@ -96,6 +96,16 @@ func wantUnit(t *testing.T, tg *harness.Target, unit, enabled, active string) {
 	}
 }
 
+// wantAutoInstalled checks that apt sees exactly these packages as
+// installed automatically (dependencies), as after an apt-get install.
+func wantAutoInstalled(t *testing.T, tg *harness.Target, pkgs ...string) {
+	t.Helper()
+	got := strings.Fields(tg.MustRun(t, "apt-mark showauto 'hello-*'"))
+	if strings.Join(got, " ") != strings.Join(pkgs, " ") {
+		t.Errorf("automatically installed: %q, want %q", got, pkgs)
+	}
+}
+
 // wantNotStarted checks that no fixture service ran during the bake.
 func wantNotStarted(t *testing.T, tg *harness.Target) {
 	t.Helper()
@@ -133,6 +143,7 @@ func TestPackagesDebianHCL2KeyURLOrdered(t *testing.T) {
 	wantUnit(t, tg, "hello-svc.service", "enabled", "inactive")
 	wantUnit(t, tg, "hello-auto.service", "enabled", "inactive")
 	wantNotStarted(t, tg)
+	wantAutoInstalled(t, tg, "hello-lib")
 	assertCleanedUp(t, tg)
 	for _, line := range []string{"repository=", "package_type=", "packages=", "upgrade=", "summary", "hello-svc.service  enabled    inactive",
 		// The artifact's [trusted=yes] and the plain-http key_url are allowed, and named.
@@ -158,6 +169,7 @@ func TestPackagesDebianJSONInlineKeySingleTransaction(t *testing.T) {
 	wantUnit(t, tg, "hello-svc.service", "enabled", "inactive")
 	wantUnit(t, tg, "hello-auto.service", "enabled", "inactive")
 	wantNotStarted(t, tg)
+	wantAutoInstalled(t, tg, "hello-lib")
 	assertCleanedUp(t, tg)
 }
 
