@@ -330,3 +330,28 @@ func TestLongPackageListsTravelAsAFile(t *testing.T) {
 		t.Errorf("%d argument files uploaded, want 2 (install and verify)", files)
 	}
 }
+
+// With package_type detected on the target, warnings use the detected
+// type's words.
+func TestWarningsNameTheDetectedType(t *testing.T) {
+	p, err := prepare(map[string]interface{}{"repositories": []interface{}{map[string]interface{}{"url": "http://10.0.0.1:8080/rpm/", "trusted": true, "name": "legacy"}}, "packages": "hello-svc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	comm := newFakeComm(func(cmd string, n int) fakeReply {
+		switch stepKey(cmd) {
+		case "detect":
+			return fakeReply{Stdout: "uid=0\nrpm=1\ndnf=dnf\nsystemctl=1\nsetsid=1\nstage=" + fakeStage + "\n"}
+		case "verify":
+			return fakeReply{Stdout: "@@package hello-svc ii|0:1.0-1\n"}
+		}
+		return fakeReply{}
+	})
+	ui, err := provision(context.Background(), p, comm)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, ui.text())
+	}
+	if !strings.Contains(ui.text(), "warning: repository legacy is unsigned (gpgcheck=0)") || strings.Contains(ui.text(), "[trusted=yes]") {
+		t.Errorf("warnings:\n%s", ui.text())
+	}
+}

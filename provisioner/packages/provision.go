@@ -44,9 +44,6 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	for _, line := range prelim.Header {
 		b.ui.Say(line)
 	}
-	for _, w := range prelim.Warnings {
-		b.ui.Error(w)
-	}
 	err := b.perform(ctx)
 	if err != nil && ctx.Err() != nil {
 		err = fmt.Errorf("bake cancelled (Packer timeout or interrupt): %w", err)
@@ -156,6 +153,10 @@ func (b *provisionRun) perform(ctx context.Context) (err error) {
 		return errors.New("services are set but the target has no systemctl")
 	}
 	b.ui.Say(fmt.Sprintf("package_type %s, %s, bake id %s", t, b.targetKind(), b.id))
+	// Named for the type the bake uses, once it is known.
+	for _, w := range b.req.Warnings {
+		b.ui.Error(w)
+	}
 
 	if err := b.stageScript(ctx); err != nil {
 		return err
