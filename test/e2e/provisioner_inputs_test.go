@@ -126,6 +126,21 @@ func TestPackagesHostileInputsRefusedAtPrepare(t *testing.T) {
 	}
 }
 
+// dnf expands $basearch in a baseurl: the provisioner passes it through.
+func TestPackagesRPMBaseurlWithDnfVariable(t *testing.T) {
+	tg := harness.NewTarget(t, harness.RPM)
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
+    repositories {
+      url             = %q
+      key_url         = %q
+      key_fingerprint = %q
+    }
+    packages = "hello-svc-1.0.0-h5"`, tg.Repos.BaseURL+harness.RPMByArchPath+"$basearch/", tg.Repos.KeyURL(tg.Repos.RPMKey), tg.Repos.RPMKey.Fingerprint))
+	mustSucceed(t, out, err)
+	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
+	assertCleanedUp(t, tg)
+}
+
 // `packer validate` of example/local, without -evaluate-datasources: the
 // provisioner's packages come from the data source and are unknown.
 func TestLocalExampleValidates(t *testing.T) {
