@@ -12,31 +12,9 @@ import (
 // MaskURLs replaces the credentials of every URL in s with `***`.
 func MaskURLs(s string) string { return redact.URLCredentials(s) }
 
-// maskValue masks credentials in a configuration value quoted in an error.
-// Unlike MaskURLs, which must leave ordinary output readable, it masks from
-// each "://" up to the last '@' before the next URL, so that a password
-// holding '/', whitespace or '@' is hidden whole even when the value does
-// not parse as a URL.
-func maskValue(s string) string {
-	var b strings.Builder
-	for {
-		i := strings.Index(s, "://")
-		if i < 0 {
-			b.WriteString(s)
-			return MaskURLs(b.String())
-		}
-		b.WriteString(s[:i+3])
-		s = s[i+3:]
-		end := len(s)
-		if next := strings.Index(s, "://"); next >= 0 {
-			end = next
-		}
-		if at := strings.LastIndex(s[:end], "@"); at >= 0 {
-			b.WriteString(redact.Masked)
-			s = s[at+1:]
-		}
-	}
-}
+// maskValue masks credentials in a configuration value quoted in an
+// error, including passwords that do not parse (see redact.Value).
+func maskValue(s string) string { return redact.Value(s) }
 
 // secretSet holds the literal credentials of the configured repositories so
 // that they can be removed from any text, including package-manager output
