@@ -10,18 +10,20 @@ type stepKind int
 const (
 	kindPlain stepKind = iota
 	// kindUpdate refreshes package indexes: the output is checked for
-	// failed fetches of the added sources, and the step is retried.
+	// failed fetches of the added sources (apt only warns about them).
 	kindUpdate
-	// kindDebOrdered resolves and downloads everything once, then installs
-	// the requested packages one at a time with dpkg (see deb_ordered.go).
+	// kindDebOrdered resolves and downloads everything once; its output
+	// decides the dpkg installs that follow (see deb_ordered.go).
 	kindDebOrdered
-	// kindInstall installs packages; lock contention is retried.
+	// kindInstall installs packages; a lock held past lock_timeout is
+	// named as such.
 	kindInstall
 	// kindVerify prints the state of packages and units to compare with
 	// the request.
 	kindVerify
-	// kindGroups installs the groups of an ordered deb bake with dpkg; the
-	// script announces each group and waits for the dpkg lock itself.
+	// kindGroups installs the groups of a deb bake with dpkg (one per
+	// requested package, or one for all); the script announces each group
+	// and waits for the dpkg lock itself.
 	kindGroups
 )
 

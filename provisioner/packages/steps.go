@@ -9,8 +9,8 @@ import (
 )
 
 // executor runs the plan's steps through a batcher and judges each step's
-// result by its kind: lock and network retries, ordered deb installs, and
-// the final verification.
+// result by its kind: fetch failures of the added sources, lock failures,
+// the dpkg installs that follow a resolution, and the final verification.
 type executor struct {
 	req       *request
 	booted    bool
