@@ -68,8 +68,9 @@ type Config struct {
 	// Keep the repository definitions in the image: the sources file (deb)
 	// or `.repo` file (rpm), the key files, and for repositories with
 	// credentials apt's `/etc/apt/auth.conf.d/` file (mode 0600; the
-	// credentials never appear in the sources file) or the `.repo` file
-	// (mode 0600, dnf's `username`/`password`). Default false: they are
+	// sources file then has none, except a token-only URL, which apt's
+	// auth.conf cannot hold: that sources file is mode 0600) or the `.repo`
+	// file (mode 0600, dnf's `username`/`password`). Default false: they are
 	// removed after the installs, as Rosco does, whatever the outcome.
 	KeepRepositories bool `mapstructure:"keep_repositories"`
 	// Run privileged commands through `sudo -n`. Default: only when the SSH
