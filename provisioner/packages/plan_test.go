@@ -227,3 +227,12 @@ func TestRenderedScriptPassesShellcheck(t *testing.T) {
 		t.Errorf("shellcheck: %v\n%s", err, out)
 	}
 }
+
+// apt's auth.conf cannot hold an empty password: a token-only URL stays in
+// the sources file, which is then private.
+func TestLayoutDebTokenOnlyKeepsTheSourcesFilePrivate(t *testing.T) {
+	l := layoutRepositories(Deb, "b6", []sourceRepo{{URL: mustURL("https://T0KEN@r/apt"), Distribution: "./"}}, [][]byte{nil})
+	if len(l.Files) != 1 || !l.Files[0].Secret || !strings.Contains(string(l.Files[0].Content), "https://T0KEN@r/apt ./") {
+		t.Errorf("files %+v", l.Files)
+	}
+}
