@@ -16,3 +16,19 @@ func TestURLCredentials(t *testing.T) {
 		}
 	}
 }
+
+func TestValueMasksWhatDoesNotParse(t *testing.T) {
+	cases := map[string]string{
+		"http://user:pa/ss@host/apt ./":              "http://***@host/apt ./",
+		"http://user:pa ss@host/apt ./":              "http://***@host/apt ./",
+		"https://T0KEN@host/k.asc":                   "https://***@host/k.asc",
+		"http://a:1@h/x;http://b:2/2@h/y":            "http://***@h/x;http://***@h/y",
+		"[trusted=yes] http://repo.example.com/ ./":  "[trusted=yes] http://repo.example.com/ ./",
+		"no url here, user:password@host is not one": "no url here, user:password@host is not one",
+	}
+	for in, want := range cases {
+		if got := Value(in); got != want {
+			t.Errorf("Value(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
