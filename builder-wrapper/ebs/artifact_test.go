@@ -7,7 +7,7 @@ import (
 	awscommon "github.com/hashicorp/packer-plugin-amazon/common"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 func TestArtifactImagesReadsAmazonsArtifactAndItsID(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 // TestEBSBakeCache walks through the bake cache with one fake EC2 and one

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/e2e/harness"
 )
 
