@@ -14,13 +14,15 @@ import (
 // available and can only be deregistered.
 var deadImageStates = []string{"failed", "error", "invalid"}
 
-// sweepDeadImages deregisters the images carrying the key that ended in a
+// sweepDeadImages deregisters the images this build made that ended in a
 // dead state, after a failed bake. amazon-ebs cleans up an image that became
 // available before a later step failed, but not one that failed while it
-// waited for it, and that image carries the key through the run tags.
-// Pending images are left alone: another build may still finish them.
+// waited for it. Such an image carries the run tags, among them the key and
+// this build's id (BuildIDTag): only images with this build's id are
+// touched, never another build's. With skip_ami_run_tags the image gets no
+// tag at CreateImage, so it is neither found here nor a cache hit.
 // It returns what it removed, per region, and the errors it met.
-func sweepDeadImages(cl *cloud, keyTag, key string) (map[string][]string, error) {
+func sweepDeadImages(cl *cloud, buildID string) (map[string][]string, error) {
 	// The build's context may be what ended the bake; cleanup gets its own.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -30,12 +32,12 @@ func sweepDeadImages(cl *cloud, keyTag, key string) (map[string][]string, error)
 		out, err := client.DescribeImages(ctx, &ec2.DescribeImagesInput{
 			Owners: []string{"self"},
 			Filters: []ec2types.Filter{
-				{Name: aws.String("tag:" + keyTag), Values: []string{key}},
+				{Name: aws.String("tag:" + BuildIDTag), Values: []string{buildID}},
 				{Name: aws.String("state"), Values: deadImageStates},
 			},
 		})
 		if err != nil {
-			return removed, fmt.Errorf("%s: DescribeImages for failed images with the key: %w", region, err)
+			return removed, fmt.Errorf("%s: DescribeImages for this build's failed images: %w", region, err)
 		}
 		for _, img := range out.Images {
 			id := aws.ToString(img.ImageId)

@@ -47,13 +47,30 @@ type Config struct {
 	// (run tag) to produce its image before baking anyway, as a Go duration
 	// such as `"45m"`. Default `"30m"`; `"0s"` does not wait.
 	WaitForInflight string `mapstructure:"wait_for_inflight"`
+	// How long the claim a baking build holds on its key lives unless the
+	// build renews it (it does every third of this while it bakes), as a Go
+	// duration. A build killed without clean-up (SIGKILL) blocks other builds
+	// of the key for at most this long: the next one removes the stale claim
+	// and bakes. Default `"5m"`.
+	ClaimTTL string `mapstructure:"claim_ttl"`
 
 	// waitForInflight is WaitForInflight parsed, with the default applied.
 	waitForInflight time.Duration
+	// claimTTL is ClaimTTL parsed, with the default applied.
+	claimTTL time.Duration
 	// keyFromFilter is set when the key comes from the bake block and the
 	// source AMI from source_ami_filter: Run resolves the AMI, then the key.
 	keyFromFilter bool
 	// keyDocument is the canonical document of a key computed from the bake
 	// block, logged for debugging a cache miss.
 	keyDocument string
+	// sourceAMI is the source AMI once known: source_ami, or what
+	// source_ami_filter selects (resolved by Run).
+	sourceAMI string
+	// specDigest is the image spec digest (spec tag value) once sourceAMI
+	// is known, and specDocument what it hashes.
+	specDigest, specDocument string
+	// buildID tells this build's images and instance from other builds'
+	// (the build-id run tag), so that clean-up touches only what it made.
+	buildID string
 }

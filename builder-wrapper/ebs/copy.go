@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,19 +24,12 @@ type imageWait struct {
 }
 
 // copySettings are the amazon-ebs options that shape a copy the way
-// amazon-ebs's own region copy would: encryption and who may launch it.
+// amazon-ebs's own region copy would: its encryption. Sharing, deprecation
+// and tags are applied to every returned image afterwards (satisfy).
 type copySettings struct {
 	Encrypt *bool
 	// KMSKeyIDs maps a region to its key (region_kms_key_ids).
 	KMSKeyIDs map[string]string
-	Users     []string
-	Groups    []string
-	OrgArns   []string
-	OuArns    []string
-}
-
-func (s copySettings) shared() bool {
-	return len(s.Users)+len(s.Groups)+len(s.OrgArns)+len(s.OuArns) > 0
 }
 
 // copyToMissing copies the plan's source image to every missing region at
@@ -87,32 +81,7 @@ func copyOne(ctx context.Context, client ec2API, region, from string, source aws
 	if err := waitAvailable(ctx, client, id, wait); err != nil {
 		return "", discard(client, region, id, fmt.Errorf("%s: wait for copy %s: %w", region, id, err))
 	}
-	if settings.shared() {
-		if _, err := client.ModifyImageAttribute(ctx, launchPermissions(id, settings)); err != nil {
-			return "", discard(client, region, id, fmt.Errorf("%s: share copy %s (ami_users, ami_groups, ami_org_arns, ami_ou_arns): %w", region, id, err))
-		}
-	}
 	return id, nil
-}
-
-func launchPermissions(id string, s copySettings) *ec2.ModifyImageAttributeInput {
-	var add []ec2types.LaunchPermission
-	for _, u := range s.Users {
-		add = append(add, ec2types.LaunchPermission{UserId: aws.String(u)})
-	}
-	for _, g := range s.Groups {
-		add = append(add, ec2types.LaunchPermission{Group: ec2types.PermissionGroup(g)})
-	}
-	for _, a := range s.OrgArns {
-		add = append(add, ec2types.LaunchPermission{OrganizationArn: aws.String(a)})
-	}
-	for _, a := range s.OuArns {
-		add = append(add, ec2types.LaunchPermission{OrganizationalUnitArn: aws.String(a)})
-	}
-	return &ec2.ModifyImageAttributeInput{
-		ImageId:          aws.String(id),
-		LaunchPermission: &ec2types.LaunchPermissionModifications{Add: add},
-	}
 }
 
 // discard deregisters an image this build created and cannot finish, so it
@@ -128,6 +97,14 @@ func discard(client ec2API, region, id string, cause error) error {
 	return cause
 }
 
+// discardAll deregisters the copies of a copy that cannot finish.
+func discardAll(cl *cloud, created map[string]string, cause error) error {
+	for _, region := range slices.Sorted(maps.Keys(created)) {
+		cause = discard(cl.clients[region], region, created[region], cause)
+	}
+	return cause
+}
+
 func waitAvailable(ctx context.Context, client ec2API, id string, wait imageWait) error {
 	w := ec2.NewImageAvailableWaiter(client, func(o *ec2.ImageAvailableWaiterOptions) {
 		o.MinDelay = wait.MinDelay
@@ -138,10 +115,10 @@ func waitAvailable(ctx context.Context, client ec2API, id string, wait imageWait
 	return w.Wait(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}}, wait.MaxWait)
 }
 
-// ensureKeyTag checks that every image of a fresh bake carries the key and
-// tags those that do not (amazon-ebs can skip tags, e.g. with an empty
-// tags map in a region it copied to).
-func ensureKeyTag(ctx context.Context, cl *cloud, amis map[string]string, keyTag, key string) error {
+// ensureTags checks that every image of a fresh bake carries the tags (the
+// key and the spec) and adds those it lacks (amazon-ebs can skip tags, e.g.
+// with an empty tags map in a region it copied to).
+func ensureTags(ctx context.Context, cl *cloud, amis map[string]string, tags map[string]string) error {
 	for _, region := range slices.Sorted(maps.Keys(amis)) {
 		id := amis[region]
 		client, ok := cl.clients[region]
@@ -150,16 +127,19 @@ func ensureKeyTag(ctx context.Context, cl *cloud, amis map[string]string, keyTag
 		}
 		out, err := client.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}})
 		if err != nil {
-			return fmt.Errorf("%s: DescribeImages %s to check the key tag: %w", region, id, err)
+			return fmt.Errorf("%s: DescribeImages %s to check its tags: %w", region, id, err)
 		}
-		if len(out.Images) == 1 && tagValue(out.Images[0].Tags, keyTag) == key {
+		missing := map[string]string{}
+		for k, v := range tags {
+			if len(out.Images) != 1 || tagValue(out.Images[0].Tags, k) != v {
+				missing[k] = v
+			}
+		}
+		if len(missing) == 0 {
 			continue
 		}
-		if _, err := client.CreateTags(ctx, &ec2.CreateTagsInput{
-			Resources: []string{id},
-			Tags:      []ec2types.Tag{{Key: aws.String(keyTag), Value: aws.String(key)}},
-		}); err != nil {
-			return fmt.Errorf("%s: CreateTags %s=%s on %s: %w", region, keyTag, key, id, err)
+		if _, err := client.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: ec2Tags(missing)}); err != nil {
+			return fmt.Errorf("%s: CreateTags %s on %s: %w", region, strings.Join(slices.Sorted(maps.Keys(missing)), ", "), id, err)
 		}
 	}
 	return nil

@@ -55,6 +55,9 @@ func (b *Builder) Prepare(raws ...interface{}) ([]string, []string, error) {
 	if err := b.config.prepare(time.Now()); err != nil {
 		return nil, nil, err
 	}
+	if b.config.buildID == "" {
+		b.config.buildID = newBuildID()
+	}
 	b.raws = append([]interface{}(nil), raws...)
 	return b.prepareInner()
 }
@@ -66,14 +69,17 @@ func (b *Builder) Prepare(raws ...interface{}) ([]string, []string, error) {
 func (b *Builder) prepareInner() ([]string, []string, error) {
 	c := &b.config
 	tags, runTags := c.AMIConfig.AMITags, c.RunTags
-	if c.BakeKey != "" {
-		var err error
-		if tags, err = withKeyTag("tags", tags, c.KeyTag, c.BakeKey); err != nil {
+	var err error
+	for name, value := range c.identityTags() {
+		if tags, err = withKeyTag("tags", tags, name, value); err != nil {
 			return nil, nil, err
 		}
-		if runTags, err = withKeyTag("run_tags", runTags, c.KeyTag, c.BakeKey); err != nil {
+		if runTags, err = withKeyTag("run_tags", runTags, name, value); err != nil {
 			return nil, nil, err
 		}
+	}
+	if runTags, err = withKeyTag("run_tags", runTags, BuildIDTag, c.buildID); err != nil {
+		return nil, nil, err
 	}
 	inner, err := innerRaws(b.raws, tags, runTags)
 	if err != nil {
@@ -99,17 +105,15 @@ func (c *Config) prepare(now time.Time) error {
 	if err := validTagKey(c.KeyTag); err != nil {
 		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("key_tag %q: %w", c.KeyTag, err))
 	}
-	c.waitForInflight = DefaultWaitForInflight
-	if c.WaitForInflight != "" {
-		d, err := time.ParseDuration(c.WaitForInflight)
-		switch {
-		case err != nil:
-			errs = packersdk.MultiErrorAppend(errs, fmt.Errorf(`wait_for_inflight %q is not a duration such as "30m"`, c.WaitForInflight))
-		case d < 0:
-			errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("wait_for_inflight %q must not be negative", c.WaitForInflight))
-		default:
-			c.waitForInflight = d
-		}
+	var err error
+	if c.waitForInflight, err = parseDuration("wait_for_inflight", c.WaitForInflight, DefaultWaitForInflight, 0); err != nil {
+		errs = packersdk.MultiErrorAppend(errs, err)
+	}
+	if c.claimTTL, err = parseDuration("claim_ttl", c.ClaimTTL, DefaultClaimTTL, 3*time.Second); err != nil {
+		errs = packersdk.MultiErrorAppend(errs, err)
+	}
+	if c.SourceAmi != "" && c.SourceAmi != unknownValue {
+		c.setSourceAMI(c.SourceAmi)
 	}
 	if c.PackerForce {
 		// Packer's -force means "build even if the output exists"; for a
@@ -170,6 +174,24 @@ func (c *Config) keyFromBake(now time.Time) []error {
 	return nil
 }
 
+// parseDuration reads a duration option; empty gives def. Errors name the
+// option and the value.
+func parseDuration(option, value string, def, least time.Duration) (time.Duration, error) {
+	if value == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(value)
+	switch {
+	case err != nil:
+		return def, fmt.Errorf(`%s %q is not a duration such as "30m"`, option, value)
+	case d < least && least == 0:
+		return def, fmt.Errorf("%s %q must not be negative", option, value)
+	case d < least:
+		return def, fmt.Errorf("%s %q must be at least %s", option, value, least)
+	}
+	return d, nil
+}
+
 // prefixed puts "<prefix>: " before each of the (joined) errors, so that
 // each names the block it comes from.
 func prefixed(prefix string, err error) []error {
@@ -197,11 +219,30 @@ func validTagKey(k string) error {
 	return nil
 }
 
+// identityTags are the tags that make an image a cache hit for this build:
+// the key tag and the spec tag, each once its value is known.
+func (c *Config) identityTags() map[string]string {
+	out := map[string]string{}
+	if c.BakeKey != "" {
+		out[c.KeyTag] = c.BakeKey
+	}
+	if c.specDigest != "" {
+		out[DefaultSpecTag] = c.specDigest
+	}
+	return out
+}
+
+// setSourceAMI records the resolved source AMI and computes the image spec.
+func (c *Config) setSourceAMI(ami string) {
+	spec := specOf(c, ami)
+	c.sourceAMI, c.specDigest, c.specDocument = ami, spec.digest(), spec.document()
+}
+
 // withKeyTag returns a copy of tags with key set to value. A user tag of
 // the same name with another value is an error rather than silently lost.
 func withKeyTag(field string, tags map[string]string, key, value string) (map[string]string, error) {
 	if old, ok := tags[key]; ok && old != value {
-		return nil, fmt.Errorf("%s[%q] = %q conflicts with bake_key %q; remove it, the builder sets this tag", field, key, old, value)
+		return nil, fmt.Errorf("%s[%q] = %q conflicts with the builder's %q; remove it, the builder sets this tag", field, key, old, value)
 	}
 	out := maps.Clone(tags)
 	if out == nil {

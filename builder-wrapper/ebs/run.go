@@ -40,66 +40,185 @@ func (b *Builder) Run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook)
 	if err := b.settleKey(ctx, ui, cl); err != nil {
 		return nil, err
 	}
-	key, keyTag := b.config.BakeKey, b.config.KeyTag
-
-	sit := Situation{Regions: cl.regions, Rebake: b.config.Rebake}
-	var found awslookup.Result
-	if sit.Rebake {
-		ui.Say(fmt.Sprintf("Rebake requested: baking %s even if an image with it exists", key))
-	} else {
-		ui.Say(fmt.Sprintf("Looking up bake key %s (tag %s) in %s...", key, keyTag, strings.Join(cl.regions, ", ")))
-		if found, err = findKeyImages(ctx, cl, keyTag, key); err != nil {
-			return nil, err
-		}
-		sit.Existing = found.AMIIDs
+	id := identity{KeyTag: b.config.KeyTag, Key: b.config.BakeKey, Spec: b.config.specDigest}
+	if b.config.Rebake {
+		ui.Say(fmt.Sprintf("Rebake requested: baking %s even if an image with it exists", id))
+		return b.bake(ctx, ui, hook, cl, id)
 	}
-	plan := Decide(sit)
-	if plan.Action == CheckInFlight {
-		waited, err := b.waitForInFlight(ctx, ui, cl)
+	ui.Say(fmt.Sprintf("Looking up %s in %s...", id, strings.Join(cl.regions, ", ")))
+	r := &resolver{b: b, ui: ui, cl: cl, id: id, waitUntil: time.Now().Add(b.config.waitForInflight)}
+	defer r.release()
+	return r.run(ctx, hook)
+}
+
+// maxVanished bounds how often a found image may vanish before it is
+// returned: each time the build looks up again.
+const maxVanished = 3
+
+// resolver is one build's way from the lookup to an artifact: it looks up,
+// reuses or copies what exists, and otherwise claims the identity and bakes,
+// or waits for the build that holds the claim.
+type resolver struct {
+	b         *Builder
+	ui        packersdk.Ui
+	cl        *cloud
+	id        identity
+	held      *claim
+	waitUntil time.Time
+	// bakeAnyway is set once the wait for another build ran out.
+	bakeAnyway bool
+	vanished   int
+}
+
+func (r *resolver) run(ctx context.Context, hook packersdk.Hook) (packersdk.Artifact, error) {
+	for {
+		found, err := findKeyImages(ctx, r.cl, r.id)
 		if err != nil {
 			return nil, err
 		}
-		sit.InFlightChecked = true
-		if waited {
-			if found, err = findKeyImages(ctx, cl, keyTag, key); err != nil {
+		plan := Decide(Situation{Regions: r.cl.regions, Existing: found.AMIIDs})
+		switch plan.Action {
+		case Reuse:
+			art, again, err := r.reuse(ctx, plan)
+			if again {
+				continue
+			}
+			return art, err
+		case Copy:
+			return r.copy(ctx, plan, found.Images[plan.CopyFrom])
+		case Bake:
+			if r.held != nil || r.bakeAnyway {
+				return r.b.bake(ctx, r.ui, hook, r.cl, r.id)
+			}
+			if err := r.claimOrWait(ctx); err != nil {
 				return nil, err
 			}
-			sit.Existing = found.AMIIDs
+		default:
+			return nil, fmt.Errorf("spinnaker-ebs: unexpected plan %s", plan.Action)
 		}
-		plan = Decide(sit)
-	}
-
-	switch plan.Action {
-	case Reuse:
-		ui.Say(fmt.Sprintf("%s: %s", ReusedMessage, describeImages(plan.Images)))
-		return newCachedArtifact(plan.Images, nil, cl, cl.cfg), nil
-	case Copy:
-		ui.Say(fmt.Sprintf("Image with the bake key exists in %s only: %s", strings.Join(slices.Sorted(maps.Keys(plan.Images)), ", "), plan.summary()))
-		created, err := copyToMissing(ctx, cl, plan, found.Images[plan.CopyFrom], b.copySettings(), b.imageWait())
-		if err != nil {
-			return nil, err
-		}
-		ui.Say(fmt.Sprintf("Copied without baking: %s", describeImages(created)))
-		return newCachedArtifact(plan.Images, created, cl, cl.cfg), nil
-	case Bake:
-		return b.bake(ctx, ui, hook, cl)
-	default:
-		return nil, fmt.Errorf("spinnaker-ebs: unexpected plan %s", plan.Action)
 	}
 }
 
-// bake runs amazon-ebs and makes sure every image it made carries the key.
-// amazon-ebs's own error is returned unchanged.
-func (b *Builder) bake(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook, cl *cloud) (packersdk.Artifact, error) {
-	ui.Say(fmt.Sprintf("Baking: no image carries bake key %s", b.config.BakeKey))
+// reuse applies the request to the found images and returns them; again is
+// true when one vanished since the lookup.
+func (r *resolver) reuse(ctx context.Context, plan Plan) (art packersdk.Artifact, again bool, err error) {
+	gone, err := satisfy(ctx, r.cl, plan.Images, r.b.grantsOf(), r.ui.Say)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(gone) > 0 {
+		r.vanished++
+		if r.vanished > maxVanished {
+			return nil, false, fmt.Errorf("the images with %s vanished %d times between the lookup and their use", r.id, r.vanished)
+		}
+		r.ui.Say(fmt.Sprintf("The image found in %s is no longer available; looking up again", strings.Join(gone, ", ")))
+		return nil, true, nil
+	}
+	r.ui.Say(fmt.Sprintf("%s: %s (matched %s)", ReusedMessage, describeImages(plan.Images), r.id))
+	return newCachedArtifact(plan.Images, nil, r.cl, r.cl.cfg), false, nil
+}
+
+// copy copies the image to the regions that lack it, then applies the
+// request to every image it returns.
+func (r *resolver) copy(ctx context.Context, plan Plan, source awslookup.Image) (packersdk.Artifact, error) {
+	r.ui.Say(fmt.Sprintf("Image with %s exists in %s only: %s", r.id, strings.Join(slices.Sorted(maps.Keys(plan.Images)), ", "), plan.summary()))
+	created, err := copyToMissing(ctx, r.cl, plan, source, r.b.copySettings(), r.b.imageWait())
+	if err != nil {
+		return nil, err
+	}
+	all := maps.Clone(plan.Images)
+	maps.Copy(all, created)
+	if gone, err := satisfy(ctx, r.cl, all, r.b.grantsOf(), r.ui.Say); err != nil || len(gone) > 0 {
+		if err == nil {
+			err = fmt.Errorf("images in %s vanished while copying", strings.Join(gone, ", "))
+		}
+		return nil, discardAll(r.cl, created, err)
+	}
+	r.ui.Say(fmt.Sprintf("Copied without baking: %s", describeImages(created)))
+	return newCachedArtifact(plan.Images, created, r.cl, r.cl.cfg), nil
+}
+
+// claimOrWait takes the claim, or waits while another build holds it: until
+// it is released, expires (then it is removed as stale) or wait_for_inflight
+// runs out. The caller looks up again in every case.
+func (r *resolver) claimOrWait(ctx context.Context) error {
+	held, other, err := tryClaim(ctx, r.cl, r.id, r.b.config.buildID, r.b.config.claimTTL, time.Now())
+	if err != nil {
+		return err
+	}
+	if held != nil {
+		// Looked up again under the claim: the holder may have finished
+		// between this build's lookup and its claim.
+		r.held = held
+		return nil
+	}
+	if other.ID == "" {
+		return nil // released meanwhile
+	}
+	r.ui.Say(fmt.Sprintf("Another build is baking the same key (claim %s, build %s); waiting up to %s for its image...",
+		claimName(r.id), other.BuildID, time.Until(r.waitUntil).Round(time.Second)))
+	interval := r.b.pollInterval
+	if interval <= 0 {
+		interval = defaultPollInterval
+	}
+	for {
+		now := time.Now()
+		switch {
+		case now.After(other.Expires):
+			if err := removeStale(ctx, r.cl, other); err != nil {
+				return err
+			}
+			r.ui.Say(fmt.Sprintf("Removed the stale claim of build %s (expired at %s); taking over", other.BuildID, other.Expires.Format(time.RFC3339)))
+			return nil
+		case now.After(r.waitUntil):
+			r.ui.Say(fmt.Sprintf("The other build (%s) still holds the claim after wait_for_inflight; baking anyway", other.BuildID))
+			r.bakeAnyway = true
+			return nil
+		}
+		timer := time.NewTimer(min(interval, time.Until(other.Expires)+time.Second, time.Until(r.waitUntil)+time.Second))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		case <-timer.C:
+		}
+		current, err := readClaim(ctx, r.cl.clients[r.cl.buildRegion], r.cl.buildRegion, claimName(r.id), r.b.config.claimTTL)
+		if err != nil {
+			return err
+		}
+		if current == nil || current.ID != other.ID {
+			r.ui.Say("The other build has finished")
+			return nil
+		}
+		other = current
+	}
+}
+
+// release gives the claim up, if this build holds it.
+func (r *resolver) release() {
+	if r.held == nil {
+		return
+	}
+	if err := r.held.release(); err != nil {
+		r.ui.Error(fmt.Sprintf("Releasing the bake claim: %v", err))
+	}
+	r.held = nil
+}
+
+// bake runs amazon-ebs and makes sure every image it made carries the key
+// and the spec. amazon-ebs's own error is returned unchanged.
+func (b *Builder) bake(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook, cl *cloud, id identity) (packersdk.Artifact, error) {
+	if !b.config.Rebake {
+		ui.Say(fmt.Sprintf("Baking: no image carries %s", id))
+	}
 	art, err := b.inner.Run(ctx, ui, hook)
 	if err != nil {
-		removed, sweepErr := sweepDeadImages(cl, b.config.KeyTag, b.config.BakeKey)
+		removed, sweepErr := sweepDeadImages(cl, b.config.buildID)
 		for region, ids := range removed {
-			ui.Say(fmt.Sprintf("Deregistered failed images that carried the bake key in %s: %s", region, strings.Join(ids, ", ")))
+			ui.Say(fmt.Sprintf("Deregistered the images this build made that failed in %s: %s", region, strings.Join(ids, ", ")))
 		}
 		if sweepErr != nil {
-			ui.Error(fmt.Sprintf("Cleaning up failed images with the bake key: %v", sweepErr))
+			ui.Error(fmt.Sprintf("Cleaning up this build's failed images: %v", sweepErr))
 		}
 		// amazon-ebs's own error, unchanged.
 		return nil, err
@@ -111,59 +230,18 @@ func (b *Builder) bake(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook
 	if err != nil {
 		return art, err
 	}
-	if err := ensureKeyTag(ctx, cl, amis, b.config.KeyTag, b.config.BakeKey); err != nil {
-		return art, fmt.Errorf("put the bake key on the new images: %w", err)
+	if err := ensureTags(ctx, cl, amis, b.config.identityTags()); err != nil {
+		return art, fmt.Errorf("put the bake key and image spec on the new images: %w", err)
 	}
 	return art, nil
 }
 
-// waitForInFlight waits while another build carrying the key runs in the
-// build region, up to wait_for_inflight. It reports whether there was one.
-func (b *Builder) waitForInFlight(ctx context.Context, ui packersdk.Ui, cl *cloud) (bool, error) {
-	key, keyTag := b.config.BakeKey, b.config.KeyTag
-	ids, err := inFlightInstances(ctx, cl, keyTag, key)
-	if err != nil || len(ids) == 0 {
-		return false, err
-	}
-	limit := b.config.waitForInflight
-	ui.Say(fmt.Sprintf("Another build is baking the same key (instance %s); waiting up to %s for its image...", strings.Join(ids, ", "), limit))
-	interval := b.pollInterval
-	if interval <= 0 {
-		interval = defaultPollInterval
-	}
-	deadline := time.Now().Add(limit)
-	for {
-		if !time.Now().Before(deadline) {
-			ui.Say(fmt.Sprintf("The other build (instance %s) is still running after %s", strings.Join(ids, ", "), limit))
-			return true, nil
-		}
-		timer := time.NewTimer(min(interval, time.Until(deadline)))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return true, ctx.Err()
-		case <-timer.C:
-		}
-		if ids, err = inFlightInstances(ctx, cl, keyTag, key); err != nil {
-			return true, err
-		}
-		if len(ids) == 0 {
-			ui.Say("The other build has finished")
-			return true, nil
-		}
-	}
-}
-
-// copySettings takes encryption and sharing from the amazon-ebs options.
+// copySettings takes encryption from the amazon-ebs options.
 func (b *Builder) copySettings() copySettings {
 	c := &b.config
 	return copySettings{
 		Encrypt:   c.AMIEncryptBootVolume.ToBoolPointer(),
 		KMSKeyIDs: c.AMIRegionKMSKeyIDs,
-		Users:     c.AMIUsers,
-		Groups:    c.AMIGroups,
-		OrgArns:   c.AMIOrgArns,
-		OuArns:    c.AMIOuArns,
 	}
 }
 

@@ -12,9 +12,9 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/rosco"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/e2e/harness"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 // The spinnaker-ebs tests run example/ebs through a real `packer build`:

@@ -12,6 +12,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -212,9 +213,11 @@ func (c *Compute) describeInstanceTypeOfferings(r *Request) (any, error) {
 type keyPair struct {
 	ID          string
 	Name        string
+	Type        string // rsa or ed25519
 	Fingerprint string
 	PublicKey   string // authorized_keys form
 	Tags        map[string]string
+	Created     time.Time
 }
 
 type createKeyPairResponse struct {
@@ -317,16 +320,29 @@ func (c *Compute) addKeyPair(r *Request, name string, pub ssh.PublicKey, tags ma
 	for i, b := range sum {
 		fp[i] = fmt.Sprintf("%02x", b)
 	}
-	kp := &keyPair{ID: c.newIDLocked("key"), Name: name, Fingerprint: strings.Join(fp, ":"),
-		PublicKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))), Tags: tags}
+	kt := "rsa"
+	if pub.Type() == ssh.KeyAlgoED25519 {
+		kt = "ed25519"
+	}
+	kp := &keyPair{ID: c.newIDLocked("key"), Name: name, Type: kt, Fingerprint: strings.Join(fp, ":"),
+		PublicKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))), Tags: tags, Created: time.Now().UTC()}
 	c.keyPairs[k] = kp
 	return kp, nil
 }
 
+// deleteKeyPair deletes by KeyName or by KeyPairId. EC2 answers success for
+// a name or an id that does not exist.
 func (c *Compute) deleteKeyPair(r *Request) (any, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	// EC2 answers success for a name that does not exist.
+	if id := r.Form.Get("KeyPairId"); id != "" {
+		for k, kp := range c.keyPairs {
+			if kp.ID == id && strings.HasPrefix(k, r.Region+"/") {
+				delete(c.keyPairs, k)
+			}
+		}
+		return okReply(r), nil
+	}
 	delete(c.keyPairs, r.Region+"/"+r.Form.Get("KeyName"))
 	return okReply(r), nil
 }
