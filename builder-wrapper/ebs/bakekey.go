@@ -17,7 +17,7 @@ import (
 // in the build region as amazon-ebs resolves it (the same filters, owners
 // and most_recent), with the client of the cache lookup: it is part of the
 // image spec, and of the key when the key comes from the bake block. Then
-// amazon-ebs is prepared again so that both reach its tags and run tags.
+// amazon-ebs is prepared again so that both reach its tags.
 func (b *Builder) settleKey(ctx context.Context, ui packersdk.Ui, cl *cloud) error {
 	c := &b.config
 	if c.sourceAMI == "" && !c.SourceAmiFilter.Empty() {

@@ -17,10 +17,11 @@ var deadImageStates = []string{"failed", "error", "invalid"}
 // sweepDeadImages deregisters the images this build made that ended in a
 // dead state, after a failed bake. amazon-ebs cleans up an image that became
 // available before a later step failed, but not one that failed while it
-// waited for it. Such an image carries the run tags, among them the key and
-// this build's id (BuildIDTag): only images with this build's id are
-// touched, never another build's. With skip_ami_run_tags the image gets no
-// tag at CreateImage, so it is neither found here nor a cache hit.
+// waited for it. Such an image carries the run tags, among them this
+// build's id (BuildIDTag): only images with this build's id are touched,
+// never another build's. With skip_ami_run_tags the image gets no tag at
+// CreateImage, so it is not found here; it never carries the key either,
+// so it is never a cache hit.
 // It returns what it removed, per region, and the errors it met.
 func sweepDeadImages(cl *cloud, buildID string) (map[string][]string, error) {
 	// The build's context may be what ended the bake; cleanup gets its own.

@@ -26,8 +26,8 @@ type Config struct {
 
 	// The bake key: the `key` output of data "spinnaker-bake" (`sha256:`
 	// followed by 64 lowercase hex digits). The builder reuses an image whose
-	// `key_tag` tag holds it, and puts it on the images it bakes and on the
-	// build instance (as a run tag, so parallel builds can see each other).
+	// `key_tag` tag holds it (and whose `spinnaker:image-spec` tag holds
+	// this request's image spec), and puts both on the images it bakes.
 	// Set exactly one of `bake_key` and `bake`.
 	BakeKey string `mapstructure:"bake_key"`
 	// The bake inputs, with the same fields as data "spinnaker-bake" (its
@@ -43,9 +43,9 @@ type Config struct {
 	// The tag that carries the key. Default `spinnaker:bake-key`, the same as
 	// data "spinnaker-bake".
 	KeyTag string `mapstructure:"key_tag"`
-	// How long to wait for another build whose instance carries the same key
-	// (run tag) to produce its image before baking anyway, as a Go duration
-	// such as `"45m"`. Default `"30m"`; `"0s"` does not wait.
+	// How long to wait for another build that holds the claim on the same
+	// key and spec to produce its image before baking anyway, as a Go
+	// duration such as `"45m"`. Default `"30m"`; `"0s"` does not wait.
 	WaitForInflight string `mapstructure:"wait_for_inflight"`
 	// How long the claim a baking build holds on its key lives unless the
 	// build renews it (it does every third of this while it bakes), as a Go

@@ -24,6 +24,9 @@ import (
 // Prepare again with every value known.
 const unknownValue = "<unknown>"
 
+// defaultMaxRetries is amazon-ebs's default max_retries.
+const defaultMaxRetries = 10
+
 // strictKeyPattern is the shape of data "spinnaker-bake"'s `key` output.
 var strictKeyPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 
@@ -63,18 +66,21 @@ func (b *Builder) Prepare(raws ...interface{}) ([]string, []string, error) {
 }
 
 // prepareInner prepares a new amazon-ebs builder from the raws without this
-// builder's options, with the key tag added to `tags` and `run_tags` once
-// the key is known. Run calls it again when the key could only be computed
+// builder's options, with the key and spec tags added to `tags` once known,
+// and the build id to `run_tags`. Run calls it again when the key could only be computed
 // after resolving source_ami_filter.
 func (b *Builder) prepareInner() ([]string, []string, error) {
 	c := &b.config
+	// The key and the spec go in `tags` only, which amazon-ebs writes last,
+	// once every region's image is complete (shared, deprecated): an image
+	// is a cache hit only from then on. In the run tags they would reach
+	// the image at CreateImage (and the unencrypted intermediate image of
+	// encrypt_boot), making it a hit too early. The run tags carry this
+	// build's id, which clean-up needs on a failed image.
 	tags, runTags := c.AMIConfig.AMITags, c.RunTags
 	var err error
 	for name, value := range c.identityTags() {
 		if tags, err = withKeyTag("tags", tags, name, value); err != nil {
-			return nil, nil, err
-		}
-		if runTags, err = withKeyTag("run_tags", runTags, name, value); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -114,6 +120,12 @@ func (c *Config) prepare(now time.Time) error {
 	}
 	if c.SourceAmi != "" && c.SourceAmi != unknownValue {
 		c.setSourceAMI(c.SourceAmi)
+	}
+	if c.MaxRetries == 0 {
+		// amazon-ebs's own default, which its Prepare applies to its copy of
+		// the options: max_retries means the same (attempts per call) in the
+		// cache's calls as in the bake's.
+		c.MaxRetries = defaultMaxRetries
 	}
 	if c.PackerForce {
 		// Packer's -force means "build even if the output exists"; for a

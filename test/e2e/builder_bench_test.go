@@ -15,7 +15,7 @@ import (
 //	validate-s      wall time of `packer validate -evaluate-datasources` of it: Packer's own start-up floor
 //	hit/validate    target: at most 1.5
 //	hit/bake        how much a cache hit saves
-//	ec2-calls/hit   target: one DescribeImages per region (2 here), plus at most one DescribeInstances
+//	ec2-calls/hit   target: two DescribeImages per region (4 here): the lookup and the check of the found image
 //
 // Run: go test -tags e2e -p 1 -run '^$' -bench BenchmarkEBSBakeCache -benchtime 5x ./test/e2e/
 func BenchmarkEBSBakeCache(b *testing.B) {

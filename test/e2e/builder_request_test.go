@@ -1,0 +1,269 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/builder-wrapper/ebs"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
+)
+
+// requestTemplate bakes hello-svc with the key from the builder's bake
+// block and exposes, as variables, the amazon-ebs options a cache hit must
+// honour: encrypt_boot (part of the image spec) and the sharing,
+// deprecation and tags a hit applies. Its other variables are those
+// ebsEnv.varArgs sets.
+const requestTemplate = `
+variable "source_ami" { type = string }
+variable "repository_url" { type = string }
+variable "repository_key_url" { type = string }
+variable "ssh_username" { type = string }
+variable "ssh_keypair_name" { type = string }
+variable "ssh_private_key_file" { type = string }
+variable "ec2_endpoint" { type = string }
+variable "poll_delay_seconds" { type = number }
+variable "encrypt_boot" {
+  type    = bool
+  default = false
+}
+variable "ami_users" {
+  type    = list(string)
+  default = []
+}
+variable "snapshot_users" {
+  type    = list(string)
+  default = []
+}
+variable "deprecate_at" {
+  type    = string
+  default = ""
+}
+variable "extra_tags" {
+  type    = map(string)
+  default = {}
+}
+variable "appversion" {
+  type    = string
+  default = "hello-svc-1.0.1-h6/hello-svc/7"
+}
+variable "claim_ttl" {
+  type    = string
+  default = "5m"
+}
+variable "build_number" {
+  type    = string
+  default = "7"
+}
+
+source "spinnaker-ebs" "app" {
+  bake {
+    packages     = ["hello-svc_1.0.1-h6_all"]
+    base_os      = "debian"
+    base_ami     = var.source_ami
+    package_type = "deb"
+    repositories = [var.repository_url]
+    build_number = var.build_number
+  }
+  claim_ttl = var.claim_ttl
+
+  region         = "us-east-1"
+  ami_regions    = ["eu-west-1"]
+  source_ami     = var.source_ami
+  instance_type  = "t3.micro"
+  ami_name       = "hello-svc-req-{{timestamp}}"
+  encrypt_boot   = var.encrypt_boot
+  ami_users      = var.ami_users
+  snapshot_users = var.snapshot_users
+  deprecate_at   = var.deprecate_at
+  tags = merge({
+    appversion     = var.appversion
+    build_host     = "https://ci.example.com"
+    build_info_url = "https://ci.example.com/job/app/7"
+  }, var.extra_tags)
+
+  communicator               = "ssh"
+  ssh_username               = var.ssh_username
+  ssh_keypair_name           = var.ssh_keypair_name
+  ssh_private_key_file       = var.ssh_private_key_file
+  ssh_timeout                = "5m"
+  custom_endpoint_ec2        = var.ec2_endpoint
+  skip_credential_validation = true
+  aws_polling { delay_seconds = var.poll_delay_seconds }
+}
+
+build {
+  sources = ["source.spinnaker-ebs.app"]
+  provisioner "spinnaker-packages" {
+    repositories {
+      url     = var.repository_url
+      key_url = var.repository_key_url
+      name    = "app"
+    }
+    package_list = ["hello-svc_1.0.1-h6_all"]
+    services     = ["hello-svc"]
+  }
+}
+`
+
+// requestBuild runs requestTemplate with the env's variables and extra.
+func (e *ebsEnv) requestBuild(t testing.TB, extra ...string) (string, error) {
+	t.Helper()
+	dir := filepath.Join(os.TempDir(), "spinnaker-e2e-request")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "request.pkr.hcl")
+	if err := os.WriteFile(file, []byte(requestTemplate), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return e.packer.Build(t, file, append(e.varArgs(), extra...)...)
+}
+
+// specImages returns region -> images carrying the key and the spec tag.
+func (e *ebsEnv) specImages(key, spec string) map[string][]ec2fake.Image {
+	out := map[string][]ec2fake.Image{}
+	for region, imgs := range e.keyImages(key) {
+		for _, img := range imgs {
+			if img.Tags[ebs.DefaultSpecTag] == spec {
+				out[region] = append(out[region], img)
+			}
+		}
+	}
+	return out
+}
+
+// writeCalls counts the recorded calls that change something in EC2.
+func (e *ebsEnv) writeCalls() map[string]int {
+	out := map[string]int{}
+	for action, n := range e.calls() {
+		if !strings.HasPrefix(action, "Describe") {
+			out[action] = n
+		}
+	}
+	return out
+}
+
+// TestEBSCacheHitHonoursTheRequest: an encrypt_boot request does not reuse
+// the unencrypted image of the same packages, and a hit applies the
+// request's sharing, deprecation and new tags, once.
+func TestEBSCacheHitHonoursTheRequest(t *testing.T) {
+	e := newEBSEnv(t)
+	var key string
+	var plain map[string]string
+
+	t.Run("plain bake", func(t *testing.T) {
+		out, err := e.requestBuild(t)
+		mustSucceed(t, out, err)
+		key = bakeKeyOf(t, out)
+		imgs := e.keyImages(key)
+		if len(imgs[buildRegion]) != 1 || len(imgs[copyRegion]) != 1 {
+			t.Fatalf("images with the key: %+v", imgs)
+		}
+		plain = map[string]string{buildRegion: imgs[buildRegion][0].ID, copyRegion: imgs[copyRegion][0].ID}
+	})
+	if plain == nil {
+		t.FailNow()
+	}
+
+	t.Run("encrypt_boot does not reuse the unencrypted image", func(t *testing.T) {
+		e.fake.ResetCalls()
+		out, err := e.requestBuild(t, "-var", "encrypt_boot=true")
+		mustSucceed(t, out, err)
+		if got := bakeKeyOf(t, out); got != key {
+			t.Fatalf("key %s, want the plain build's %s: only the spec differs", got, key)
+		}
+		if strings.Contains(out, ebs.ReusedMessage) || e.calls()["RunInstances"] != 1 {
+			t.Fatalf("an encrypt_boot request did not bake (calls %v):\n%s", e.calls(), out)
+		}
+		for _, region := range []string{buildRegion, copyRegion} {
+			var encrypted []ec2fake.Image
+			for _, img := range e.keyImages(key)[region] {
+				if img.ID == plain[region] {
+					continue
+				}
+				encrypted = append(encrypted, img)
+				if len(img.BlockDevices) == 0 || !img.BlockDevices[0].Encrypted {
+					t.Errorf("%s image %s of the encrypt_boot build is not encrypted: %+v", region, img.ID, img.BlockDevices)
+				}
+				if img.Tags[ebs.DefaultSpecTag] == "" {
+					t.Errorf("%s image %s lacks the spec tag: %v", region, img.ID, img.Tags)
+				}
+			}
+			if len(encrypted) != 1 {
+				t.Errorf("%s: %d new images with the key, want 1", region, len(encrypted))
+			}
+		}
+		// The unencrypted intermediate image amazon-ebs made is gone, and
+		// never carried the key.
+		for _, img := range e.fake.Images(buildRegion) {
+			if img.Tags[keyTag] == key && img.ID != plain[buildRegion] && !img.BlockDevices[0].Encrypted {
+				t.Errorf("unencrypted image %s with the key left", img.ID)
+			}
+		}
+	})
+
+	deprecate := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Minute).Add(20 * time.Second)
+	shared := []string{
+		"-var", `ami_users=["210987654321"]`, "-var", `snapshot_users=["210987654321"]`,
+		"-var", "deprecate_at=" + deprecate.Format(time.RFC3339),
+		"-var", `extra_tags={"team":"payments"}`, "-var", "appversion=hello-svc-9.9.9/hello-svc/99",
+	}
+	t.Run("a hit applies the request's sharing, deprecation and new tags", func(t *testing.T) {
+		e.fake.ResetCalls()
+		out, err := e.requestBuild(t, shared...)
+		mustSucceed(t, out, err)
+		if !strings.Contains(out, ebs.ReusedMessage) || e.calls()["RunInstances"] != 0 {
+			t.Fatalf("not a hit (calls %v):\n%s", e.calls(), out)
+		}
+		wantScraped(t, out, plain)
+		if !strings.Contains(out, `keeps tag appversion = "hello-svc-1.0.1-h6/hello-svc/7" from the bake that made it`) {
+			t.Errorf("the differing appversion is not reported:\n%s", out)
+		}
+		for region, id := range plain {
+			img := imageByID(t, e.fake, region, id)
+			if !slices.Contains(img.LaunchPermissions, ec2fake.LaunchPermission{UserID: "210987654321"}) {
+				t.Errorf("%s %s launch permissions %+v lack 210987654321", region, id, img.LaunchPermissions)
+			}
+			users, _ := e.compute.SnapshotPermissions(img.BlockDevices[0].SnapshotID)
+			if !slices.Contains(users, "210987654321") {
+				t.Errorf("%s snapshot %s create-volume users %v lack 210987654321", region, img.BlockDevices[0].SnapshotID, users)
+			}
+			if want := deprecate.Round(time.Minute); !img.DeprecationTime.Equal(want) {
+				t.Errorf("%s %s deprecation %s, want %s", region, id, img.DeprecationTime, want)
+			}
+			if img.Tags["team"] != "payments" || img.Tags["appversion"] != "hello-svc-1.0.1-h6/hello-svc/7" {
+				t.Errorf("%s %s tags %v: want team added, appversion kept", region, id, img.Tags)
+			}
+		}
+	})
+
+	t.Run("the same hit again writes nothing", func(t *testing.T) {
+		e.fake.ResetCalls()
+		out, err := e.requestBuild(t, shared...)
+		mustSucceed(t, out, err)
+		if !strings.Contains(out, ebs.ReusedMessage) {
+			t.Fatalf("not a hit:\n%s", out)
+		}
+		if w := e.writeCalls(); len(w) != 0 {
+			t.Errorf("write calls on an identical hit: %v", w)
+		}
+	})
+}
+
+// imageByID finds an image in the fake or fails the test.
+func imageByID(t testing.TB, fake *ec2fake.Server, region, id string) ec2fake.Image {
+	t.Helper()
+	for _, img := range fake.Images(region) {
+		if img.ID == id {
+			return img
+		}
+	}
+	t.Fatalf("no image %s in %s", id, region)
+	return ec2fake.Image{}
+}
