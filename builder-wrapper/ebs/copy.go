@@ -37,18 +37,18 @@ type copySettings struct {
 // waits until the copies are available. It returns the new ids per region.
 // A copy that fails is deregistered, so no key-tagged image is left in a
 // state other than available.
-func copyToMissing(ctx context.Context, cl *cloud, plan Plan, source awslookup.Image, settings copySettings, wait imageWait) (map[string]string, error) {
+func copyToMissing(ctx context.Context, cl *cloud, id identity, plan Plan, source awslookup.Image, settings copySettings, wait imageWait) (map[string]string, error) {
 	var mu sync.Mutex
 	created := map[string]string{}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, region := range plan.Missing {
 		g.Go(func() error {
-			id, err := copyOne(gctx, cl.clients[region], region, plan.CopyFrom, source, settings, wait)
+			copied, err := copyOne(gctx, cl.clients[region], region, plan.CopyFrom, id, source, settings, wait)
 			if err != nil {
 				return err
 			}
 			mu.Lock()
-			created[region] = id
+			created[region] = copied
 			mu.Unlock()
 			return nil
 		})
@@ -57,7 +57,7 @@ func copyToMissing(ctx context.Context, cl *cloud, plan Plan, source awslookup.I
 	return created, err
 }
 
-func copyOne(ctx context.Context, client ec2API, region, from string, source awslookup.Image, settings copySettings, wait imageWait) (string, error) {
+func copyOne(ctx context.Context, client ec2API, region, from string, want identity, source awslookup.Image, settings copySettings, wait imageWait) (string, error) {
 	in := &ec2.CopyImageInput{
 		SourceRegion:  aws.String(from),
 		SourceImageId: aws.String(source.ID),
@@ -69,6 +69,9 @@ func copyOne(ctx context.Context, client ec2API, region, from string, source aws
 		in.KmsKeyId = aws.String(k)
 	}
 	out, err := client.CopyImage(ctx, in)
+	if awslookup.ErrorCode(err) == "InvalidAMIName.Duplicate" {
+		return resumeCopy(ctx, client, region, want, source, wait, err)
+	}
 	if err != nil {
 		return "", fmt.Errorf("%s: CopyImage %s from %s: %w", region, source.ID, from, err)
 	}
@@ -80,6 +83,35 @@ func copyOne(ctx context.Context, client ec2API, region, from string, source aws
 	}
 	if err := waitAvailable(ctx, client, id, wait); err != nil {
 		return "", discard(client, region, id, fmt.Errorf("%s: wait for copy %s: %w", region, id, err))
+	}
+	return id, nil
+}
+
+// resumeCopy handles a copy whose name is taken in the region: an earlier
+// copy of the same image that a killed or timed-out build left behind
+// (spinnaker/spinnaker#4498). A pending one carrying the source's key and
+// spec tags (CopyImageTags) is waited for and used; anything else is the
+// user's and the error stands.
+func resumeCopy(ctx context.Context, client ec2API, region string, want identity, source awslookup.Image, wait imageWait, dup error) (string, error) {
+	out, err := client.DescribeImages(ctx, &ec2.DescribeImagesInput{
+		Owners:  []string{"self"},
+		Filters: []ec2types.Filter{{Name: aws.String("name"), Values: []string{source.Name}}},
+	})
+	if err != nil || len(out.Images) != 1 {
+		return "", fmt.Errorf("%s: CopyImage %s: %w", region, source.ID, dup)
+	}
+	img := out.Images[0]
+	id := aws.ToString(img.ImageId)
+	if tagValue(img.Tags, want.KeyTag) != want.Key || tagValue(img.Tags, DefaultSpecTag) != want.Spec {
+		return "", fmt.Errorf("%s: CopyImage %s: %w (the image %s of that name does not carry the same key and spec)", region, source.ID, dup, id)
+	}
+	switch img.State {
+	case ec2types.ImageStateAvailable, ec2types.ImageStatePending:
+	default:
+		return "", fmt.Errorf("%s: CopyImage %s: %w (an earlier copy %s is %s; deregister it)", region, source.ID, dup, id, img.State)
+	}
+	if err := waitAvailable(ctx, client, id, wait); err != nil {
+		return "", discard(client, region, id, fmt.Errorf("%s: wait for the earlier copy %s: %w", region, id, err))
 	}
 	return id, nil
 }

@@ -122,7 +122,7 @@ func (r *resolver) reuse(ctx context.Context, plan Plan) (art packersdk.Artifact
 // request to every image it returns.
 func (r *resolver) copy(ctx context.Context, plan Plan, source awslookup.Image) (packersdk.Artifact, error) {
 	r.ui.Say(fmt.Sprintf("Image with %s exists in %s only: %s", r.id, strings.Join(slices.Sorted(maps.Keys(plan.Images)), ", "), plan.summary()))
-	created, err := copyToMissing(ctx, r.cl, plan, source, r.b.copySettings(), r.b.imageWait())
+	created, err := copyToMissing(ctx, r.cl, r.id, plan, source, r.b.copySettings(), r.b.imageWait())
 	if err != nil {
 		return nil, err
 	}

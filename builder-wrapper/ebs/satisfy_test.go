@@ -104,3 +104,27 @@ func TestHitOnAnImageDeregisteredAfterTheLookupLooksUpAgain(t *testing.T) {
 		t.Errorf("the build did not notice and copy %s again:\n%s", eu, f.out.String())
 	}
 }
+
+func TestCopyResumesAPendingCopyAnEarlierRunLeft(t *testing.T) {
+	f := newCacheFixture(t, nil)
+	f.addKeyImage("us-east-1", "app-1")
+	// An earlier run was killed while its copy to eu-west-1 was pending:
+	// the name is taken there by a pending image with the key and spec.
+	left := f.compute.AddImage("eu-west-1", ec2fake.Image{Name: "app-1", State: "pending", Tags: map[string]string{
+		DefaultKeyTag: testKey, DefaultSpecTag: f.builder.config.specDigest,
+	}})
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		f.fake.UpdateImage("eu-west-1", left.ID, func(i *ec2fake.Image) { i.State = "available" })
+	}()
+	art, err := f.run(t)
+	if err != nil {
+		t.Fatalf("a pending copy left by an earlier run failed the build: %v\n%s", err, f.out.String())
+	}
+	if !strings.Contains(art.Id(), "eu-west-1:"+left.ID) {
+		t.Errorf("artifact %s does not use the earlier copy %s", art.Id(), left.ID)
+	}
+	if n := len(f.fake.Images("eu-west-1")); n != 1 {
+		t.Errorf("eu-west-1 has %d images, want the one earlier copy", n)
+	}
+}

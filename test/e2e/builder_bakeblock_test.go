@@ -10,6 +10,7 @@ import (
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/builder-wrapper/ebs"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/datasource/bake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 // bakeBlockTemplate bakes with the bake inputs in the builder's `bake`
@@ -159,6 +160,26 @@ func TestEBSBakeBlock(t *testing.T) {
 			t.Errorf("the provisioner ran on a cache hit:\n%s", out)
 		}
 		wantScraped(t, out, baked)
+	})
+
+	t.Run("a newer base image gives a new key and a bake", func(t *testing.T) {
+		newer := e.fake.AddImage(buildRegion, ec2fake.Image{Name: "debian-12-amd64-newer"})
+		e.fake.ResetCalls()
+		out, err := e.packer.Build(t, dir, args...)
+		mustSucceed(t, out, err)
+		if !strings.Contains(out, "Source AMI "+newer.ID) {
+			t.Errorf("the build did not select the newer base image %s:\n%s", newer.ID, out)
+		}
+		if got := bakeKeyOf(t, out); got == want {
+			t.Errorf("the key did not change with the base image: %s", got)
+		}
+		if strings.Contains(out, "No changes detected") || e.calls()["RunInstances"] != 1 {
+			t.Errorf("a changed base image was not baked (calls %v):\n%s", e.calls(), out)
+		}
+		instances := e.compute.Instances()
+		if last := instances[len(instances)-1]; last.ImageID != newer.ID {
+			t.Errorf("the bake launched %s from %s, want the newer base image %s", last.ID, last.ImageID, newer.ID)
+		}
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/builder-wrapper/ebs"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/rosco"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
@@ -59,6 +60,11 @@ variable "claim_ttl" {
 variable "build_number" {
   type    = string
   default = "7"
+}
+variable "run_label" {
+  type        = string
+  description = "Unused by the build: tells one packer process from another in ps."
+  default     = ""
 }
 
 source "spinnaker-ebs" "app" {
@@ -266,4 +272,36 @@ func imageByID(t testing.TB, fake *ec2fake.Server, region, id string) ec2fake.Im
 	}
 	t.Fatalf("no image %s in %s", id, region)
 	return ec2fake.Image{}
+}
+
+// TestEBSKeyImagesNotAvailableAreNotReused: images with the key and the
+// spec that are pending (an earlier run timed out) or failed are never a
+// hit: the build bakes.
+func TestEBSKeyImagesNotAvailableAreNotReused(t *testing.T) {
+	e := newEBSEnv(t)
+	out, err := e.build(t, "-var", "ami_suffix=20261121190000")
+	mustSucceed(t, out, err)
+	key := bakeKeyOf(t, out)
+	imgs := e.keyImages(key)
+	if len(imgs[buildRegion]) != 1 || len(imgs[copyRegion]) != 1 {
+		t.Fatalf("images with the key: %+v", imgs)
+	}
+	e.fake.UpdateImage(buildRegion, imgs[buildRegion][0].ID, func(i *ec2fake.Image) { i.State = "pending" })
+	e.fake.UpdateImage(copyRegion, imgs[copyRegion][0].ID, func(i *ec2fake.Image) { i.State = "failed" })
+
+	e.fake.ResetCalls()
+	out, err = e.build(t, "-var", "ami_suffix=20261121190100")
+	mustSucceed(t, out, err)
+	if strings.Contains(out, ebs.ReusedMessage) || e.calls()["RunInstances"] != 1 {
+		t.Fatalf("a pending or failed image was reused (calls %v):\n%s", e.calls(), out)
+	}
+	for region, old := range map[string]string{buildRegion: imgs[buildRegion][0].ID, copyRegion: imgs[copyRegion][0].ID} {
+		got, err := rosco.ScrapeLog(region, out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.AMI == old || got.AMI == "" {
+			t.Errorf("%s: Rosco scrapes %q, want the new bake's image, not %s", region, got.AMI, old)
+		}
+	}
 }
