@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	amazonebs "github.com/hashicorp/packer-plugin-amazon/builder/ebs"
 	awscommon "github.com/hashicorp/packer-plugin-amazon/common"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
@@ -47,8 +46,8 @@ func newCachedArtifact(images, created map[string]string, cl *cloud, cfg *aws.Co
 // destroyTimeout bounds Destroy's EC2 calls, retries included.
 const destroyTimeout = 5 * time.Minute
 
-// Destroy deregisters the copies this build made and leaves the reused
-// images alone.
+// Destroy deregisters the copies this build made (and deletes their
+// snapshots) and leaves the reused images alone.
 func (a *cachedArtifact) Destroy() error {
 	// Packer's Artifact.Destroy takes no context; bound the calls instead.
 	ctx, cancel := context.WithTimeout(context.Background(), destroyTimeout)
@@ -61,8 +60,8 @@ func (a *cachedArtifact) Destroy() error {
 			errs = append(errs, fmt.Errorf("deregister %s in %s: no client for the region", id, region))
 			continue
 		}
-		if _, err := client.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(id)}); err != nil {
-			errs = append(errs, fmt.Errorf("deregister %s in %s: %w", id, region, err))
+		if err := destroyImage(ctx, client, id); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", region, err))
 		}
 	}
 	return errors.Join(errs...)

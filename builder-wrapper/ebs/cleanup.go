@@ -42,8 +42,8 @@ func sweepDeadImages(cl *cloud, buildID string) (map[string][]string, error) {
 		}
 		for _, img := range out.Images {
 			id := aws.ToString(img.ImageId)
-			if _, err := client.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(id)}); err != nil {
-				return removed, fmt.Errorf("%s: DeregisterImage %s: %w", region, id, err)
+			if err := destroyImage(ctx, client, id); err != nil {
+				return removed, fmt.Errorf("%s: %w", region, err)
 			}
 			removed[region] = append(removed[region], id)
 		}

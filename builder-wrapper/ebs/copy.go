@@ -123,8 +123,8 @@ func discard(client ec2API, region, id string, cause error) error {
 	// The build's context may be what failed; cleanup gets its own.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := client.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(id)}); err != nil {
-		return fmt.Errorf("%w (and deregistering %s in %s failed: %v)", cause, id, region, err)
+	if err := destroyImage(ctx, client, id); err != nil {
+		return fmt.Errorf("%w (and removing %s in %s failed: %v)", cause, id, region, err)
 	}
 	return cause
 }

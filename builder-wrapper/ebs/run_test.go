@@ -174,6 +174,9 @@ func TestRunCopiesToTheMissingRegion(t *testing.T) {
 	if len(f.fake.Images("eu-west-1")) != 0 || len(f.fake.Images("us-east-1")) != 2 {
 		t.Errorf("Destroy must remove the copy only: eu %v, us %v", f.fake.Images("eu-west-1"), f.fake.Images("us-east-1"))
 	}
+	if snaps := f.compute.Snapshots("eu-west-1"); len(snaps) != 0 {
+		t.Errorf("Destroy left the copy's snapshots: %v", snaps)
+	}
 }
 
 func TestRunWaitsForTheClaimHolderAndReusesItsImage(t *testing.T) {

@@ -401,42 +401,41 @@ type describeSecurityGroupsResponse struct {
 	Groups    []securityGroupXML `xml:"securityGroupInfo>item"`
 }
 
+var securityGroupQuery = describeQuery[*securityGroup]{
+	IDParam: "GroupId",
+	ID:      func(g *securityGroup) string { return g.ID },
+	Values: func(g *securityGroup, name string) ([]string, bool) {
+		switch name {
+		case "group-id":
+			return []string{g.ID}, true
+		case "group-name":
+			return []string{g.Name}, true
+		case "vpc-id":
+			return []string{g.VpcID}, true
+		}
+		return tagFilterValues(g.Tags, name)
+	},
+	NotFound: func(id string) error {
+		return &APIError{Code: "InvalidGroup.NotFound", Message: fmt.Sprintf("The security group '%s' does not exist", id)}
+	},
+}
+
 func (c *Compute) describeSecurityGroups(r *Request) (any, error) {
-	filters, err := Filters(r.Form)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var inRegion []*securityGroup
+	for _, id := range slices.Sorted(maps.Keys(c.groups)) {
+		if g := c.groups[id]; g.Region == r.Region {
+			inRegion = append(inRegion, g)
+		}
+	}
+	found, err := securityGroupQuery.run(r.Form, inRegion)
 	if err != nil {
 		return nil, err
 	}
-	ids := ListParam(r.Form, "GroupId")
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, id := range ids {
-		if g, ok := c.groups[id]; !ok || g.Region != r.Region {
-			return nil, &APIError{Code: "InvalidGroup.NotFound", Message: fmt.Sprintf("The security group '%s' does not exist", id)}
-		}
-	}
 	resp := describeSecurityGroupsResponse{Xmlns: xmlns, RequestID: r.RequestID}
-	for _, id := range slices.Sorted(maps.Keys(c.groups)) {
-		g := c.groups[id]
-		if g.Region != r.Region || len(ids) > 0 && !slices.Contains(ids, id) {
-			continue
-		}
-		match, err := matchFilters(filters, func(name string) ([]string, bool) {
-			switch name {
-			case "group-id":
-				return []string{g.ID}, true
-			case "group-name":
-				return []string{g.Name}, true
-			case "vpc-id":
-				return []string{g.VpcID}, true
-			}
-			return tagFilterValues(g.Tags, name)
-		})
-		if err != nil {
-			return nil, err
-		}
-		if match {
-			resp.Groups = append(resp.Groups, securityGroupXML{OwnerID: r.AccountID, GroupID: g.ID, GroupName: g.Name, Description: g.Description, VpcID: g.VpcID, Tags: tagsXML(g.Tags)})
-		}
+	for _, g := range found {
+		resp.Groups = append(resp.Groups, securityGroupXML{OwnerID: r.AccountID, GroupID: g.ID, GroupName: g.Name, Description: g.Description, VpcID: g.VpcID, Tags: tagsXML(g.Tags)})
 	}
 	return resp, nil
 }

@@ -274,55 +274,54 @@ type describeKeyPairsResponse struct {
 	KeyPairs  []keyPairXML `xml:"keySet>item"`
 }
 
+var keyPairQuery = describeQuery[*keyPair]{
+	IDParam: "KeyPairId",
+	ID:      func(kp *keyPair) string { return kp.ID },
+	Values: func(kp *keyPair, name string) ([]string, bool) {
+		switch name {
+		case "key-name":
+			return []string{kp.Name}, true
+		case "key-pair-id":
+			return []string{kp.ID}, true
+		}
+		return tagFilterValues(kp.Tags, name)
+	},
+	NotFound: func(id string) error {
+		return &APIError{Code: "InvalidKeyPair.NotFound", Message: fmt.Sprintf("The key pair ID '%s' does not exist", id)}
+	},
+}
+
 // describeKeyPairs answers KeyName.N and KeyPairId.N (a name or id that
 // does not exist is InvalidKeyPair.NotFound, as in EC2) and the filters
 // key-name, key-pair-id, tag:<key> and tag-key.
 func (c *Compute) describeKeyPairs(r *Request) (any, error) {
-	filters, err := Filters(r.Form)
-	if err != nil {
-		return nil, err
-	}
-	names, ids := ListParam(r.Form, "KeyName"), ListParam(r.Form, "KeyPairId")
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var pairs []*keyPair
+	var inRegion []*keyPair
 	for k, kp := range c.keyPairs {
 		if strings.HasPrefix(k, r.Region+"/") {
-			pairs = append(pairs, kp)
+			inRegion = append(inRegion, kp)
 		}
 	}
-	slices.SortFunc(pairs, func(a, b *keyPair) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(inRegion, func(a, b *keyPair) int { return strings.Compare(a.Name, b.Name) })
+	// Names are a second id list; check them as EC2 does, then narrow.
+	names := ListParam(r.Form, "KeyName")
 	for _, want := range names {
-		if !slices.ContainsFunc(pairs, func(kp *keyPair) bool { return kp.Name == want }) {
+		if !slices.ContainsFunc(inRegion, func(kp *keyPair) bool { return kp.Name == want }) {
 			return nil, &APIError{Code: "InvalidKeyPair.NotFound", Message: fmt.Sprintf("The key pair '%s' does not exist", want)}
 		}
 	}
-	for _, want := range ids {
-		if !slices.ContainsFunc(pairs, func(kp *keyPair) bool { return kp.ID == want }) {
-			return nil, &APIError{Code: "InvalidKeyPair.NotFound", Message: fmt.Sprintf("The key pair ID '%s' does not exist", want)}
-		}
+	if len(names) > 0 {
+		inRegion = slices.DeleteFunc(inRegion, func(kp *keyPair) bool { return !slices.Contains(names, kp.Name) })
+	}
+	found, err := keyPairQuery.run(r.Form, inRegion)
+	if err != nil {
+		return nil, err
 	}
 	resp := describeKeyPairsResponse{Xmlns: xmlns, RequestID: r.RequestID}
-	for _, kp := range pairs {
-		if len(names) > 0 && !slices.Contains(names, kp.Name) || len(ids) > 0 && !slices.Contains(ids, kp.ID) {
-			continue
-		}
-		ok, err := matchFilters(filters, func(name string) ([]string, bool) {
-			switch name {
-			case "key-name":
-				return []string{kp.Name}, true
-			case "key-pair-id":
-				return []string{kp.ID}, true
-			}
-			return tagFilterValues(kp.Tags, name)
-		})
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			resp.KeyPairs = append(resp.KeyPairs, keyPairXML{KeyPairID: kp.ID, KeyName: kp.Name, KeyFingerprint: kp.Fingerprint,
-				KeyType: kp.Type, CreateTime: kp.Created.UTC().Format(creationDateLayout), Tags: tagsXML(kp.Tags)})
-		}
+	for _, kp := range found {
+		resp.KeyPairs = append(resp.KeyPairs, keyPairXML{KeyPairID: kp.ID, KeyName: kp.Name, KeyFingerprint: kp.Fingerprint,
+			KeyType: kp.Type, CreateTime: kp.Created.UTC().Format(creationDateLayout), Tags: tagsXML(kp.Tags)})
 	}
 	return resp, nil
 }
