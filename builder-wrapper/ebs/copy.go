@@ -2,6 +2,7 @@ package ebs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -12,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
 )
@@ -36,25 +36,30 @@ type copySettings struct {
 // once, tags each copy with the source's tags (the key tag among them) and
 // waits until the copies are available. It returns the new ids per region.
 // A copy that fails is deregistered, so no key-tagged image is left in a
-// state other than available.
+// state other than available; one region's failure does not stop the
+// others, whose copies are kept (complete, tagged, a hit for the next
+// build, which then copies only what is missing).
 func copyToMissing(ctx context.Context, cl *cloud, id identity, plan Plan, source awslookup.Image, settings copySettings, wait imageWait) (map[string]string, error) {
 	var mu sync.Mutex
+	var wg sync.WaitGroup
 	created := map[string]string{}
-	g, gctx := errgroup.WithContext(ctx)
+	var errs []error
 	for _, region := range plan.Missing {
-		g.Go(func() error {
-			copied, err := copyOne(gctx, cl.clients[region], region, plan.CopyFrom, id, source, settings, wait)
-			if err != nil {
-				return err
-			}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			copied, err := copyOne(ctx, cl.clients[region], region, plan.CopyFrom, id, source, settings, wait)
 			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
 			created[region] = copied
-			mu.Unlock()
-			return nil
-		})
+		}()
 	}
-	err := g.Wait()
-	return created, err
+	wg.Wait()
+	return created, errors.Join(errs...)
 }
 
 func copyOne(ctx context.Context, client ec2API, region, from string, want identity, source awslookup.Image, settings copySettings, wait imageWait) (string, error) {

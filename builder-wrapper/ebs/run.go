@@ -213,12 +213,12 @@ func (b *Builder) bake(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook
 	}
 	art, err := b.inner.Run(ctx, ui, hook)
 	if err != nil {
-		removed, sweepErr := sweepDeadImages(cl, b.config.buildID)
+		removed, sweepErr := sweepFailedBake(cl, b.config.buildID)
 		for region, ids := range removed {
-			ui.Say(fmt.Sprintf("Deregistered the images this build made that failed in %s: %s", region, strings.Join(ids, ", ")))
+			ui.Say(fmt.Sprintf("Deregistered the images this failed build made in %s: %s", region, strings.Join(ids, ", ")))
 		}
 		if sweepErr != nil {
-			ui.Error(fmt.Sprintf("Cleaning up this build's failed images: %v", sweepErr))
+			ui.Error(fmt.Sprintf("Cleaning up the images of this failed build: %v", sweepErr))
 		}
 		// amazon-ebs's own error, unchanged.
 		return nil, err
