@@ -26,6 +26,7 @@ const (
 	baseAMI     = "ami-0deb1a00000000001"
 	buildRegion = "us-east-1"
 	copyRegion  = "eu-west-1"
+	thirdRegion = "eu-central-1"
 	keyTag      = "spinnaker:bake-key"
 )
 
@@ -83,7 +84,7 @@ func (e *ebsEnv) varArgs() []string {
 // keyImages returns region -> images carrying key.
 func (e *ebsEnv) keyImages(key string) map[string][]ec2fake.Image {
 	out := map[string][]ec2fake.Image{}
-	for _, region := range []string{buildRegion, copyRegion} {
+	for _, region := range []string{buildRegion, copyRegion, thirdRegion} {
 		for _, img := range e.fake.Images(region) {
 			if img.Tags[keyTag] == key {
 				out[region] = append(out[region], img)

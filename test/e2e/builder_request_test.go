@@ -61,6 +61,10 @@ variable "build_number" {
   type    = string
   default = "7"
 }
+variable "ami_regions" {
+  type    = list(string)
+  default = ["eu-west-1"]
+}
 variable "run_label" {
   type        = string
   description = "Unused by the build: tells one packer process from another in ps."
@@ -79,7 +83,7 @@ source "spinnaker-ebs" "app" {
   claim_ttl = var.claim_ttl
 
   region         = "us-east-1"
-  ami_regions    = ["eu-west-1"]
+  ami_regions    = var.ami_regions
   source_ami     = var.source_ami
   instance_type  = "t3.micro"
   ami_name       = "hello-svc-req-{{timestamp}}"

@@ -145,6 +145,14 @@ func (c *Compute) Close() {
 	}
 }
 
+// SetImagePendingFor changes how long the images created or copied from now
+// on stay "pending".
+func (c *Compute) SetImagePendingFor(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.opts.ImagePendingFor = d
+}
+
 // FailNextImage makes the next n images created or copied in region end in
 // state "failed" instead of "available", as EC2 does when a snapshot fails.
 func (c *Compute) FailNextImage(region string, n int) {

@@ -346,3 +346,26 @@ func (c *Compute) AddImage(region string, img Image) Image {
 	}
 	return c.s.AddImage(region, img)
 }
+
+// DeleteImage removes an image and its snapshots, as an operator's
+// DeregisterImage and DeleteSnapshot would; it reports whether the image
+// existed.
+func (c *Compute) DeleteImage(region, id string) bool {
+	var snaps []string
+	for _, img := range c.s.Images(region) {
+		if img.ID == id {
+			for _, d := range img.BlockDevices {
+				snaps = append(snaps, d.SnapshotID)
+			}
+		}
+	}
+	if !c.s.RemoveImage(region, id) {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range snaps {
+		delete(c.snapshots, s)
+	}
+	return true
+}
