@@ -25,7 +25,7 @@ type cacheFixture struct {
 	out     *bytes.Buffer
 }
 
-func newCacheFixture(t *testing.T, set map[string]interface{}) *cacheFixture {
+func newCacheFixture(t testing.TB, set map[string]interface{}) *cacheFixture {
 	t.Helper()
 	fake := ec2fake.New(ec2fake.Options{})
 	compute := ec2fake.EnableCompute(fake, ec2fake.ComputeOptions{ImagePendingFor: 100 * time.Millisecond, TransitionDelay: 50 * time.Millisecond})

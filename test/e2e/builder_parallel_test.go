@@ -57,6 +57,14 @@ func TestEBSParallelBuildsBakeOnce(t *testing.T) {
 // runParallelBuilds starts parallelBuilds builds of example/ebs together and
 // returns their outputs; every build must succeed.
 func runParallelBuilds(t testing.TB, e *ebsEnv) []string {
+	return runParallel(t, func(i int) (string, error) {
+		return e.build(t, "-var", fmt.Sprintf("ami_suffix=2026112118%04d", i))
+	})
+}
+
+// runParallel starts parallelBuilds builds together and returns their
+// outputs; every build must succeed.
+func runParallel(t testing.TB, build func(i int) (string, error)) []string {
 	t.Helper()
 	outs := make([]string, parallelBuilds)
 	errs := make([]error, parallelBuilds)
@@ -67,7 +75,7 @@ func runParallelBuilds(t testing.TB, e *ebsEnv) []string {
 		go func() {
 			defer wg.Done()
 			<-start
-			outs[i], errs[i] = e.build(t, "-var", fmt.Sprintf("ami_suffix=2026112118%04d", i))
+			outs[i], errs[i] = build(i)
 		}()
 	}
 	close(start)

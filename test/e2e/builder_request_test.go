@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,124 +14,11 @@ import (
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
-// requestTemplate bakes hello-svc with the key from the builder's bake
-// block and exposes, as variables, the amazon-ebs options a cache hit must
-// honour: encrypt_boot (part of the image spec) and the sharing,
-// deprecation and tags a hit applies. Its other variables are those
-// ebsEnv.varArgs sets.
-const requestTemplate = `
-variable "source_ami" { type = string }
-variable "repository_url" { type = string }
-variable "repository_key_url" { type = string }
-variable "ssh_username" { type = string }
-variable "ssh_keypair_name" { type = string }
-variable "ssh_private_key_file" { type = string }
-variable "ec2_endpoint" { type = string }
-variable "poll_delay_seconds" { type = number }
-variable "encrypt_boot" {
-  type    = bool
-  default = false
-}
-variable "ami_users" {
-  type    = list(string)
-  default = []
-}
-variable "snapshot_users" {
-  type    = list(string)
-  default = []
-}
-variable "deprecate_at" {
-  type    = string
-  default = ""
-}
-variable "extra_tags" {
-  type    = map(string)
-  default = {}
-}
-variable "appversion" {
-  type    = string
-  default = "hello-svc-1.0.1-h6/hello-svc/7"
-}
-variable "claim_ttl" {
-  type    = string
-  default = "5m"
-}
-variable "build_number" {
-  type    = string
-  default = "7"
-}
-variable "ami_regions" {
-  type    = list(string)
-  default = ["eu-west-1"]
-}
-variable "run_label" {
-  type        = string
-  description = "Unused by the build: tells one packer process from another in ps."
-  default     = ""
-}
 
-source "spinnaker-ebs" "app" {
-  bake {
-    packages     = ["hello-svc_1.0.1-h6_all"]
-    base_os      = "debian"
-    base_ami     = var.source_ami
-    package_type = "deb"
-    repositories = [var.repository_url]
-    build_number = var.build_number
-  }
-  claim_ttl = var.claim_ttl
-
-  region         = "us-east-1"
-  ami_regions    = var.ami_regions
-  source_ami     = var.source_ami
-  instance_type  = "t3.micro"
-  ami_name       = "hello-svc-req-{{timestamp}}"
-  encrypt_boot   = var.encrypt_boot
-  ami_users      = var.ami_users
-  snapshot_users = var.snapshot_users
-  deprecate_at   = var.deprecate_at
-  tags = merge({
-    appversion     = var.appversion
-    build_host     = "https://ci.example.com"
-    build_info_url = "https://ci.example.com/job/app/7"
-  }, var.extra_tags)
-
-  communicator               = "ssh"
-  ssh_username               = var.ssh_username
-  ssh_keypair_name           = var.ssh_keypair_name
-  ssh_private_key_file       = var.ssh_private_key_file
-  ssh_timeout                = "5m"
-  custom_endpoint_ec2        = var.ec2_endpoint
-  skip_credential_validation = true
-  aws_polling { delay_seconds = var.poll_delay_seconds }
-}
-
-build {
-  sources = ["source.spinnaker-ebs.app"]
-  provisioner "spinnaker-packages" {
-    repositories {
-      url     = var.repository_url
-      key_url = var.repository_key_url
-      name    = "app"
-    }
-    package_list = ["hello-svc_1.0.1-h6_all"]
-    services     = ["hello-svc"]
-  }
-}
-`
-
-// requestBuild runs requestTemplate with the env's variables and extra.
+// requestBuild runs testdata/request with the env's variables and extra.
 func (e *ebsEnv) requestBuild(t testing.TB, extra ...string) (string, error) {
 	t.Helper()
-	dir := filepath.Join(os.TempDir(), "spinnaker-e2e-request")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(dir, "request.pkr.hcl")
-	if err := os.WriteFile(file, []byte(requestTemplate), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return e.packer.Build(t, file, append(e.varArgs(), extra...)...)
+	return e.packer.Build(t, filepath.Join(repoDir(t), "test", "e2e", "testdata", "request"), append(e.varArgs(), extra...)...)
 }
 
 // specImages returns region -> images carrying the key and the spec tag.
