@@ -14,7 +14,6 @@ import (
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
-
 // requestBuild runs testdata/request with the env's variables and extra.
 func (e *ebsEnv) requestBuild(t testing.TB, extra ...string) (string, error) {
 	t.Helper()
