@@ -275,6 +275,15 @@ func TestRunBakesOnRebakeAndForce(t *testing.T) {
 			f.addKeyImage("eu-west-1", "app-0")
 			_, err := f.run(t)
 			bakeAttempted(t, f, err)
+			// Images with the key exist: the build must not claim none does.
+			if !strings.Contains(f.out.String(), "Rebake requested") || strings.Contains(f.out.String(), "Baking: no image carries") {
+				t.Errorf("output:\n%s", f.out.String())
+			}
+			for _, c := range f.fake.Calls() {
+				if c.Action == "CreateKeyPair" && strings.HasPrefix(c.Form.Get("KeyName"), claimPrefix) {
+					t.Errorf("a rebake claimed the key: %v", c.Form)
+				}
+			}
 		})
 	}
 }
