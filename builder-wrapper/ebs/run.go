@@ -143,6 +143,13 @@ func (r *resolver) copy(ctx context.Context, plan Plan, source awslookup.Image) 
 // runs out. The caller looks up again in every case.
 func (r *resolver) claimOrWait(ctx context.Context) error {
 	held, other, err := tryClaim(ctx, r.cl, r.id, r.b.config.buildID, r.b.config.claimTTL, time.Now())
+	if awslookup.ErrorCode(err) == "UnauthorizedOperation" {
+		// A template that names its own key pair needs no ec2:CreateKeyPair
+		// for amazon-ebs; the claim is then skipped rather than the build.
+		r.ui.Say(fmt.Sprintf("Cannot claim the key (%v): baking without the claim; builds of this key started together may each bake", err))
+		r.bakeAnyway = true
+		return nil
+	}
 	if err != nil {
 		return err
 	}

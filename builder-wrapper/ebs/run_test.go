@@ -349,3 +349,13 @@ func TestRunCopyKeepsEncryptionAndSharing(t *testing.T) {
 		t.Errorf("ModifyImageAttribute form = %v, want the copy shared with 210987654321", shareForm)
 	}
 }
+
+func TestRunBakesWithoutTheClaimWhenCreateKeyPairIsDenied(t *testing.T) {
+	f := newCacheFixture(t, nil)
+	f.fake.InjectFault(ec2fake.Fault{Action: "CreateKeyPair", Code: "UnauthorizedOperation", Times: 1})
+	_, err := f.run(t)
+	bakeAttempted(t, f, err)
+	if !strings.Contains(f.out.String(), "baking without the claim") {
+		t.Errorf("output does not say the claim was skipped:\n%s", f.out.String())
+	}
+}
