@@ -1,0 +1,175 @@
+package ebs
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
+)
+
+// maxVanished bounds how often a found image may vanish before it is
+// returned: each time the build looks up again.
+const maxVanished = 3
+
+// resolver is one build's way from the lookup to an artifact: it looks up,
+// reuses or copies what exists, and otherwise claims the identity and bakes,
+// or waits for the build that holds the claim.
+type resolver struct {
+	b         *Builder
+	ui        packersdk.Ui
+	cl        *cloud
+	id        identity
+	held      *claim
+	waitUntil time.Time
+	// bakeAnyway is set once the wait for another build ran out.
+	bakeAnyway bool
+	vanished   int
+}
+
+func (r *resolver) run(ctx context.Context, hook packersdk.Hook) (packersdk.Artifact, error) {
+	for {
+		found, err := findKeyImages(ctx, r.cl, r.id)
+		if err != nil {
+			return nil, err
+		}
+		plan := Decide(Situation{Regions: r.cl.regions, Existing: found.AMIIDs})
+		switch plan.Action {
+		case Reuse:
+			art, again, err := r.reuse(ctx, plan)
+			if again {
+				continue
+			}
+			return art, err
+		case Copy:
+			return r.copy(ctx, plan, found.Images[plan.CopyFrom])
+		case Bake:
+			if r.held != nil || r.bakeAnyway {
+				return r.b.bake(ctx, r.ui, hook, r.cl, r.id)
+			}
+			if err := r.claimOrWait(ctx); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, fmt.Errorf("spinnaker-ebs: unexpected plan %s", plan.Action)
+		}
+	}
+}
+
+// reuse applies the request to the found images and returns them; again is
+// true when one vanished since the lookup.
+func (r *resolver) reuse(ctx context.Context, plan Plan) (art packersdk.Artifact, again bool, err error) {
+	gone, err := satisfy(ctx, r.cl, plan.Images, r.b.grantsOf(), r.ui.Say)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(gone) > 0 {
+		r.vanished++
+		if r.vanished > maxVanished {
+			return nil, false, fmt.Errorf("the images with %s vanished %d times between the lookup and their use", r.id, r.vanished)
+		}
+		r.ui.Say(fmt.Sprintf("The image found in %s is no longer available; looking up again", strings.Join(gone, ", ")))
+		return nil, true, nil
+	}
+	r.ui.Say(fmt.Sprintf("%s: %s (matched %s)", ReusedMessage, describeImages(plan.Images), r.id))
+	return newCachedArtifact(plan.Images, nil, r.cl, r.cl.cfg), false, nil
+}
+
+// copy copies the image to the regions that lack it, then applies the
+// request to every image it returns.
+func (r *resolver) copy(ctx context.Context, plan Plan, source awslookup.Image) (packersdk.Artifact, error) {
+	r.ui.Say(fmt.Sprintf("Image with %s exists in %s only: %s", r.id, strings.Join(slices.Sorted(maps.Keys(plan.Images)), ", "), plan.summary()))
+	created, err := copyToMissing(ctx, r.cl, r.id, plan, source, r.b.copySettings(), r.b.imageWait())
+	if err != nil {
+		return nil, err
+	}
+	all := maps.Clone(plan.Images)
+	maps.Copy(all, created)
+	if gone, err := satisfy(ctx, r.cl, all, r.b.grantsOf(), r.ui.Say); err != nil || len(gone) > 0 {
+		if err == nil {
+			err = fmt.Errorf("images in %s vanished while copying", strings.Join(gone, ", "))
+		}
+		return nil, discardAll(r.cl, created, err)
+	}
+	r.ui.Say(fmt.Sprintf("Copied without baking: %s", describeImages(created)))
+	return newCachedArtifact(plan.Images, created, r.cl, r.cl.cfg), nil
+}
+
+// claimOrWait takes the claim, or waits while another build holds it: until
+// it is released, expires (then it is removed as stale) or wait_for_inflight
+// runs out. The caller looks up again in every case.
+func (r *resolver) claimOrWait(ctx context.Context) error {
+	held, other, err := tryClaim(ctx, r.cl, r.id, r.b.config.buildID, r.b.config.claimTTL, time.Now())
+	if awslookup.ErrorCode(err) == "UnauthorizedOperation" {
+		// A template that names its own key pair needs no ec2:CreateKeyPair
+		// for amazon-ebs; the claim is then skipped rather than the build.
+		r.ui.Say(fmt.Sprintf("Cannot claim the key (%v): baking without the claim; builds of this key started together may each bake", err))
+		r.bakeAnyway = true
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if held != nil {
+		// Looked up again under the claim: the holder may have finished
+		// between this build's lookup and its claim.
+		r.held = held
+		return nil
+	}
+	if other.ID == "" {
+		return nil // released meanwhile
+	}
+	r.ui.Say(fmt.Sprintf("Another build is baking the same key (claim %s, build %s); waiting up to %s for its image...",
+		claimName(r.id), other.BuildID, time.Until(r.waitUntil).Round(time.Second)))
+	interval := r.b.pollInterval
+	if interval <= 0 {
+		interval = defaultPollInterval
+	}
+	for {
+		now := time.Now()
+		switch {
+		case now.After(other.Expires):
+			if err := removeStale(ctx, r.cl, other); err != nil {
+				return err
+			}
+			r.ui.Say(fmt.Sprintf("Removed the stale claim of build %s (expired at %s); taking over", other.BuildID, other.Expires.Format(time.RFC3339)))
+			return nil
+		case now.After(r.waitUntil):
+			r.ui.Say(fmt.Sprintf("The other build (%s) still holds the claim after wait_for_inflight; baking anyway", other.BuildID))
+			r.bakeAnyway = true
+			return nil
+		}
+		timer := time.NewTimer(min(interval, time.Until(other.Expires)+time.Second, time.Until(r.waitUntil)+time.Second))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		case <-timer.C:
+		}
+		current, err := readClaim(ctx, r.cl.clients[r.cl.buildRegion], r.cl.buildRegion, claimName(r.id), r.b.config.claimTTL)
+		if err != nil {
+			return err
+		}
+		if current == nil || current.ID != other.ID {
+			r.ui.Say("The other build has finished")
+			return nil
+		}
+		other = current
+	}
+}
+
+// release gives the claim up, if this build holds it.
+func (r *resolver) release() {
+	if r.held == nil {
+		return
+	}
+	if err := r.held.release(); err != nil {
+		r.ui.Error(fmt.Sprintf("Releasing the bake claim: %v", err))
+	}
+	r.held = nil
+}
