@@ -134,14 +134,6 @@ func discard(client ec2API, region, id string, cause error) error {
 	return cause
 }
 
-// discardAll deregisters the copies of a copy that cannot finish.
-func discardAll(cl *cloud, created map[string]string, cause error) error {
-	for _, region := range slices.Sorted(maps.Keys(created)) {
-		cause = discard(cl.clients[region], region, created[region], cause)
-	}
-	return cause
-}
-
 func waitAvailable(ctx context.Context, client ec2API, id string, wait imageWait) error {
 	w := ec2.NewImageAvailableWaiter(client, func(o *ec2.ImageAvailableWaiterOptions) {
 		o.MinDelay = wait.MinDelay

@@ -47,7 +47,11 @@ func (r *resolver) run(ctx context.Context, hook packersdk.Hook) (packersdk.Arti
 			}
 			return art, err
 		case Copy:
-			return r.copy(ctx, plan, found.Images[plan.CopyFrom])
+			art, again, err := r.copy(ctx, plan, found.Images[plan.CopyFrom])
+			if again {
+				continue
+			}
+			return art, err
 		case Bake:
 			if r.held != nil || r.bakeAnyway {
 				return r.b.bake(ctx, r.ui, hook, r.cl, r.id)
@@ -69,35 +73,54 @@ func (r *resolver) reuse(ctx context.Context, plan Plan) (art packersdk.Artifact
 		return nil, false, err
 	}
 	if len(gone) > 0 {
-		r.vanished++
-		if r.vanished > maxVanished {
-			return nil, false, fmt.Errorf("the images with %s vanished %d times between the lookup and their use", r.id, r.vanished)
-		}
-		r.ui.Say(fmt.Sprintf("The image found in %s is no longer available; looking up again", strings.Join(gone, ", ")))
-		return nil, true, nil
+		again, err := r.vanishedSince(gone)
+		return nil, again, err
 	}
 	r.ui.Say(fmt.Sprintf("%s: %s (matched %s)", ReusedMessage, describeImages(plan.Images), r.id))
 	return newCachedArtifact(plan.Images, nil, r.cl, r.cl.cfg), false, nil
 }
 
+// vanishedSince reports images found in regions that went away after the
+// lookup: the build looks up again, up to maxVanished times.
+func (r *resolver) vanishedSince(regions []string) (bool, error) {
+	r.vanished++
+	if r.vanished > maxVanished {
+		return false, fmt.Errorf("the images with %s vanished %d times between the lookup and their use", r.id, r.vanished)
+	}
+	r.ui.Say(fmt.Sprintf("The image found in %s is no longer available; looking up again", strings.Join(regions, ", ")))
+	return true, nil
+}
+
 // copy copies the image to the regions that lack it, then applies the
 // request to every image it returns.
-func (r *resolver) copy(ctx context.Context, plan Plan, source awslookup.Image) (packersdk.Artifact, error) {
+func (r *resolver) copy(ctx context.Context, plan Plan, source awslookup.Image) (art packersdk.Artifact, again bool, err error) {
 	r.ui.Say(fmt.Sprintf("Image with %s exists in %s only: %s", r.id, strings.Join(slices.Sorted(maps.Keys(plan.Images)), ", "), plan.summary()))
 	created, err := copyToMissing(ctx, r.cl, r.id, plan, source, r.b.copySettings(), r.b.imageWait())
+	if awslookup.ErrorCode(err) == "InvalidAMIID.NotFound" {
+		// The source went away after the lookup. Copies that finished
+		// elsewhere are complete images with the key: kept, and found by
+		// the next lookup.
+		if again, err := r.vanishedSince([]string{plan.CopyFrom}); again || err != nil {
+			return nil, again, err
+		}
+	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	all := maps.Clone(plan.Images)
 	maps.Copy(all, created)
-	if gone, err := satisfy(ctx, r.cl, all, r.b.grantsOf(), r.ui.Say); err != nil || len(gone) > 0 {
-		if err == nil {
-			err = fmt.Errorf("images in %s vanished while copying", strings.Join(gone, ", "))
-		}
-		return nil, discardAll(r.cl, created, err)
+	// The copies are complete images with the key whatever happens next:
+	// kept, so that the next build finds them.
+	gone, err := satisfy(ctx, r.cl, all, r.b.grantsOf(), r.ui.Say)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(gone) > 0 {
+		again, err := r.vanishedSince(gone)
+		return nil, again, err
 	}
 	r.ui.Say(fmt.Sprintf("Copied without baking: %s", describeImages(created)))
-	return newCachedArtifact(plan.Images, created, r.cl, r.cl.cfg), nil
+	return newCachedArtifact(plan.Images, created, r.cl, r.cl.cfg), false, nil
 }
 
 // claimOrWait takes the claim, or waits while another build holds it: until

@@ -128,3 +128,19 @@ func TestCopyResumesAPendingCopyAnEarlierRunLeft(t *testing.T) {
 		t.Errorf("eu-west-1 has %d images, want the one earlier copy", n)
 	}
 }
+
+func TestCopyWhoseSourceVanishedLooksUpAgain(t *testing.T) {
+	f := newCacheFixture(t, nil)
+	us := f.addKeyImage("us-east-1", "app-1")
+	var once sync.Once
+	f.fake.AfterCall(func(r *ec2fake.Request) {
+		if r.Action == "DescribeImages" && r.Region == "us-east-1" && r.Form.Get("Filter.1.Name") != "" {
+			once.Do(func() { f.compute.DeleteImage("us-east-1", us) })
+		}
+	})
+	_, err := f.run(t)
+	bakeAttempted(t, f, err)
+	if !strings.Contains(f.out.String(), "us-east-1 is no longer available; looking up again") {
+		t.Errorf("the build did not notice the copy source went away:\n%s", f.out.String())
+	}
+}

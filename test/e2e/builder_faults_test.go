@@ -173,6 +173,9 @@ func TestEBSFaultMatrix(t *testing.T) {
 	})
 
 	t.Run("the found image is deregistered between the lookup and the return", func(t *testing.T) {
+		// Every region has the image again (the Ctrl-C row left one without).
+		out, err := e.requestBuild(t, threeRegions...)
+		mustSucceed(t, out, err)
 		us := e.keyImages(key)[buildRegion][0].ID
 		var once sync.Once
 		e.fake.AfterCall(func(r *ec2fake.Request) {
@@ -181,7 +184,7 @@ func TestEBSFaultMatrix(t *testing.T) {
 			}
 		})
 		defer e.fake.AfterCall(nil)
-		out, err := e.requestBuild(t, threeRegions...)
+		out, err = e.requestBuild(t, threeRegions...)
 		mustSucceed(t, out, err)
 		if !strings.Contains(out, "is no longer available; looking up again") {
 			t.Errorf("the build did not notice:\n%s", out)
