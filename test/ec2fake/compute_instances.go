@@ -164,6 +164,7 @@ func (c *Compute) imageAvailable(region, id string) bool {
 var instanceQuery = describeQuery[*instance]{
 	IDParam: "InstanceId",
 	ID:      func(in *instance) string { return in.ID },
+	Region:  func(in *instance) string { return in.Region },
 	Values: func(in *instance, name string) ([]string, bool) {
 		switch name {
 		case "instance-id":
@@ -183,13 +184,7 @@ var instanceQuery = describeQuery[*instance]{
 func (c *Compute) describeInstances(r *Request) (any, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var inRegion []*instance
-	for _, id := range slices.Sorted(maps.Keys(c.instances)) {
-		if in := c.instances[id]; in.Region == r.Region {
-			inRegion = append(inRegion, in)
-		}
-	}
-	found, err := instanceQuery.run(r.Form, inRegion)
+	found, err := instanceQuery.run(r, c.instances)
 	if err != nil {
 		return nil, err
 	}

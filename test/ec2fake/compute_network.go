@@ -212,6 +212,7 @@ func (c *Compute) describeInstanceTypeOfferings(r *Request) (any, error) {
 
 type keyPair struct {
 	ID          string
+	Region      string
 	Name        string
 	Type        string // rsa or ed25519
 	Fingerprint string
@@ -324,7 +325,7 @@ func (c *Compute) addKeyPair(r *Request, name string, pub ssh.PublicKey, tags ma
 	if pub.Type() == ssh.KeyAlgoED25519 {
 		kt = "ed25519"
 	}
-	kp := &keyPair{ID: c.newIDLocked("key"), Name: name, Type: kt, Fingerprint: strings.Join(fp, ":"),
+	kp := &keyPair{ID: c.newIDLocked("key"), Region: r.Region, Name: name, Type: kt, Fingerprint: strings.Join(fp, ":"),
 		PublicKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))), Tags: tags, Created: time.Now().UTC()}
 	c.keyPairs[k] = kp
 	return kp, nil
@@ -404,6 +405,7 @@ type describeSecurityGroupsResponse struct {
 var securityGroupQuery = describeQuery[*securityGroup]{
 	IDParam: "GroupId",
 	ID:      func(g *securityGroup) string { return g.ID },
+	Region:  func(g *securityGroup) string { return g.Region },
 	Values: func(g *securityGroup, name string) ([]string, bool) {
 		switch name {
 		case "group-id":
@@ -423,13 +425,7 @@ var securityGroupQuery = describeQuery[*securityGroup]{
 func (c *Compute) describeSecurityGroups(r *Request) (any, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var inRegion []*securityGroup
-	for _, id := range slices.Sorted(maps.Keys(c.groups)) {
-		if g := c.groups[id]; g.Region == r.Region {
-			inRegion = append(inRegion, g)
-		}
-	}
-	found, err := securityGroupQuery.run(r.Form, inRegion)
+	found, err := securityGroupQuery.run(r, c.groups)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -277,6 +276,7 @@ type describeKeyPairsResponse struct {
 var keyPairQuery = describeQuery[*keyPair]{
 	IDParam: "KeyPairId",
 	ID:      func(kp *keyPair) string { return kp.ID },
+	Region:  func(kp *keyPair) string { return kp.Region },
 	Values: func(kp *keyPair, name string) ([]string, bool) {
 		switch name {
 		case "key-name":
@@ -297,26 +297,20 @@ var keyPairQuery = describeQuery[*keyPair]{
 func (c *Compute) describeKeyPairs(r *Request) (any, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var inRegion []*keyPair
-	for k, kp := range c.keyPairs {
-		if strings.HasPrefix(k, r.Region+"/") {
-			inRegion = append(inRegion, kp)
-		}
-	}
-	slices.SortFunc(inRegion, func(a, b *keyPair) int { return strings.Compare(a.Name, b.Name) })
-	// Names are a second id list; check them as EC2 does, then narrow.
+	// Names are a second id list; EC2 answers NotFound for one that does
+	// not exist in the region.
 	names := ListParam(r.Form, "KeyName")
 	for _, want := range names {
-		if !slices.ContainsFunc(inRegion, func(kp *keyPair) bool { return kp.Name == want }) {
+		if _, ok := c.keyPairs[r.Region+"/"+want]; !ok {
 			return nil, &APIError{Code: "InvalidKeyPair.NotFound", Message: fmt.Sprintf("The key pair '%s' does not exist", want)}
 		}
 	}
-	if len(names) > 0 {
-		inRegion = slices.DeleteFunc(inRegion, func(kp *keyPair) bool { return !slices.Contains(names, kp.Name) })
-	}
-	found, err := keyPairQuery.run(r.Form, inRegion)
+	found, err := keyPairQuery.run(r, c.keyPairs)
 	if err != nil {
 		return nil, err
+	}
+	if len(names) > 0 {
+		found = slices.DeleteFunc(found, func(kp *keyPair) bool { return !slices.Contains(names, kp.Name) })
 	}
 	resp := describeKeyPairsResponse{Xmlns: xmlns, RequestID: r.RequestID}
 	for _, kp := range found {

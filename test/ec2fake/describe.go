@@ -1,6 +1,9 @@
 package ec2fake
 
-import "net/url"
+import (
+	"maps"
+	"slices"
+)
 
 // describeQuery is the part every Describe action shares: ids the caller
 // names (each must exist, else EC2's NotFound for that resource type) and
@@ -11,14 +14,23 @@ type describeQuery[T any] struct {
 	// ID and Values describe a resource: its id, and its values for a
 	// filter name (false for a name EC2 does not accept here).
 	ID     func(T) string
+	Region func(T) string
 	Values func(T, string) ([]string, bool)
 	// NotFound is the error for a named id that does not exist.
 	NotFound func(id string) error
 }
 
-// run returns the resources of candidates (the request's region, in answer
-// order) that the request names and whose values pass every filter.
-func (q describeQuery[T]) run(form url.Values, candidates []T) ([]T, error) {
+// run returns the resources of all (keyed in answer order) in the
+// request's region that the request names and whose values pass every
+// filter. Callers hold the lock that guards all.
+func (q describeQuery[T]) run(r *Request, all map[string]T) ([]T, error) {
+	var candidates []T
+	for _, k := range slices.Sorted(maps.Keys(all)) {
+		if q.Region(all[k]) == r.Region {
+			candidates = append(candidates, all[k])
+		}
+	}
+	form := r.Form
 	filters, err := Filters(form)
 	if err != nil {
 		return nil, err
