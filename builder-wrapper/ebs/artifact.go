@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -65,4 +66,33 @@ func (a *cachedArtifact) Destroy() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// artifactImages reads region → AMI id from amazon-ebs's artifact.
+func artifactImages(art packersdk.Artifact) (map[string]string, error) {
+	if a, ok := art.(*awscommon.Artifact); ok {
+		return a.Amis, nil
+	}
+	// Over RPC or from another version the artifact is opaque; its Id is
+	// "region:ami,region:ami".
+	amis := map[string]string{}
+	for _, part := range strings.Split(art.Id(), ",") {
+		region, id, ok := strings.Cut(part, ":")
+		if !ok {
+			return nil, fmt.Errorf("artifact id %q is not region:ami,…", art.Id())
+		}
+		amis[region] = id
+	}
+	return amis, nil
+}
+
+// describeImages writes "ami-… in us-east-1, ami-… in eu-west-1". It
+// avoids "<region>: <token>", which Rosco's scraper would take for an
+// image id.
+func describeImages(images map[string]string) string {
+	parts := make([]string, 0, len(images))
+	for _, region := range slices.Sorted(maps.Keys(images)) {
+		parts = append(parts, images[region]+" in "+region)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -190,3 +190,24 @@ func ec2Tags(m map[string]string) []ec2types.Tag {
 	}
 	return out
 }
+
+// copySettings takes encryption from the amazon-ebs options.
+func (b *Builder) copySettings() copySettings {
+	c := &b.config
+	return copySettings{
+		Encrypt:   c.AMIEncryptBootVolume.ToBoolPointer(),
+		KMSKeyIDs: c.AMIRegionKMSKeyIDs,
+	}
+}
+
+// imageWait paces waiting for copies like amazon-ebs's aws_polling does.
+func (b *Builder) imageWait() imageWait {
+	w := imageWait{MinDelay: 5 * time.Second, MaxWait: 30 * time.Minute}
+	if p := b.config.PollingConfig; p != nil && p.DelaySeconds > 0 {
+		w.MinDelay = time.Duration(p.DelaySeconds) * time.Second
+		if p.MaxAttempts > 0 {
+			w.MaxWait = time.Duration(p.MaxAttempts) * w.MinDelay
+		}
+	}
+	return w
+}

@@ -13,6 +13,9 @@ import (
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
 )
 
+// ReusedMessage starts the line a cache hit prints, Rosco's own words.
+const ReusedMessage = "No changes detected; reused existing bake"
+
 // maxVanished bounds how often a found image may vanish before it is
 // returned: each time the build looks up again.
 const maxVanished = 3
@@ -195,4 +198,35 @@ func (r *resolver) release() {
 		r.ui.Error(fmt.Sprintf("Releasing the bake claim: %v", err))
 	}
 	r.held = nil
+}
+
+// bake runs amazon-ebs and makes sure every image it made carries the key
+// and the spec. amazon-ebs's own error is returned unchanged.
+func (b *Builder) bake(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook, cl *cloud, id identity) (packersdk.Artifact, error) {
+	if !b.config.Rebake {
+		ui.Say(fmt.Sprintf("Baking: no image carries %s", id))
+	}
+	art, err := b.inner.Run(ctx, ui, hook)
+	if err != nil {
+		removed, sweepErr := sweepFailedBake(cl, b.config.buildID)
+		for region, ids := range removed {
+			ui.Say(fmt.Sprintf("Deregistered the images this failed build made in %s: %s", region, strings.Join(ids, ", ")))
+		}
+		if sweepErr != nil {
+			ui.Error(fmt.Sprintf("Cleaning up the images of this failed build: %v", sweepErr))
+		}
+		// amazon-ebs's own error, unchanged.
+		return nil, err
+	}
+	if art == nil {
+		return nil, nil
+	}
+	amis, err := artifactImages(art)
+	if err != nil {
+		return art, err
+	}
+	if err := ensureTags(ctx, cl, amis, b.config.identityTags()); err != nil {
+		return art, fmt.Errorf("put the bake key and image spec on the new images: %w", err)
+	}
+	return art, nil
 }
