@@ -7,6 +7,7 @@ import (
 	"time"
 
 	amazonebs "github.com/hashicorp/packer-plugin-amazon/builder/ebs"
+	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/bakerequest"
 )
@@ -70,6 +71,9 @@ type Config struct {
 	// specDigest is the image spec digest (spec tag value) once sourceAMI
 	// is known, and specDocument what it hashes.
 	specDigest, specDocument string
+	// ictx is the template context Decode filled (user variables, build
+	// name): what a hit renders the deferred `tags` with, as amazon-ebs does.
+	ictx interpolate.Context
 	// buildID tells this build's images and instance from other builds'
 	// (the build-id run tag), so that clean-up touches only what it made.
 	buildID string

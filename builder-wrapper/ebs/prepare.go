@@ -46,11 +46,10 @@ func (b *Builder) Prepare(raws ...interface{}) ([]string, []string, error) {
 	// Decode replaces cty values in the slice it is given; amazon-ebs must
 	// get the originals, so decode a copy.
 	own := append([]interface{}(nil), raws...)
-	var ictx interpolate.Context
 	if err := config.Decode(&b.config, &config.DecodeOpts{
 		PluginType:         amazonebs.BuilderId,
 		Interpolate:        true,
-		InterpolateContext: &ictx,
+		InterpolateContext: &b.config.ictx,
 		InterpolateFilter:  &interpolate.RenderFilter{Exclude: deferredFields},
 	}, own...); err != nil {
 		return nil, nil, err

@@ -53,7 +53,8 @@ func (b *Builder) grantsOf() grants {
 	}
 	c.AMITag.CopyOn(&raw)
 	g.Tags = func(region string) (map[string]string, error) {
-		ictx := interpolate.Context{Data: &awscommon.BuildInfoTemplate{BuildRegion: region, SourceAMI: c.sourceAMI}}
+		ictx := c.ictx
+		ictx.Data = &awscommon.BuildInfoTemplate{BuildRegion: region, SourceAMI: c.sourceAMI}
 		out := make(map[string]string, len(raw))
 		for k, v := range raw {
 			rk, err := interpolate.Render(k, &ictx)

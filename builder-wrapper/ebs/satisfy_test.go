@@ -144,3 +144,22 @@ func TestCopyWhoseSourceVanishedLooksUpAgain(t *testing.T) {
 		t.Errorf("the build did not notice the copy source went away:\n%s", f.out.String())
 	}
 }
+
+// Legacy JSON templates hand `tags` over with user variables unrendered;
+// a hit renders them as amazon-ebs does.
+func TestHitRendersTheRequestsTagsWithUserVariables(t *testing.T) {
+	f := newCacheFixture(t, map[string]interface{}{
+		"packer_user_variables": map[string]interface{}{"team": "payments"},
+		"tags":                  map[string]interface{}{"team": "{{user `team`}}", "where": "{{ .BuildRegion }}"},
+	})
+	us := f.addKeyImage("us-east-1", "app-1")
+	f.addKeyImage("eu-west-1", "app-1")
+	if _, err := f.run(t); err != nil {
+		t.Fatal(err)
+	}
+	for _, img := range f.fake.Images("us-east-1") {
+		if img.ID == us && (img.Tags["team"] != "payments" || img.Tags["where"] != "us-east-1") {
+			t.Errorf("tags %v, want team=payments where=us-east-1", img.Tags)
+		}
+	}
+}

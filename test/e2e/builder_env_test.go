@@ -137,11 +137,6 @@ func wantScraped(t testing.TB, out string, want map[string]string) {
 	}
 }
 
-// ec2fakeImage is an available image carrying key, as an earlier bake left it.
-func ec2fakeImage(name, key string) ec2fake.Image {
-	return ec2fake.Image{Name: name, Tags: map[string]string{keyTag: key, "appversion": "hello-svc-1.0.1-h1"}}
-}
-
 func publicKeyOf(t testing.TB, keyFile string) string {
 	t.Helper()
 	pem, err := os.ReadFile(keyFile)
