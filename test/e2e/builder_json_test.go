@@ -38,8 +38,10 @@ func (e *ebsEnv) jsonTemplate(t testing.TB, builder map[string]interface{}) stri
 	template := map[string]interface{}{
 		"builders": []interface{}{b},
 		"provisioners": []interface{}{map[string]interface{}{
-			"type":         "spinnaker-packages",
-			"repository":   e.tg.Repos.AptSigned + " ./",
+			"type": "spinnaker-packages",
+			"repositories": []interface{}{map[string]interface{}{
+				"url": e.tg.Repos.AptSigned, "key_url": e.tg.Repos.KeyURL(e.tg.Repos.RepoKey), "name": "app",
+			}},
 			"package_type": "deb",
 			"packages":     "hello-svc_1.0.1-h6_all",
 		}},
