@@ -57,7 +57,11 @@ func (r *resolver) run(ctx context.Context, hook packersdk.Hook) (packersdk.Arti
 			return art, err
 		case Bake:
 			if r.held != nil || r.bakeAnyway {
-				return r.b.bake(ctx, r.ui, hook, r.cl, r.id)
+				art, err := r.b.bake(ctx, r.ui, hook, r.cl, r.id)
+				if err == nil && r.held != nil {
+					r.awaitVisible(ctx)
+				}
+				return art, err
 			}
 			if err := r.claimOrWait(ctx); err != nil {
 				return nil, err
@@ -148,7 +152,10 @@ func (r *resolver) claimOrWait(ctx context.Context) error {
 		return nil
 	}
 	if other.ID == "" {
-		return nil // released meanwhile
+		// Released meanwhile, or not yet visible to DescribeKeyPairs
+		// (EC2 is eventually consistent): look again after a pause, so
+		// that the loop never hammers EC2.
+		return sleepCtx(ctx, claimRecheck)
 	}
 	r.ui.Say(fmt.Sprintf("Another build is baking the same key (claim %s, build %s); waiting up to %s for its image...",
 		claimName(r.id), other.BuildID, time.Until(r.waitUntil).Round(time.Second)))
@@ -170,12 +177,8 @@ func (r *resolver) claimOrWait(ctx context.Context) error {
 			r.bakeAnyway = true
 			return nil
 		}
-		timer := time.NewTimer(min(interval, time.Until(other.Expires)+time.Second, time.Until(r.waitUntil)+time.Second))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return ctx.Err()
-		case <-timer.C:
+		if err := sleepCtx(ctx, min(interval, time.Until(other.Expires)+time.Second, time.Until(r.waitUntil)+time.Second)); err != nil {
+			return err
 		}
 		current, err := readClaim(ctx, r.cl.clients[r.cl.buildRegion], r.cl.buildRegion, claimName(r.id), r.b.config.claimTTL)
 		if err != nil {
@@ -186,6 +189,46 @@ func (r *resolver) claimOrWait(ctx context.Context) error {
 			return nil
 		}
 		other = current
+	}
+}
+
+// visibleWithin bounds how long a build that baked under the claim waits
+// for its images to show in the lookup before it releases the claim.
+const visibleWithin = 30 * time.Second
+
+// awaitVisible holds the claim until the lookup finds the new images in
+// every region: EC2's reads are eventually consistent, and a waiter that
+// looked up the moment the claim went could otherwise miss them and bake
+// again.
+func (r *resolver) awaitVisible(ctx context.Context) {
+	deadline := time.Now().Add(visibleWithin)
+	for {
+		found, err := findKeyImages(ctx, r.cl, r.id)
+		if err == nil && found.Found {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.ui.Say(fmt.Sprintf("The new images are not yet found by the lookup after %s (%v); releasing the claim", visibleWithin, err))
+			return
+		}
+		if sleepCtx(ctx, claimRecheck) != nil {
+			return
+		}
+	}
+}
+
+// claimRecheck is the pause before looking again at a claim that a create
+// reported as taken but a read did not show.
+const claimRecheck = time.Second
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 
