@@ -3,7 +3,11 @@
 package e2e
 
 import (
+	"encoding/base64"
+	"net/url"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -191,6 +195,46 @@ func TestEBSKeyImagesNotAvailableAreNotReused(t *testing.T) {
 		}
 		if got.AMI == old || got.AMI == "" {
 			t.Errorf("%s: Rosco scrapes %q, want the new bake's image, not %s", region, got.AMI, old)
+		}
+	}
+}
+
+// TestEBSRepositoryPasswordNeverLeaves gives the bake block a repository
+// URL with a password: the password must appear in no output, no PACKER_LOG
+// line (the key document among them) and no AMI tag, in raw, URL-encoded
+// or base64 form.
+func TestEBSRepositoryPasswordNeverLeaves(t *testing.T) {
+	e := newEBSEnv(t)
+	const password = "Pa55-w0rd/e2e"
+	logFile := filepath.Join(t.TempDir(), "packer.log")
+	t.Setenv("PACKER_LOG", "1")
+	t.Setenv("PACKER_LOG_PATH", logFile)
+	repo := "https://bakeuser:" + url.PathEscape(password) + "@repo.example.com/apt stable main"
+	out, err := e.requestBuild(t, "-var", `key_repositories=["`+repo+`"]`)
+	mustSucceed(t, out, err)
+	log, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The repository did reach the key document (masked), so the search
+	// below looks where the password would be.
+	if !regexp.MustCompile(`hashes \{[^\n]*repo\.example\.com`).Match(log) {
+		t.Fatalf("PACKER_LOG lacks a key document holding the repository; the check would prove nothing")
+	}
+	forms := []string{password, url.PathEscape(password), url.QueryEscape(password), base64.StdEncoding.EncodeToString([]byte(password))}
+	var tags []string
+	for _, region := range []string{buildRegion, copyRegion} {
+		for _, img := range e.fake.Images(region) {
+			for k, v := range img.Tags {
+				tags = append(tags, k+"="+v)
+			}
+		}
+	}
+	for where, text := range map[string]string{"output": out, "PACKER_LOG": string(log), "AMI tags": strings.Join(tags, "\n")} {
+		for _, form := range forms {
+			if strings.Contains(text, form) {
+				t.Errorf("the password (as %q) appears in the %s", form, where)
+			}
 		}
 	}
 }

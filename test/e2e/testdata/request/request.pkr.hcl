@@ -51,6 +51,11 @@ variable "key_salt" {
   description = "Enters the key: another salt, another key."
   default     = ""
 }
+variable "key_repositories" {
+  type        = list(string)
+  description = "More repositories for the key only (the provisioner does not use them)."
+  default     = []
+}
 variable "run_label" {
   type        = string
   description = "Unused by the build: tells one packer process from another in ps."
@@ -63,7 +68,7 @@ source "spinnaker-ebs" "app" {
     base_os          = "debian"
     base_ami         = var.source_ami
     package_type     = "deb"
-    repositories     = [var.repository_url]
+    repositories     = concat([var.repository_url], var.key_repositories)
     build_number     = var.build_number
     extra_key_inputs = { salt = var.key_salt }
   }
