@@ -10,7 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 // withFake returns the request of awsBakeHandlerRequest pointed at a fresh EC2 fake.

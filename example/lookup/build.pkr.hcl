@@ -3,7 +3,7 @@
 #
 # Against real AWS, drop custom_endpoint_ec2 and let the SDK find credentials as usual.
 # Offline, run the EC2 fake on loopback with the images of images.json:
-#   go run ./internal/ec2fake/cmd/ec2fake -seed example/lookup/images.json   # prints endpoint=<url>
+#   go run ./test/ec2fake/cmd/ec2fake -seed example/lookup/images.json   # prints endpoint=<url>
 #   AWS_ACCESS_KEY_ID=fake AWS_SECRET_ACCESS_KEY=fake AWS_EC2_METADATA_DISABLED=true \
 #     packer build -var ec2_endpoint=<url> example/lookup
 # images.json holds the image this request's key finds in both regions: the build prints found=true.

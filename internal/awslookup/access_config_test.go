@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 func TestAccessConfigPrepare(t *testing.T) {

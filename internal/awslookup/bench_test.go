@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 // benchLatency is what the fake adds to every call, standing in for EC2's round trip.

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 const keyTag = awslookup.DefaultKeyTag

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 // TestMain keeps the AWS SDK away from the host's credentials and instance metadata.

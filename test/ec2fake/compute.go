@@ -73,6 +73,7 @@ type Compute struct {
 	instances map[string]*instance      // id -> instance, every region
 	groups    map[string]*securityGroup // id -> group
 	keyPairs  map[string]*keyPair       // region + "/" + name -> key pair
+	snapshots map[string]*snapshot      // id -> snapshot, every region
 	// failNext counts, per region, the next new images that end "failed"
 	// instead of "available".
 	failNext map[string]int
@@ -96,6 +97,7 @@ func EnableCompute(s *Server, opts ComputeOptions) *Compute {
 		instances: map[string]*instance{},
 		groups:    map[string]*securityGroup{},
 		keyPairs:  map[string]*keyPair{},
+		snapshots: map[string]*snapshot{},
 		failNext:  map[string]int{},
 	}
 	for action, h := range map[string]func(*Request) (any, error){
@@ -122,6 +124,11 @@ func EnableCompute(s *Server, opts ComputeOptions) *Compute {
 		"ModifyImageAttribute":          c.modifyImageAttribute,
 		"DescribeVolumes":               c.describeVolumes,
 		"DeleteSnapshot":                c.deleteSnapshot,
+		"DescribeImageAttribute":        c.describeImageAttribute,
+		"ModifySnapshotAttribute":       c.modifySnapshotAttribute,
+		"DescribeSnapshotAttribute":     c.describeSnapshotAttribute,
+		"EnableImageDeprecation":        c.enableImageDeprecation,
+		"DescribeKeyPairs":              c.describeKeyPairs,
 	} {
 		s.Handle(action, func(_ *Server, r *Request) (any, error) { return h(r) })
 	}
@@ -136,6 +143,14 @@ func (c *Compute) Close() {
 	for _, t := range c.timers {
 		t.Stop()
 	}
+}
+
+// SetImagePendingFor changes how long the images created or copied from now
+// on stay "pending".
+func (c *Compute) SetImagePendingFor(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.opts.ImagePendingFor = d
 }
 
 // FailNextImage makes the next n images created or copied in region end in

@@ -1,6 +1,6 @@
 // Command ec2fake runs the loopback EC2 fake for `packer build` by hand:
 //
-//	go run ./internal/ec2fake/cmd/ec2fake -seed images.json
+//	go run ./test/ec2fake/cmd/ec2fake -seed images.json
 //
 // It prints "endpoint=<url>" on its first line (use it as custom_endpoint_ec2),
 // logs every call to stderr and stops on SIGINT or SIGTERM.
@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 func main() {

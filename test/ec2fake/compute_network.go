@@ -12,6 +12,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -211,10 +212,13 @@ func (c *Compute) describeInstanceTypeOfferings(r *Request) (any, error) {
 
 type keyPair struct {
 	ID          string
+	Region      string
 	Name        string
+	Type        string // rsa or ed25519
 	Fingerprint string
 	PublicKey   string // authorized_keys form
 	Tags        map[string]string
+	Created     time.Time
 }
 
 type createKeyPairResponse struct {
@@ -317,16 +321,29 @@ func (c *Compute) addKeyPair(r *Request, name string, pub ssh.PublicKey, tags ma
 	for i, b := range sum {
 		fp[i] = fmt.Sprintf("%02x", b)
 	}
-	kp := &keyPair{ID: c.newIDLocked("key"), Name: name, Fingerprint: strings.Join(fp, ":"),
-		PublicKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))), Tags: tags}
+	kt := "rsa"
+	if pub.Type() == ssh.KeyAlgoED25519 {
+		kt = "ed25519"
+	}
+	kp := &keyPair{ID: c.newIDLocked("key"), Region: r.Region, Name: name, Type: kt, Fingerprint: strings.Join(fp, ":"),
+		PublicKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub))), Tags: tags, Created: time.Now().UTC()}
 	c.keyPairs[k] = kp
 	return kp, nil
 }
 
+// deleteKeyPair deletes by KeyName or by KeyPairId. EC2 answers success for
+// a name or an id that does not exist.
 func (c *Compute) deleteKeyPair(r *Request) (any, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	// EC2 answers success for a name that does not exist.
+	if id := r.Form.Get("KeyPairId"); id != "" {
+		for k, kp := range c.keyPairs {
+			if kp.ID == id && strings.HasPrefix(k, r.Region+"/") {
+				delete(c.keyPairs, k)
+			}
+		}
+		return okReply(r), nil
+	}
 	delete(c.keyPairs, r.Region+"/"+r.Form.Get("KeyName"))
 	return okReply(r), nil
 }
@@ -385,42 +402,36 @@ type describeSecurityGroupsResponse struct {
 	Groups    []securityGroupXML `xml:"securityGroupInfo>item"`
 }
 
+var securityGroupQuery = describeQuery[*securityGroup]{
+	IDParam: "GroupId",
+	ID:      func(g *securityGroup) string { return g.ID },
+	Region:  func(g *securityGroup) string { return g.Region },
+	Values: func(g *securityGroup, name string) ([]string, bool) {
+		switch name {
+		case "group-id":
+			return []string{g.ID}, true
+		case "group-name":
+			return []string{g.Name}, true
+		case "vpc-id":
+			return []string{g.VpcID}, true
+		}
+		return tagFilterValues(g.Tags, name)
+	},
+	NotFound: func(id string) error {
+		return &APIError{Code: "InvalidGroup.NotFound", Message: fmt.Sprintf("The security group '%s' does not exist", id)}
+	},
+}
+
 func (c *Compute) describeSecurityGroups(r *Request) (any, error) {
-	filters, err := Filters(r.Form)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	found, err := securityGroupQuery.run(r, c.groups)
 	if err != nil {
 		return nil, err
 	}
-	ids := ListParam(r.Form, "GroupId")
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, id := range ids {
-		if g, ok := c.groups[id]; !ok || g.Region != r.Region {
-			return nil, &APIError{Code: "InvalidGroup.NotFound", Message: fmt.Sprintf("The security group '%s' does not exist", id)}
-		}
-	}
 	resp := describeSecurityGroupsResponse{Xmlns: xmlns, RequestID: r.RequestID}
-	for _, id := range slices.Sorted(maps.Keys(c.groups)) {
-		g := c.groups[id]
-		if g.Region != r.Region || len(ids) > 0 && !slices.Contains(ids, id) {
-			continue
-		}
-		match, err := matchFilters(filters, func(name string) ([]string, bool) {
-			switch name {
-			case "group-id":
-				return []string{g.ID}, true
-			case "group-name":
-				return []string{g.Name}, true
-			case "vpc-id":
-				return []string{g.VpcID}, true
-			}
-			return tagFilterValues(g.Tags, name)
-		})
-		if err != nil {
-			return nil, err
-		}
-		if match {
-			resp.Groups = append(resp.Groups, securityGroupXML{OwnerID: r.AccountID, GroupID: g.ID, GroupName: g.Name, Description: g.Description, VpcID: g.VpcID, Tags: tagsXML(g.Tags)})
-		}
+	for _, g := range found {
+		resp.Groups = append(resp.Groups, securityGroupXML{OwnerID: r.AccountID, GroupID: g.ID, GroupName: g.Name, Description: g.Description, VpcID: g.VpcID, Tags: tagsXML(g.Tags)})
 	}
 	return resp, nil
 }

@@ -161,38 +161,11 @@ func (c *Compute) imageAvailable(region, id string) bool {
 	return false
 }
 
-func (c *Compute) describeInstances(r *Request) (any, error) {
-	filters, err := Filters(r.Form)
-	if err != nil {
-		return nil, err
-	}
-	ids := ListParam(r.Form, "InstanceId")
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, id := range ids {
-		if in, ok := c.instances[id]; !ok || in.Region != r.Region {
-			return nil, &APIError{Code: "InvalidInstanceID.NotFound", Message: fmt.Sprintf("The instance ID '%s' does not exist", id)}
-		}
-	}
-	resp := describeInstancesResponse{Xmlns: xmlns, RequestID: r.RequestID}
-	for _, id := range slices.Sorted(maps.Keys(c.instances)) {
-		in := c.instances[id]
-		if in.Region != r.Region || len(ids) > 0 && !slices.Contains(ids, id) {
-			continue
-		}
-		match, err := in.matches(filters)
-		if err != nil {
-			return nil, err
-		}
-		if match {
-			resp.Reservations = append(resp.Reservations, reservationXML{ReservationID: "r-" + strings.TrimPrefix(in.ID, "i-"), OwnerID: r.AccountID, Instances: []instanceXML{in.toXML()}})
-		}
-	}
-	return resp, nil
-}
-
-func (in *instance) matches(filters []Filter) (bool, error) {
-	return matchFilters(filters, func(name string) ([]string, bool) {
+var instanceQuery = describeQuery[*instance]{
+	IDParam: "InstanceId",
+	ID:      func(in *instance) string { return in.ID },
+	Region:  func(in *instance) string { return in.Region },
+	Values: func(in *instance, name string) ([]string, bool) {
 		switch name {
 		case "instance-id":
 			return []string{in.ID}, true
@@ -202,7 +175,24 @@ func (in *instance) matches(filters []Filter) (bool, error) {
 			return []string{in.ImageID}, true
 		}
 		return tagFilterValues(in.Tags, name)
-	})
+	},
+	NotFound: func(id string) error {
+		return &APIError{Code: "InvalidInstanceID.NotFound", Message: fmt.Sprintf("The instance ID '%s' does not exist", id)}
+	},
+}
+
+func (c *Compute) describeInstances(r *Request) (any, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	found, err := instanceQuery.run(r, c.instances)
+	if err != nil {
+		return nil, err
+	}
+	resp := describeInstancesResponse{Xmlns: xmlns, RequestID: r.RequestID}
+	for _, in := range found {
+		resp.Reservations = append(resp.Reservations, reservationXML{ReservationID: "r-" + strings.TrimPrefix(in.ID, "i-"), OwnerID: r.AccountID, Instances: []instanceXML{in.toXML()}})
+	}
+	return resp, nil
 }
 
 // stopInstances moves running instances to stopping, then stopped.

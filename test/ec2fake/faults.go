@@ -13,6 +13,11 @@ type Fault struct {
 	Message string
 	// Times is how many matching calls fail; 0 means every one.
 	Times int
+	// Cycle, when above 1, makes the fault apply to all but the last of
+	// every Cycle matching calls, forever (Times is ignored): with Cycle 3,
+	// a client that retries each call fails twice and succeeds on its third
+	// attempt, call after call.
+	Cycle int
 
 	used int
 }
@@ -40,6 +45,13 @@ func (s *Server) takeFault(region, action string) *APIError {
 	for _, f := range s.faults {
 		if f.Action != "" && f.Action != action || f.Region != "" && f.Region != region {
 			continue
+		}
+		if f.Cycle > 1 {
+			f.used++
+			if f.used%f.Cycle == 0 {
+				continue
+			}
+			return &APIError{Code: f.Code, Message: f.Message}
 		}
 		if f.Times > 0 && f.used >= f.Times {
 			continue

@@ -73,6 +73,8 @@ type Server struct {
 	faults   []*Fault
 	latency  time.Duration
 	nextID   uint64
+	// after, when set, sees every answered call (see AfterCall).
+	after func(r *Request)
 }
 
 // New returns a Server that answers DescribeImages.
@@ -149,6 +151,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 	resp, err := handler(s, req)
+	s.mu.Lock()
+	after := s.after
+	s.mu.Unlock()
+	if after != nil {
+		// Before the answer leaves: what fn changes is in place by the time
+		// the caller makes its next call.
+		after(req)
+	}
 	if err != nil {
 		writeError(w, req.RequestID, err)
 		return
@@ -218,6 +228,16 @@ func (s *Server) ResetCalls() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = nil
+}
+
+// AfterCall makes fn see every call a handler answered, after the handler
+// ran and before the answer is sent: a test uses it to change the state
+// between two calls of a client, e.g. to deregister an image right after a
+// lookup found it. nil removes it.
+func (s *Server) AfterCall(fn func(r *Request)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.after = fn
 }
 
 // SetLatency delays every following call by d before it is answered.

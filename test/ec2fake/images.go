@@ -3,6 +3,7 @@ package ec2fake
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 )
 
@@ -21,10 +22,36 @@ type Image struct {
 	RootDeviceType     string            `json:"root_device_type,omitempty"`
 	Public             bool              `json:"public,omitempty"`
 	Tags               map[string]string `json:"tags,omitempty"`
+	// BlockDevices are the image's EBS mappings; images the fake makes
+	// (CreateImage, CopyImage) get a root device with a new snapshot.
+	BlockDevices []BlockDevice `json:"block_devices,omitempty"`
+	// LaunchPermissions are who besides the owner may launch the image.
+	LaunchPermissions []LaunchPermission `json:"launch_permissions,omitempty"`
+	// DeprecationTime is when the image is deprecated (zero: never).
+	DeprecationTime time.Time `json:"deprecation_time,omitzero"`
+}
+
+// BlockDevice is one EBS block device mapping of an image.
+type BlockDevice struct {
+	DeviceName string `json:"device_name"`
+	SnapshotID string `json:"snapshot_id,omitempty"`
+	VolumeSize int    `json:"volume_size,omitempty"`
+	Encrypted  bool   `json:"encrypted,omitempty"`
+}
+
+// LaunchPermission is one grant of ModifyImageAttribute's LaunchPermission:
+// exactly one field is set.
+type LaunchPermission struct {
+	UserID                string `json:"user_id,omitempty"`
+	Group                 string `json:"group,omitempty"`
+	OrganizationARN       string `json:"organization_arn,omitempty"`
+	OrganizationalUnitARN string `json:"organizational_unit_arn,omitempty"`
 }
 
 func (img Image) clone() Image {
 	img.Tags = maps.Clone(img.Tags)
+	img.BlockDevices = slices.Clone(img.BlockDevices)
+	img.LaunchPermissions = slices.Clone(img.LaunchPermissions)
 	return img
 }
 

@@ -36,6 +36,19 @@ type imageXML struct {
 	VirtualizationType string   `xml:"virtualizationType"`
 	Hypervisor         string   `xml:"hypervisor"`
 	Tags               []tagXML `xml:"tagSet>item"`
+	BlockDevices       []bdmXML `xml:"blockDeviceMapping>item"`
+	DeprecationTime    string   `xml:"deprecationTime,omitempty"`
+}
+
+type bdmXML struct {
+	DeviceName string `xml:"deviceName"`
+	EBS        struct {
+		SnapshotID          string `xml:"snapshotId,omitempty"`
+		VolumeSize          int    `xml:"volumeSize,omitempty"`
+		DeleteOnTermination bool   `xml:"deleteOnTermination"`
+		VolumeType          string `xml:"volumeType"`
+		Encrypted           bool   `xml:"encrypted"`
+	} `xml:"ebs"`
 }
 
 type tagXML struct {
@@ -241,6 +254,16 @@ func toImageXML(img Image) imageXML {
 	}
 	for _, k := range slices.Sorted(maps.Keys(img.Tags)) {
 		out.Tags = append(out.Tags, tagXML{Key: k, Value: img.Tags[k]})
+	}
+	for _, d := range img.BlockDevices {
+		var x bdmXML
+		x.DeviceName = d.DeviceName
+		x.EBS.SnapshotID, x.EBS.VolumeSize, x.EBS.Encrypted = d.SnapshotID, d.VolumeSize, d.Encrypted
+		x.EBS.DeleteOnTermination, x.EBS.VolumeType = true, "gp3"
+		out.BlockDevices = append(out.BlockDevices, x)
+	}
+	if !img.DeprecationTime.IsZero() {
+		out.DeprecationTime = img.DeprecationTime.UTC().Format(creationDateLayout)
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 )
 
@@ -36,7 +37,8 @@ func (c *Compute) createImage(r *Request) (any, error) {
 	default:
 		return nil, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("Instance '%s' is not in state 'running' or 'stopped'", id)}
 	}
-	img, err := c.newImage(r, Image{Name: name, Description: r.Form.Get("Description"), Tags: tagsFromSpecs(r.Form)["image"]})
+	img, err := c.newImage(r, Image{Name: name, Description: r.Form.Get("Description"), Tags: tagsFromSpecs(r.Form)["image"],
+		BlockDevices: []BlockDevice{c.rootDevice(r.Region, 8, false)}})
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +64,9 @@ func (c *Compute) copyImage(r *Request) (any, error) {
 	if src.State != "available" {
 		return nil, &APIError{Code: "IncorrectState", Message: fmt.Sprintf("Image '%s' is not in the 'available' state", srcID)}
 	}
-	img := Image{Name: name, Description: r.Form.Get("Description"), Architecture: src.Architecture, VirtualizationType: src.VirtualizationType}
+	encrypted := r.Form.Get("Encrypted") == "true" || slices.ContainsFunc(src.BlockDevices, func(d BlockDevice) bool { return d.Encrypted })
+	img := Image{Name: name, Description: r.Form.Get("Description"), Architecture: src.Architecture, VirtualizationType: src.VirtualizationType,
+		BlockDevices: []BlockDevice{c.rootDevice(r.Region, 8, encrypted)}}
 	if r.Form.Get("CopyImageTags") == "true" {
 		img.Tags = maps.Clone(src.Tags)
 	}
@@ -109,19 +113,6 @@ func (c *Compute) deregisterImage(r *Request) (any, error) {
 	return okReply(r), nil
 }
 
-func (c *Compute) modifyImageAttribute(r *Request) (any, error) {
-	id := r.Form.Get("ImageId")
-	if !c.s.UpdateImage(r.Region, id, func(*Image) {}) {
-		return nil, &APIError{Code: "InvalidAMIID.NotFound", Message: fmt.Sprintf("The image id '[%s]' does not exist", id)}
-	}
-	return okReply(r), nil
-}
-
-// deleteSnapshot: the fake's images have no snapshots, so every id is unknown.
-func (c *Compute) deleteSnapshot(r *Request) (any, error) {
-	return nil, &APIError{Code: "InvalidSnapshot.NotFound", Message: fmt.Sprintf("The snapshot '%s' does not exist.", r.Form.Get("SnapshotId"))}
-}
-
 // createTags sets tags on images, instances and security groups of the
 // request's region. Every resource is checked before any is changed.
 func (c *Compute) createTags(r *Request) (any, error) {
@@ -157,9 +148,35 @@ func (c *Compute) createTags(r *Request) (any, error) {
 			}
 			maps.Copy(g.Tags, tags)
 			c.mu.Unlock()
+		case strings.HasPrefix(id, "snap-"):
+			c.mu.Lock()
+			snap := c.snapshots[id]
+			if snap.Tags == nil {
+				snap.Tags = map[string]string{}
+			}
+			maps.Copy(snap.Tags, tags)
+			c.mu.Unlock()
+		case strings.HasPrefix(id, "key-"):
+			c.mu.Lock()
+			if kp := c.keyPairByIDLocked(r.Region, id); kp != nil {
+				if kp.Tags == nil {
+					kp.Tags = map[string]string{}
+				}
+				maps.Copy(kp.Tags, tags)
+			}
+			c.mu.Unlock()
 		}
 	}
 	return okReply(r), nil
+}
+
+func (c *Compute) keyPairByIDLocked(region, id string) *keyPair {
+	for k, kp := range c.keyPairs {
+		if kp.ID == id && strings.HasPrefix(k, region+"/") {
+			return kp
+		}
+	}
+	return nil
 }
 
 func (c *Compute) checkResource(region, id string) error {
@@ -184,7 +201,19 @@ func (c *Compute) checkResource(region, id string) error {
 		}
 		return &APIError{Code: "InvalidGroup.NotFound", Message: fmt.Sprintf("The security group '%s' does not exist", id)}
 	case strings.HasPrefix(id, "snap-"):
-		return &APIError{Code: "InvalidSnapshot.NotFound", Message: fmt.Sprintf("The snapshot '%s' does not exist.", id)}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if s, ok := c.snapshots[id]; ok && s.Region == region {
+			return nil
+		}
+		return snapshotNotFound(id)
+	case strings.HasPrefix(id, "key-"):
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.keyPairByIDLocked(region, id) != nil {
+			return nil
+		}
+		return &APIError{Code: "InvalidKeyPairId.NotFound", Message: fmt.Sprintf("The key pair ID '%s' does not exist", id)}
 	}
 	return &APIError{Code: "InvalidID", Message: fmt.Sprintf("The ID '%s' is not valid", id)}
 }
