@@ -17,9 +17,12 @@ import (
 type Config struct {
 	bakerequest.Inputs `mapstructure:",squash"`
 
-	// The region of the bake. Rosco computes one key per region.
-	Region string `mapstructure:"region"`
-	// Further regions. The datasource computes Rosco's key for each of them too.
+	// The region of the bake: Rosco's key holds it, and the strict key holds the source AMI
+	// resolved there. The single-value outputs (`ami_id`, `image`, `instance_type` ...) are this
+	// region's.
+	Region string `mapstructure:"region" required:"true"`
+	// Further regions. The datasource computes Rosco's key for each of them too, and looks the
+	// image up there.
 	Regions []string `mapstructure:"regions"`
 
 	// AWS access, with the amazon plugin's option names. Used only when something must be looked

@@ -161,8 +161,11 @@ func (c Config) findImages(ctx context.Context, ec2 *ec2Clients, out DatasourceO
 		q.Value = out.ImageName
 	}
 	clients, err := ec2.get(ctx)
+	if errors.Is(err, awslookup.ErrNoCredentials) {
+		return awslookup.Result{}, fmt.Errorf(`lookup %s: %w; to compute the keys without looking for an existing image, set lookup = "none"`, c.Lookup, err)
+	}
 	if err != nil {
-		return awslookup.Result{}, fmt.Errorf("lookup: %w", err)
+		return awslookup.Result{}, fmt.Errorf("lookup %s: %w", c.Lookup, err)
 	}
 	res, err := awslookup.FindImages(ctx, clients, q)
 	if err != nil {

@@ -294,3 +294,33 @@ func TestRoscoConfigBaseNameNotFoundGivesRoscosError(t *testing.T) {
 		t.Errorf("err = %v\nwant %s", err, want)
 	}
 }
+
+func TestLookupWithoutCredentialsSuggestsLookupNone(t *testing.T) {
+	_, raw := withFake(t, nil)
+	delete(raw, "access_key")
+	delete(raw, "secret_key")
+	err := executeErr(t, raw)
+	if err == nil || !strings.HasPrefix(err.Error(), "lookup key: no AWS credentials found") || !strings.Contains(err.Error(), `set lookup = "none"`) {
+		t.Errorf("err = %v, want it to say that no credentials were found and suggest lookup = \"none\"", err)
+	}
+}
+
+func TestRegionIsRequired(t *testing.T) {
+	raw := awsBakeHandlerRequest()
+	delete(raw, "region")
+	raw["regions"] = []interface{}{"us-west-2"}
+	if err := configureErr(raw); err == nil || !strings.HasPrefix(err.Error(), "region: required") {
+		t.Errorf("err = %v, want region: required", err)
+	}
+}
+
+// Refusals of the base AMI's matches are not EC2 failures, so they carry no operation label.
+func TestBaseAMISeveralMatchesIsNoDescribeImagesFailure(t *testing.T) {
+	fake, raw := withFake(t, map[string]interface{}{"base_ami": "noble-base", "owners": []interface{}{"self"}})
+	fake.AddImage("us-east-1", ec2fake.Image{Name: "noble-base"})
+	fake.AddImage("us-east-1", ec2fake.Image{Name: "noble-base"})
+	err := executeErr(t, raw)
+	if err == nil || !strings.HasPrefix(err.Error(), `base_ami: us-east-1: base AMI name "noble-base" matches 2 images`) {
+		t.Errorf("err = %v", err)
+	}
+}

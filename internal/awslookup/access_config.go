@@ -37,10 +37,16 @@ type AccessConfig struct {
 	AssumeRole AssumeRoleConfig `mapstructure:"assume_role"`
 	// The URL of the EC2 endpoint, e.g. a VPC endpoint, or a local fake in tests.
 	CustomEndpointEC2 string `mapstructure:"custom_endpoint_ec2"`
-	// How many times a throttled or transiently failing call is retried, with
-	// exponential backoff. 0 keeps the SDK's standard retryer default (2 retries).
+	// How often a throttled or transiently failing call is tried, with
+	// exponential backoff between tries. The meaning is amazon-ebs's, so that
+	// the option means the same in every component of this plugin: despite
+	// the name, the number counts every attempt, the first included
+	// (`max_retries = 3` makes at most 3 calls). Default 10, as in amazon-ebs.
 	MaxRetries int `mapstructure:"max_retries"`
 }
+
+// DefaultMaxRetries is amazon-ebs's default for max_retries: attempts per call in all.
+const DefaultMaxRetries = 10
 
 // AssumeRoleConfig is the `assume_role` block.
 type AssumeRoleConfig struct {
@@ -62,8 +68,11 @@ func (c *AccessConfig) Prepare() []error {
 	if c.Token != "" && c.AccessKey == "" {
 		errs = append(errs, errors.New("token needs access_key and secret_key"))
 	}
-	if c.MaxRetries < 0 {
+	switch {
+	case c.MaxRetries < 0:
 		errs = append(errs, fmt.Errorf("max_retries must not be negative, got %d", c.MaxRetries))
+	case c.MaxRetries == 0:
+		c.MaxRetries = DefaultMaxRetries
 	}
 	if c.CustomEndpointEC2 != "" {
 		u, err := url.Parse(c.CustomEndpointEC2)
@@ -113,7 +122,7 @@ func (c AccessConfig) AWSConfig(ctx context.Context, region string, extra ...fun
 			if resolved != nil {
 				r = resolved()
 			}
-			return retry.AddWithMaxAttempts(r, c.MaxRetries+1)
+			return retry.AddWithMaxAttempts(r, c.MaxRetries)
 		}
 		cfg.RetryMaxAttempts = 0
 	}

@@ -3,11 +3,15 @@ package awslookup
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 )
+
+// ErrNoCredentials is wrapped by EC2Clients when the credential chain finds no credentials.
+var ErrNoCredentials = errors.New("no AWS credentials found (access_key and secret_key, profile, the AWS_* environment, the shared files, or instance metadata)")
 
 // EC2DescribeImagesAPI is the one EC2 operation the lookup needs.
 type EC2DescribeImagesAPI = ec2.DescribeImagesAPIClient
@@ -31,6 +35,11 @@ func (c AccessConfig) EC2Clients(ctx context.Context, regions []string, extra ..
 	base, err := c.AWSConfig(ctx, regions[0], extra...)
 	if err != nil {
 		return nil, err
+	}
+	// Asked once here rather than by every call, so that a missing credential is one clear
+	// error instead of a signing failure per region.
+	if _, err := base.Credentials.Retrieve(ctx); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNoCredentials, err)
 	}
 	clients := make(map[string]EC2DescribeImagesAPI, len(regions))
 	for _, region := range regions {

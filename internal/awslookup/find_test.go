@@ -134,7 +134,7 @@ func TestFindImagesRetriesThrottlingThenSucceeds(t *testing.T) {
 
 func TestFindImagesGivesUpAfterMaxRetries(t *testing.T) {
 	fake, ac := newFake(t, ec2fake.Options{})
-	ac.MaxRetries = 1
+	ac.MaxRetries = 3
 	fake.InjectFault(ec2fake.Fault{Code: "RequestLimitExceeded"})
 
 	q := awslookup.Query{Mode: awslookup.ModeKey, KeyTag: keyTag, Value: "k", Owners: []string{"self"}}
@@ -143,8 +143,9 @@ func TestFindImagesGivesUpAfterMaxRetries(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v, want %q", err, want)
 	}
-	if n := fake.CallCount(""); n != 2 {
-		t.Errorf("%d calls, want 1 + max_retries 1", n)
+	// amazon-ebs's meaning: max_retries counts every attempt.
+	if n := fake.CallCount(""); n != 3 {
+		t.Errorf("%d calls, want max_retries = 3 attempts in all, as in amazon-ebs", n)
 	}
 }
 
@@ -382,5 +383,24 @@ func TestFindImagesQueriesRegionsConcurrently(t *testing.T) {
 	}
 	if !res.Found {
 		t.Errorf("result = %+v", res)
+	}
+}
+
+// Images created in the same second are told apart by id, the greater id winning, so every
+// run and every component picks the same one (documented in the datasource's docs).
+func TestFindImagesBreaksCreationDateTiesByGreatestID(t *testing.T) {
+	fake, ac := newFake(t, ec2fake.Options{DefaultPageSize: 1})
+	tags := map[string]string{keyTag: "k"}
+	var ids []string
+	for _, id := range []string{"ami-0000000000000000b", "ami-0000000000000000c", "ami-0000000000000000a"} {
+		ids = append(ids, fake.AddImage("us-east-1", ec2fake.Image{ID: id, Name: id, CreationDate: at("2026-06-01T00:00:00Z"), Tags: tags}).ID)
+	}
+	q := awslookup.Query{Mode: awslookup.ModeKey, KeyTag: keyTag, Value: "k", Owners: []string{"self"}}
+	res, err := awslookup.FindImages(testContext(t), clientsFor(t, ac, "us-east-1"), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.AMIIDs["us-east-1"]; got != "ami-0000000000000000c" {
+		t.Errorf("tie on creation date among %v picked %s, want the greatest id", ids, got)
 	}
 }

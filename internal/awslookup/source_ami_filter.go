@@ -44,7 +44,7 @@ func ResolveSourceAMIFilter(ctx context.Context, client EC2DescribeImagesAPI, f 
 	best, count, err := newestImage(ctx, client, in, 0)
 	switch {
 	case err != nil:
-		return "", fmt.Errorf("source_ami_filter: DescribeImages: %w", err)
+		return "", fmt.Errorf("source_ami_filter: %w", apiError("DescribeImages", err))
 	case count == 0:
 		return "", fmt.Errorf("source_ami_filter: no image matches filters %v (owners %v)", f.Filters, f.Owners)
 	case count > 1 && !f.MostRecent:

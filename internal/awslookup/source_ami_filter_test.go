@@ -51,3 +51,20 @@ func TestResolveSourceAMIFilterAsAmazonEBS(t *testing.T) {
 		})
 	}
 }
+
+// Only what EC2 answered carries the operation label; our own refusals do not.
+func TestResolveSourceAMIFilterLabelsOnlyAPIErrors(t *testing.T) {
+	fake, ac := newFake(t, ec2fake.Options{})
+	fake.AddImage("us-east-1", ec2fake.Image{Name: "debian-12-amd64-1"})
+	fake.AddImage("us-east-1", ec2fake.Image{Name: "debian-12-amd64-2"})
+	client := clientsFor(t, ac, "us-east-1")["us-east-1"]
+	f := awslookup.SourceAMIFilter{Filters: map[string]string{"name": "debian-12-*"}, Owners: []string{"self"}}
+	if _, err := awslookup.ResolveSourceAMIFilter(testContext(t), client, f); err == nil || strings.Contains(err.Error(), "DescribeImages") {
+		t.Errorf("several matches: err = %v, want no DescribeImages label", err)
+	}
+	fake.InjectFault(ec2fake.Fault{Code: "UnauthorizedOperation"})
+	_, err := awslookup.ResolveSourceAMIFilter(testContext(t), client, f)
+	if err == nil || !strings.HasPrefix(err.Error(), "source_ami_filter: DescribeImages: UnauthorizedOperation: ") || awslookup.ErrorCode(err) != "UnauthorizedOperation" {
+		t.Errorf("EC2 refusal: err = %v, want it labelled DescribeImages with its code kept", err)
+	}
+}
