@@ -33,7 +33,7 @@ type FlatConfig struct {
 	Repositories          []string                          `mapstructure:"repositories" cty:"repositories" hcl:"repositories"`
 	Upgrade               *string                           `mapstructure:"upgrade" cty:"upgrade" hcl:"upgrade"`
 	ExtraKeyInputs        map[string]string                 `mapstructure:"extra_key_inputs" cty:"extra_key_inputs" hcl:"extra_key_inputs"`
-	Region                *string                           `mapstructure:"region" cty:"region" hcl:"region"`
+	Region                *string                           `mapstructure:"region" required:"true" cty:"region" hcl:"region"`
 	Regions               []string                          `mapstructure:"regions" cty:"regions" hcl:"regions"`
 	AccessKey             *string                           `mapstructure:"access_key" cty:"access_key" hcl:"access_key"`
 	SecretKey             *string                           `mapstructure:"secret_key" cty:"secret_key" hcl:"secret_key"`
