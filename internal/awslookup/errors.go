@@ -31,18 +31,6 @@ func labelAPIError(operation string, err error) string {
 	return err.Error()
 }
 
-// apiError labels err with the operation when EC2 returned it, and keeps it for errors.Is/As.
-func apiError(operation string, err error) error {
-	return &labelled{text: labelAPIError(operation, err), err: err}
-}
-
-type labelled struct {
-	text string
-	err  error
-}
-
-func (l *labelled) Error() string { return l.text }
-func (l *labelled) Unwrap() error { return l.err }
 
 func (e *RegionError) Unwrap() error { return e.Err }
 
