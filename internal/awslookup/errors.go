@@ -31,7 +31,6 @@ func labelAPIError(operation string, err error) string {
 	return err.Error()
 }
 
-
 func (e *RegionError) Unwrap() error { return e.Err }
 
 // ErrorCode returns the EC2 error code of err ("" when it has none).
