@@ -9,7 +9,7 @@ import (
 // collects every problem so a user fixes them in one go.
 func (c *Config) prepare() error {
 	errs := []error{c.Inputs.Prepare()}
-	if c.Region == "" {
+	if c.RawRegion == "" {
 		errs = append(errs, errors.New(`region: required: the region of the bake, such as "us-east-1" (Rosco's key holds it); further regions go in regions`))
 	}
 	for i, r := range c.Regions {
@@ -24,7 +24,7 @@ func (c *Config) prepare() error {
 func (c *Config) regions() []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, r := range append([]string{c.Region}, c.Regions...) {
+	for _, r := range append([]string{c.RawRegion}, c.Regions...) {
 		if r != "" && !seen[r] {
 			seen[r] = true
 			out = append(out, r)

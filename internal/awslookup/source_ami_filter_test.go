@@ -16,11 +16,11 @@ import (
 )
 
 func TestResolveSourceAMIFilterAsAmazonEBS(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
+	fake, endpoint := newFake(t, ec2fake.Options{})
 	older := fake.AddImage("us-east-1", ec2fake.Image{Name: "debian-12-amd64-1", CreationDate: at("2026-11-01T00:00:00Z")})
 	newer := fake.AddImage("us-east-1", ec2fake.Image{Name: "debian-12-amd64-2", CreationDate: at("2026-11-02T00:00:00Z")})
 	fake.AddImage("us-east-1", ec2fake.Image{Name: "debian-12-arm64-3", Architecture: "arm64", CreationDate: at("2026-11-03T00:00:00Z")})
-	client := clientsFor(t, ac, "us-east-1")["us-east-1"]
+	client := clientsFor(t, endpoint, "us-east-1")["us-east-1"]
 
 	// Values are one CSV record, as amazon-ebs reads them: two names here.
 	f := awslookup.SourceAMIFilter{
@@ -66,8 +66,8 @@ func TestResolveSourceAMIFilterAsAmazonEBS(t *testing.T) {
 
 // A refusal by EC2 keeps the SDK's own message, which names the operation and the code.
 func TestResolveSourceAMIFilterReportsEC2Refusals(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
-	client := clientsFor(t, ac, "us-east-1")["us-east-1"]
+	fake, endpoint := newFake(t, ec2fake.Options{})
+	client := clientsFor(t, endpoint, "us-east-1")["us-east-1"]
 	f := awslookup.SourceAMIFilter{Filters: map[string]string{"name": "debian-12-*"}, Owners: []string{"self"}}
 	fake.InjectFault(ec2fake.Fault{Code: "UnauthorizedOperation"})
 	_, err := awslookup.ResolveSourceAMIFilter(testContext(t), client, f)
@@ -80,11 +80,11 @@ func TestResolveSourceAMIFilterReportsEC2Refusals(t *testing.T) {
 // Images created in the same second: the key must name the AMI amazon-ebs bakes from, so the
 // choice is amazon's, whatever order this package's own lookups use.
 func TestResolveSourceAMIFilterChoosesAsAmazonEBS(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
+	fake, endpoint := newFake(t, ec2fake.Options{})
 	for _, id := range []string{"ami-0000000000000000b", "ami-0000000000000000c", "ami-0000000000000000a"} {
 		fake.AddImage("us-east-1", ec2fake.Image{ID: id, Name: "debian-12-" + id, CreationDate: at("2026-06-01T00:00:00Z")})
 	}
-	client := clientsFor(t, ac, "us-east-1")["us-east-1"]
+	client := clientsFor(t, endpoint, "us-east-1")["us-east-1"]
 	opts := awscommon.AmiFilterOptions{Filters: map[string]string{"name": "debian-12-*"}, Owners: []string{"self"}, MostRecent: true}
 	want, err := opts.GetFilteredImage(testContext(t), &ec2.DescribeImagesInput{}, client.(clients.Ec2Client))
 	if err != nil {

@@ -48,9 +48,10 @@ variable "password" { type = string }
 
 data "spinnaker-bake" "app" {
 ` + credentialsInputs + `
-  region              = "us-east-1"
-  regions             = ["eu-west-1"]
-  custom_endpoint_ec2 = var.ec2_endpoint
+  region                     = "us-east-1"
+  regions                    = ["eu-west-1"]
+  custom_endpoint_ec2        = var.ec2_endpoint
+  skip_credential_validation = true
 }
 
 source "null" "print" {
