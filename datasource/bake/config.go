@@ -77,7 +77,7 @@ type DatasourceOutput struct {
 	PackageList []string `mapstructure:"package_list"`
 	// The package type used: `deb`, `rpm` or `nupkg`.
 	PackageType string `mapstructure:"package_type"`
-	// The primary region: `region`, or the first of `regions`.
+	// The region of the bake: `region`.
 	Region string `mapstructure:"region"`
 
 	// Whether an existing image was found in every region. Always false with `lookup = "none"`.
