@@ -207,3 +207,79 @@ func leakedForms(password string) []string {
 		base64.StdEncoding.EncodeToString([]byte("ci:" + password))}
 	return append(forms, strings.FieldsFunc(password, func(r rune) bool { return strings.ContainsRune(";/@ ", r) })...)
 }
+
+// TestBakeBlockCredentialsNeverReachTheImage bakes for real (a booted target, amazon-ebs's whole
+// life cycle against the EC2 fake) from the bake block of TestEBSBakeBlock's template, whose
+// repository and package artifact reference now carry a password. The provisioner installs from
+// the signed repository without credentials, so any leak found is the bake block's. The password
+// must reach neither the output with PACKER_LOG=1, nor any EC2 request, nor the tags of any
+// image or instance, and the key must still be the datasource's for the same inputs.
+func TestBakeBlockCredentialsNeverReachTheImage(t *testing.T) {
+	t.Setenv("PACKER_LOG", "1")
+	e := newEBSEnv(t)
+	template := bakeBlockTemplate
+	for old, repl := range map[string]string{
+		`variable "source_ami_name" { type = string }`:     "variable \"source_ami_name\" { type = string }\nvariable \"bake_repository\" { type = string }",
+		`repositories = [var.repository_url]`:              `repositories = [var.bake_repository]`,
+		`reference = "${var.repository_url} ./ hello-svc"`: `reference = "${var.bake_repository} ./ hello-svc"`,
+	} {
+		if strings.Count(template, old) != 1 {
+			t.Fatalf("bakeBlockTemplate no longer holds %q once; adapt this test", old)
+		}
+		template = strings.Replace(template, old, repl, 1)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "block.pkr.hcl"), []byte(template), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bakeRepository := strings.Replace(e.tg.Repos.AptSigned, "://", "://deploy:"+credentialsPassword+"@", 1)
+	args := append(e.varArgs(), "-var", "source_ami_name=debian-12-*", "-var", "bake_repository="+bakeRepository)
+	want := datasourceKeyFor(t, map[string]interface{}{
+		"packages":          []interface{}{"hello-svc_1.0.1-h6_all"},
+		"base_os":           "debian",
+		"base_ami":          baseAMI,
+		"package_type":      "deb",
+		"repositories":      []interface{}{bakeRepository},
+		"build_number":      "7",
+		"package_artifacts": []interface{}{map[string]interface{}{"name": "hello-svc_1.0.1-h6_all", "reference": bakeRepository + " ./ hello-svc"}},
+		"extra_key_inputs":  map[string]interface{}{"services": "hello-svc"},
+	})
+
+	out, err := e.packer.Build(t, dir, args...)
+	mustSucceed(t, out, err)
+	if got := bakeKeyOf(t, out); got != want {
+		t.Errorf("bake key %s, want the datasource's %s for the same inputs", got, want)
+	}
+	masked := strings.Replace(e.tg.Repos.AptSigned, "://", "://***@", 1) + " ./ hello-svc"
+	if !strings.Contains(out, masked) {
+		t.Errorf("the key document is not logged with %q; the check proves nothing:\n%s", masked, out)
+	}
+	leaks := leakedForms(credentialsPassword)
+	noLeak := func(what, text string) {
+		t.Helper()
+		for _, form := range leaks {
+			if strings.Contains(text, form) {
+				t.Errorf("%s holds %q (a form of the password)", what, form)
+			}
+		}
+	}
+	noLeak("the PACKER_LOG=1 output", out)
+	for _, c := range e.fake.Calls() {
+		noLeak("EC2 request "+c.Action, c.Form.Encode())
+	}
+	images := 0
+	for _, region := range []string{buildRegion, copyRegion} {
+		for _, img := range e.fake.Images(region) {
+			images++
+			tags, _ := json.Marshal(img.Tags)
+			noLeak(fmt.Sprintf("tags of %s in %s", img.ID, region), string(tags))
+		}
+	}
+	for _, in := range e.compute.Instances() {
+		tags, _ := json.Marshal(in.Tags)
+		noLeak("tags of instance "+in.ID, string(tags))
+	}
+	if imgs := e.keyImages(want); len(imgs[buildRegion]) != 1 || len(imgs[copyRegion]) != 1 {
+		t.Errorf("images with the key: %+v (of %d images)", imgs, images)
+	}
+}
