@@ -292,7 +292,7 @@ func TestRunSourceAMIFilterNeedsOneImageWithoutMostRecent(t *testing.T) {
 	f.fake.AddImage("us-east-1", ec2fake.Image{Name: "debian-12-a"})
 	f.fake.AddImage("us-east-1", ec2fake.Image{Name: "debian-12-b"})
 	_, err := f.run(t)
-	if err == nil || !strings.Contains(err.Error(), "match 2 images: set most_recent = true") {
+	if err == nil || !strings.Contains(err.Error(), "more than one result. Please try a more specific search, or set most_recent to true") {
 		t.Errorf("Run error = %v", err)
 	}
 	if n := f.fake.CallCount("RunInstances"); n != 0 {

@@ -35,6 +35,8 @@ data "spinnaker-bake" "app" {
   lookup              = "key"
   custom_endpoint_ec2 = var.ec2_endpoint
   max_retries         = 3
+  # As in amazon-ebs, the credentials are checked with STS first; a local EC2 endpoint has no STS.
+  skip_credential_validation = var.ec2_endpoint != ""
 }
 
 locals {
