@@ -4,8 +4,10 @@ package main
 
 import (
 	"fmt"
+	"log"
 	"os"
 
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 	"github.com/hashicorp/packer-plugin-sdk/plugin"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/builder-wrapper/ebs"
@@ -15,6 +17,12 @@ import (
 )
 
 func main() {
+	// Values components register with the SDK's secret filter (repository
+	// credentials, tokens) are removed from this process's own log lines,
+	// which reach PACKER_LOG through stderr; without this the filter
+	// would only apply to output routed through it, which nothing is.
+	packersdk.LogSecretFilter.SetOutput(os.Stderr)
+	log.SetOutput(&packersdk.LogSecretFilter)
 	pps := plugin.NewSet()
 	// Used in templates as source "spinnaker-ebs".
 	pps.RegisterBuilder("ebs", new(ebs.Builder))

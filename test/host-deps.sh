@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the host tools the e2e harness (test/e2e/harness) runs, on Debian 12.
+# Installs the host tools the e2e harness (test/e2e/harness) and `make lint-shell` run, on Debian 12.
 # Idempotent: when everything is present it only runs dpkg-query and exits.
 set -euo pipefail
 
@@ -16,6 +16,7 @@ packages=(
   createrepo-c       # rpm repository metadata
   ca-certificates    # debootstrap over https mirrors
   debian-archive-keyring  # debootstrap verifies the mirror
+  shellcheck         # make lint-shell: the provisioner's remote scripts
 )
 
 missing=()

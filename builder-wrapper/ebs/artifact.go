@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	amazonebs "github.com/hashicorp/packer-plugin-amazon/builder/ebs"
 	awscommon "github.com/hashicorp/packer-plugin-amazon/common"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
@@ -47,8 +47,8 @@ func newCachedArtifact(images, created map[string]string, cl *cloud, cfg *aws.Co
 // destroyTimeout bounds Destroy's EC2 calls, retries included.
 const destroyTimeout = 5 * time.Minute
 
-// Destroy deregisters the copies this build made and leaves the reused
-// images alone.
+// Destroy deregisters the copies this build made (and deletes their
+// snapshots) and leaves the reused images alone.
 func (a *cachedArtifact) Destroy() error {
 	// Packer's Artifact.Destroy takes no context; bound the calls instead.
 	ctx, cancel := context.WithTimeout(context.Background(), destroyTimeout)
@@ -61,9 +61,38 @@ func (a *cachedArtifact) Destroy() error {
 			errs = append(errs, fmt.Errorf("deregister %s in %s: no client for the region", id, region))
 			continue
 		}
-		if _, err := client.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(id)}); err != nil {
-			errs = append(errs, fmt.Errorf("deregister %s in %s: %w", id, region, err))
+		if err := destroyImage(ctx, client, id); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", region, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// artifactImages reads region → AMI id from amazon-ebs's artifact.
+func artifactImages(art packersdk.Artifact) (map[string]string, error) {
+	if a, ok := art.(*awscommon.Artifact); ok {
+		return a.Amis, nil
+	}
+	// Over RPC or from another version the artifact is opaque; its Id is
+	// "region:ami,region:ami".
+	amis := map[string]string{}
+	for _, part := range strings.Split(art.Id(), ",") {
+		region, id, ok := strings.Cut(part, ":")
+		if !ok {
+			return nil, fmt.Errorf("artifact id %q is not region:ami,…", art.Id())
+		}
+		amis[region] = id
+	}
+	return amis, nil
+}
+
+// describeImages writes "ami-… in us-east-1, ami-… in eu-west-1". It
+// avoids "<region>: <token>", which Rosco's scraper would take for an
+// image id.
+func describeImages(images map[string]string) string {
+	parts := make([]string, 0, len(images))
+	for _, region := range slices.Sorted(maps.Keys(images)) {
+		parts = append(parts, images[region]+" in "+region)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -7,7 +7,7 @@ import (
 	awscommon "github.com/hashicorp/packer-plugin-amazon/common"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 func TestArtifactImagesReadsAmazonsArtifactAndItsID(t *testing.T) {
@@ -34,7 +34,7 @@ func TestEnsureKeyTagTagsOnlyWhatLacksTheKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.fake.ResetCalls()
-	if err := ensureKeyTag(context.Background(), cl, map[string]string{"us-east-1": tagged, "eu-west-1": bare}, DefaultKeyTag, testKey); err != nil {
+	if err := ensureTags(context.Background(), cl, map[string]string{"us-east-1": tagged, "eu-west-1": bare}, map[string]string{DefaultKeyTag: testKey, DefaultSpecTag: f.builder.config.specDigest}); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.fake.CallCount("CreateTags"); n != 1 {
@@ -45,7 +45,7 @@ func TestEnsureKeyTagTagsOnlyWhatLacksTheKey(t *testing.T) {
 	}
 	f.fake.InjectFault(ec2fake.Fault{Action: "CreateTags", Code: "UnauthorizedOperation"})
 	other := f.fake.AddImage("eu-west-1", ec2fake.Image{Name: "app-2"}).ID
-	if err := ensureKeyTag(context.Background(), cl, map[string]string{"eu-west-1": other}, DefaultKeyTag, testKey); err == nil {
+	if err := ensureTags(context.Background(), cl, map[string]string{"eu-west-1": other}, map[string]string{DefaultKeyTag: testKey}); err == nil {
 		t.Error("a key tag that could not be set was not an error")
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/datasource/bake"
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 const blockSourceAMI = "ami-0123456789abcdef0"
@@ -242,9 +242,11 @@ func TestRunResolvesSourceAMIFilterBeforeTheLookup(t *testing.T) {
 	newest := f.fake.AddImage("us-east-1", ec2fake.Image{ID: newestID, Name: "debian-12-amd64-20261115", CreationDate: time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC)})
 	f.fake.AddImage("us-east-1", ec2fake.Image{Name: "debian-12-arm64-20261120", CreationDate: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)})
 	want := datasourceKey(t, inputs)
+	// The image spec holds the AMI the filter selects, too.
+	spec := specOf(&f.builder.config, newestID).digest()
 	images := map[string]string{}
 	for _, region := range []string{"us-east-1", "eu-west-1"} {
-		images[region] = f.fake.AddImage(region, ec2fake.Image{Name: "app", Tags: map[string]string{DefaultKeyTag: want}}).ID
+		images[region] = f.compute.AddImage(region, ec2fake.Image{Name: "app", Tags: map[string]string{DefaultKeyTag: want, DefaultSpecTag: spec}}).ID
 	}
 	f.fake.ResetCalls()
 
@@ -290,7 +292,7 @@ func TestRunSourceAMIFilterNeedsOneImageWithoutMostRecent(t *testing.T) {
 	f.fake.AddImage("us-east-1", ec2fake.Image{Name: "debian-12-a"})
 	f.fake.AddImage("us-east-1", ec2fake.Image{Name: "debian-12-b"})
 	_, err := f.run(t)
-	if err == nil || !strings.Contains(err.Error(), "match 2 images: set most_recent = true") {
+	if err == nil || !strings.Contains(err.Error(), "more than one result. Please try a more specific search, or set most_recent to true") {
 		t.Errorf("Run error = %v", err)
 	}
 	if n := f.fake.CallCount("RunInstances"); n != 0 {

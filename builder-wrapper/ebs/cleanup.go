@@ -10,17 +10,18 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
-// deadImageStates are the states an image never leaves: it will not become
-// available and can only be deregistered.
-var deadImageStates = []string{"failed", "error", "invalid"}
-
-// sweepDeadImages deregisters the images carrying the key that ended in a
-// dead state, after a failed bake. amazon-ebs cleans up an image that became
-// available before a later step failed, but not one that failed while it
-// waited for it, and that image carries the key through the run tags.
-// Pending images are left alone: another build may still finish them.
-// It returns what it removed, per region, and the errors it met.
-func sweepDeadImages(cl *cloud, keyTag, key string) (map[string][]string, error) {
+// sweepFailedBake removes, after a failed bake, every image this build made
+// that amazon-ebs left: one that failed in EC2 while amazon-ebs waited for it
+// (amazon-ebs only cleans up images that became available), and the copies
+// to other regions that succeeded before another region's copy failed.
+// They carry the run tags, among them this build's id (BuildIDTag); only
+// images with this build's id are touched, never another build's, and none
+// of them carries the key (amazon-ebs writes `tags` last, after every
+// step succeeded). With skip_ami_run_tags an image gets no tag at
+// CreateImage, so it is not found here; without the key it is never a
+// cache hit either. It returns what it removed, per region, and the errors
+// it met.
+func sweepFailedBake(cl *cloud, buildID string) (map[string][]string, error) {
 	// The build's context may be what ended the bake; cleanup gets its own.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -30,17 +31,16 @@ func sweepDeadImages(cl *cloud, keyTag, key string) (map[string][]string, error)
 		out, err := client.DescribeImages(ctx, &ec2.DescribeImagesInput{
 			Owners: []string{"self"},
 			Filters: []ec2types.Filter{
-				{Name: aws.String("tag:" + keyTag), Values: []string{key}},
-				{Name: aws.String("state"), Values: deadImageStates},
+				{Name: aws.String("tag:" + BuildIDTag), Values: []string{buildID}},
 			},
 		})
 		if err != nil {
-			return removed, fmt.Errorf("%s: DescribeImages for failed images with the key: %w", region, err)
+			return removed, fmt.Errorf("%s: DescribeImages for the images of this failed build: %w", region, err)
 		}
 		for _, img := range out.Images {
 			id := aws.ToString(img.ImageId)
-			if _, err := client.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(id)}); err != nil {
-				return removed, fmt.Errorf("%s: DeregisterImage %s: %w", region, id, err)
+			if err := destroyImage(ctx, client, id); err != nil {
+				return removed, fmt.Errorf("%s: %w", region, err)
 			}
 			removed[region] = append(removed[region], id)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	amazonebs "github.com/hashicorp/packer-plugin-amazon/builder/ebs"
+	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/bakerequest"
 )
@@ -26,8 +27,8 @@ type Config struct {
 
 	// The bake key: the `key` output of data "spinnaker-bake" (`sha256:`
 	// followed by 64 lowercase hex digits). The builder reuses an image whose
-	// `key_tag` tag holds it, and puts it on the images it bakes and on the
-	// build instance (as a run tag, so parallel builds can see each other).
+	// `key_tag` tag holds it (and whose `spinnaker:image-spec` tag holds
+	// this request's image spec), and puts both on the images it bakes.
 	// Set exactly one of `bake_key` and `bake`.
 	BakeKey string `mapstructure:"bake_key"`
 	// The bake inputs, with the same fields as data "spinnaker-bake" (its
@@ -43,17 +44,37 @@ type Config struct {
 	// The tag that carries the key. Default `spinnaker:bake-key`, the same as
 	// data "spinnaker-bake".
 	KeyTag string `mapstructure:"key_tag"`
-	// How long to wait for another build whose instance carries the same key
-	// (run tag) to produce its image before baking anyway, as a Go duration
-	// such as `"45m"`. Default `"30m"`; `"0s"` does not wait.
+	// How long to wait for another build that holds the claim on the same
+	// key and spec to produce its image before baking anyway, as a Go
+	// duration such as `"45m"`. Default `"30m"`; `"0s"` does not wait.
 	WaitForInflight string `mapstructure:"wait_for_inflight"`
+	// How long the claim a baking build holds on its key lives unless the
+	// build renews it (it does every third of this while it bakes), as a Go
+	// duration. A build killed without clean-up (SIGKILL) blocks other builds
+	// of the key for at most this long: the next one removes the stale claim
+	// and bakes. Default `"5m"`.
+	ClaimTTL string `mapstructure:"claim_ttl"`
 
 	// waitForInflight is WaitForInflight parsed, with the default applied.
 	waitForInflight time.Duration
+	// claimTTL is ClaimTTL parsed, with the default applied.
+	claimTTL time.Duration
 	// keyFromFilter is set when the key comes from the bake block and the
 	// source AMI from source_ami_filter: Run resolves the AMI, then the key.
 	keyFromFilter bool
 	// keyDocument is the canonical document of a key computed from the bake
 	// block, logged for debugging a cache miss.
 	keyDocument string
+	// sourceAMI is the source AMI once known: source_ami, or what
+	// source_ami_filter selects (resolved by Run).
+	sourceAMI string
+	// specDigest is the image spec digest (spec tag value) once sourceAMI
+	// is known, and specDocument what it hashes.
+	specDigest, specDocument string
+	// ictx is the template context Decode filled (user variables, build
+	// name): what a hit renders the deferred `tags` with, as amazon-ebs does.
+	ictx interpolate.Context
+	// buildID tells this build's images and instance from other builds'
+	// (the build-id run tag), so that clean-up touches only what it made.
+	buildID string
 }

@@ -175,6 +175,7 @@ type FlatConfig struct {
 	Rebake                                    *bool                                       `mapstructure:"rebake" cty:"rebake" hcl:"rebake"`
 	KeyTag                                    *string                                     `mapstructure:"key_tag" cty:"key_tag" hcl:"key_tag"`
 	WaitForInflight                           *string                                     `mapstructure:"wait_for_inflight" cty:"wait_for_inflight" hcl:"wait_for_inflight"`
+	ClaimTTL                                  *string                                     `mapstructure:"claim_ttl" cty:"claim_ttl" hcl:"claim_ttl"`
 }
 
 // FlatMapstructure returns a new FlatConfig.
@@ -350,6 +351,7 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"rebake":                       &hcldec.AttrSpec{Name: "rebake", Type: cty.Bool, Required: false},
 		"key_tag":                      &hcldec.AttrSpec{Name: "key_tag", Type: cty.String, Required: false},
 		"wait_for_inflight":            &hcldec.AttrSpec{Name: "wait_for_inflight", Type: cty.String, Required: false},
+		"claim_ttl":                    &hcldec.AttrSpec{Name: "claim_ttl", Type: cty.String, Required: false},
 	}
 	return s
 }

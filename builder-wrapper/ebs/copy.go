@@ -2,16 +2,17 @@ package ebs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
 )
@@ -23,47 +24,45 @@ type imageWait struct {
 }
 
 // copySettings are the amazon-ebs options that shape a copy the way
-// amazon-ebs's own region copy would: encryption and who may launch it.
+// amazon-ebs's own region copy would: its encryption. Sharing, deprecation
+// and tags are applied to every returned image afterwards (satisfy).
 type copySettings struct {
 	Encrypt *bool
 	// KMSKeyIDs maps a region to its key (region_kms_key_ids).
 	KMSKeyIDs map[string]string
-	Users     []string
-	Groups    []string
-	OrgArns   []string
-	OuArns    []string
-}
-
-func (s copySettings) shared() bool {
-	return len(s.Users)+len(s.Groups)+len(s.OrgArns)+len(s.OuArns) > 0
 }
 
 // copyToMissing copies the plan's source image to every missing region at
 // once, tags each copy with the source's tags (the key tag among them) and
 // waits until the copies are available. It returns the new ids per region.
 // A copy that fails is deregistered, so no key-tagged image is left in a
-// state other than available.
-func copyToMissing(ctx context.Context, cl *cloud, plan Plan, source awslookup.Image, settings copySettings, wait imageWait) (map[string]string, error) {
+// state other than available; one region's failure does not stop the
+// others, whose copies are kept (complete, tagged, a hit for the next
+// build, which then copies only what is missing).
+func copyToMissing(ctx context.Context, cl *cloud, id identity, plan Plan, source awslookup.Image, settings copySettings, wait imageWait) (map[string]string, error) {
 	var mu sync.Mutex
+	var wg sync.WaitGroup
 	created := map[string]string{}
-	g, gctx := errgroup.WithContext(ctx)
+	var errs []error
 	for _, region := range plan.Missing {
-		g.Go(func() error {
-			id, err := copyOne(gctx, cl.clients[region], region, plan.CopyFrom, source, settings, wait)
-			if err != nil {
-				return err
-			}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			copied, err := copyOne(ctx, cl.clients[region], region, plan.CopyFrom, id, source, settings, wait)
 			mu.Lock()
-			created[region] = id
-			mu.Unlock()
-			return nil
-		})
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			created[region] = copied
+		}()
 	}
-	err := g.Wait()
-	return created, err
+	wg.Wait()
+	return created, errors.Join(errs...)
 }
 
-func copyOne(ctx context.Context, client ec2API, region, from string, source awslookup.Image, settings copySettings, wait imageWait) (string, error) {
+func copyOne(ctx context.Context, client ec2API, region, from string, want identity, source awslookup.Image, settings copySettings, wait imageWait) (string, error) {
 	in := &ec2.CopyImageInput{
 		SourceRegion:  aws.String(from),
 		SourceImageId: aws.String(source.ID),
@@ -75,6 +74,9 @@ func copyOne(ctx context.Context, client ec2API, region, from string, source aws
 		in.KmsKeyId = aws.String(k)
 	}
 	out, err := client.CopyImage(ctx, in)
+	if awslookup.ErrorCode(err) == "InvalidAMIName.Duplicate" {
+		return resumeCopy(ctx, client, region, want, source, wait, err)
+	}
 	if err != nil {
 		return "", fmt.Errorf("%s: CopyImage %s from %s: %w", region, source.ID, from, err)
 	}
@@ -87,32 +89,36 @@ func copyOne(ctx context.Context, client ec2API, region, from string, source aws
 	if err := waitAvailable(ctx, client, id, wait); err != nil {
 		return "", discard(client, region, id, fmt.Errorf("%s: wait for copy %s: %w", region, id, err))
 	}
-	if settings.shared() {
-		if _, err := client.ModifyImageAttribute(ctx, launchPermissions(id, settings)); err != nil {
-			return "", discard(client, region, id, fmt.Errorf("%s: share copy %s (ami_users, ami_groups, ami_org_arns, ami_ou_arns): %w", region, id, err))
-		}
-	}
 	return id, nil
 }
 
-func launchPermissions(id string, s copySettings) *ec2.ModifyImageAttributeInput {
-	var add []ec2types.LaunchPermission
-	for _, u := range s.Users {
-		add = append(add, ec2types.LaunchPermission{UserId: aws.String(u)})
+// resumeCopy handles a copy whose name is taken in the region: an earlier
+// copy of the same image that a killed or timed-out build left behind
+// (spinnaker/spinnaker#4498). A pending one carrying the source's key and
+// spec tags (CopyImageTags) is waited for and used; anything else is the
+// user's and the error stands.
+func resumeCopy(ctx context.Context, client ec2API, region string, want identity, source awslookup.Image, wait imageWait, dup error) (string, error) {
+	out, err := client.DescribeImages(ctx, &ec2.DescribeImagesInput{
+		Owners:  []string{"self"},
+		Filters: []ec2types.Filter{{Name: aws.String("name"), Values: []string{source.Name}}},
+	})
+	if err != nil || len(out.Images) != 1 {
+		return "", fmt.Errorf("%s: CopyImage %s: %w", region, source.ID, dup)
 	}
-	for _, g := range s.Groups {
-		add = append(add, ec2types.LaunchPermission{Group: ec2types.PermissionGroup(g)})
+	img := out.Images[0]
+	id := aws.ToString(img.ImageId)
+	if tagValue(img.Tags, want.KeyTag) != want.Key || tagValue(img.Tags, DefaultSpecTag) != want.Spec {
+		return "", fmt.Errorf("%s: CopyImage %s: %w (the image %s of that name does not carry the same key and spec)", region, source.ID, dup, id)
 	}
-	for _, a := range s.OrgArns {
-		add = append(add, ec2types.LaunchPermission{OrganizationArn: aws.String(a)})
+	switch img.State {
+	case ec2types.ImageStateAvailable, ec2types.ImageStatePending:
+	default:
+		return "", fmt.Errorf("%s: CopyImage %s: %w (an earlier copy %s is %s; deregister it)", region, source.ID, dup, id, img.State)
 	}
-	for _, a := range s.OuArns {
-		add = append(add, ec2types.LaunchPermission{OrganizationalUnitArn: aws.String(a)})
+	if err := waitAvailable(ctx, client, id, wait); err != nil {
+		return "", discard(client, region, id, fmt.Errorf("%s: wait for the earlier copy %s: %w", region, id, err))
 	}
-	return &ec2.ModifyImageAttributeInput{
-		ImageId:          aws.String(id),
-		LaunchPermission: &ec2types.LaunchPermissionModifications{Add: add},
-	}
+	return id, nil
 }
 
 // discard deregisters an image this build created and cannot finish, so it
@@ -122,8 +128,8 @@ func discard(client ec2API, region, id string, cause error) error {
 	// The build's context may be what failed; cleanup gets its own.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := client.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(id)}); err != nil {
-		return fmt.Errorf("%w (and deregistering %s in %s failed: %v)", cause, id, region, err)
+	if err := destroyImage(ctx, client, id); err != nil {
+		return fmt.Errorf("%w (and removing %s in %s failed: %v)", cause, id, region, err)
 	}
 	return cause
 }
@@ -138,10 +144,10 @@ func waitAvailable(ctx context.Context, client ec2API, id string, wait imageWait
 	return w.Wait(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}}, wait.MaxWait)
 }
 
-// ensureKeyTag checks that every image of a fresh bake carries the key and
-// tags those that do not (amazon-ebs can skip tags, e.g. with an empty
-// tags map in a region it copied to).
-func ensureKeyTag(ctx context.Context, cl *cloud, amis map[string]string, keyTag, key string) error {
+// ensureTags checks that every image of a fresh bake carries the tags (the
+// key and the spec) and adds those it lacks (amazon-ebs can skip tags, e.g.
+// with an empty tags map in a region it copied to).
+func ensureTags(ctx context.Context, cl *cloud, amis map[string]string, tags map[string]string) error {
 	for _, region := range slices.Sorted(maps.Keys(amis)) {
 		id := amis[region]
 		client, ok := cl.clients[region]
@@ -150,16 +156,19 @@ func ensureKeyTag(ctx context.Context, cl *cloud, amis map[string]string, keyTag
 		}
 		out, err := client.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}})
 		if err != nil {
-			return fmt.Errorf("%s: DescribeImages %s to check the key tag: %w", region, id, err)
+			return fmt.Errorf("%s: DescribeImages %s to check its tags: %w", region, id, err)
 		}
-		if len(out.Images) == 1 && tagValue(out.Images[0].Tags, keyTag) == key {
+		missing := map[string]string{}
+		for k, v := range tags {
+			if len(out.Images) != 1 || tagValue(out.Images[0].Tags, k) != v {
+				missing[k] = v
+			}
+		}
+		if len(missing) == 0 {
 			continue
 		}
-		if _, err := client.CreateTags(ctx, &ec2.CreateTagsInput{
-			Resources: []string{id},
-			Tags:      []ec2types.Tag{{Key: aws.String(keyTag), Value: aws.String(key)}},
-		}); err != nil {
-			return fmt.Errorf("%s: CreateTags %s=%s on %s: %w", region, keyTag, key, id, err)
+		if _, err := client.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: ec2Tags(missing)}); err != nil {
+			return fmt.Errorf("%s: CreateTags %s on %s: %w", region, strings.Join(slices.Sorted(maps.Keys(missing)), ", "), id, err)
 		}
 	}
 	return nil
@@ -180,4 +189,25 @@ func ec2Tags(m map[string]string) []ec2types.Tag {
 		out = append(out, ec2types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
 	}
 	return out
+}
+
+// copySettings takes encryption from the amazon-ebs options.
+func (b *Builder) copySettings() copySettings {
+	c := &b.config
+	return copySettings{
+		Encrypt:   c.AMIEncryptBootVolume.ToBoolPointer(),
+		KMSKeyIDs: c.AMIRegionKMSKeyIDs,
+	}
+}
+
+// imageWait paces waiting for copies like amazon-ebs's aws_polling does.
+func (b *Builder) imageWait() imageWait {
+	w := imageWait{MinDelay: 5 * time.Second, MaxWait: 30 * time.Minute}
+	if p := b.config.PollingConfig; p != nil && p.DelaySeconds > 0 {
+		w.MinDelay = time.Duration(p.DelaySeconds) * time.Second
+		if p.MaxAttempts > 0 {
+			w.MaxWait = time.Duration(p.MaxAttempts) * w.MinDelay
+		}
+	}
+	return w
 }

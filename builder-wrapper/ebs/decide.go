@@ -15,10 +15,6 @@ const (
 	Reuse
 	// Copy copies an existing image to the regions that lack it.
 	Copy
-	// CheckInFlight looks for other builds carrying the key, then decides again.
-	CheckInFlight
-	// WaitInFlight waits for another build that carries the key, then decides again.
-	WaitInFlight
 )
 
 func (a Action) String() string {
@@ -29,10 +25,6 @@ func (a Action) String() string {
 		return "reuse"
 	case Copy:
 		return "copy"
-	case CheckInFlight:
-		return "check for in-flight builds"
-	case WaitInFlight:
-		return "wait for in-flight build"
 	}
 	return fmt.Sprintf("Action(%d)", int(a))
 }
@@ -42,16 +34,11 @@ type Situation struct {
 	// Regions are the regions the build must produce images in, the build
 	// region first.
 	Regions []string
-	// Existing maps each region that has an available image with the key to
-	// its id.
+	// Existing maps each region that has an available image with the key
+	// and the spec to its id.
 	Existing map[string]string
 	// Rebake is set by `rebake` or by Packer's -force.
 	Rebake bool
-	// InFlight lists instances of other builds that carry the key. It is
-	// only looked at when no region has the image.
-	InFlight []string
-	// InFlightChecked is false before the in-flight check ran.
-	InFlightChecked bool
 }
 
 // Plan is the decision.
@@ -67,10 +54,9 @@ type Plan struct {
 }
 
 // Decide is the bake cache's decision, kept free of I/O so it can be tested
-// as a table. Rebake always bakes, as in Rosco. Otherwise a key present in
-// every region is reused and one present in some regions is copied; a key
-// present nowhere is first checked for in-flight builds (CheckInFlight);
-// with the check done it waits for one that carries the key, else bakes.
+// as a table. Rebake always bakes, as in Rosco. Otherwise an image present
+// in every region is reused and one present in some regions is copied; one
+// present nowhere is baked (by the build that holds the claim, see claim.go).
 func Decide(s Situation) Plan {
 	if s.Rebake {
 		return Plan{Action: Bake}
@@ -93,10 +79,6 @@ func Decide(s Situation) Plan {
 		return Plan{Action: Reuse, Images: images}
 	case len(images) > 0:
 		return Plan{Action: Copy, Images: images, Missing: missing, CopyFrom: copyFrom}
-	case !s.InFlightChecked:
-		return Plan{Action: CheckInFlight}
-	case len(s.InFlight) > 0:
-		return Plan{Action: WaitInFlight}
 	default:
 		return Plan{Action: Bake}
 	}

@@ -23,15 +23,9 @@ func TestDecide(t *testing.T) {
 			Plan{Action: Copy, Images: map[string]string{"eu-north-1": "ami-33333333", "eu-west-1": "ami-22222222"}, Missing: []string{"us-east-1"}, CopyFrom: "eu-west-1"}},
 		{"copy region missing: copy from the build region", Situation{Regions: regions, Existing: map[string]string{"us-east-1": "ami-11111111"}},
 			Plan{Action: Copy, Images: map[string]string{"us-east-1": "ami-11111111"}, Missing: []string{"eu-west-1", "eu-north-1"}, CopyFrom: "us-east-1"}},
-		{"some present, in-flight builds do not matter", Situation{Regions: regions, Existing: map[string]string{"us-east-1": "ami-11111111"}, InFlight: []string{"i-1"}, InFlightChecked: true},
-			Plan{Action: Copy, Images: map[string]string{"us-east-1": "ami-11111111"}, Missing: []string{"eu-west-1", "eu-north-1"}, CopyFrom: "us-east-1"}},
-		{"none present, not checked: check in-flight", Situation{Regions: regions},
-			Plan{Action: CheckInFlight}},
-		{"none present, another build carries the key: wait", Situation{Regions: regions, InFlight: []string{"i-0abc"}, InFlightChecked: true},
-			Plan{Action: WaitInFlight}},
-		{"none present, no other build: bake", Situation{Regions: regions, InFlightChecked: true},
+		{"none present: bake", Situation{Regions: regions},
 			Plan{Action: Bake}},
-		{"none present, rebake: bake without checking", Situation{Regions: regions, Rebake: true},
+		{"none present, rebake: bake", Situation{Regions: regions, Rebake: true},
 			Plan{Action: Bake}},
 	}
 	for _, tc := range cases {

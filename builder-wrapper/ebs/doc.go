@@ -5,15 +5,17 @@
 // detected; reused existing bake". Plain Packer launches an instance and
 // waits minutes for an image identical to one it already has. This builder
 // closes that gap: every amazon-ebs option works unchanged, and before
-// anything is launched it looks the bake key up in the tag named by key_tag
-// in the build region and in every ami_regions region:
+// anything is launched it looks up, in the build region and in every
+// ami_regions region, the images whose key tag holds the bake key and whose
+// spec tag holds the request's image spec (spec.go):
 //
 //   - every region has the image (and no rebake): nothing is launched, no
-//     provisioner runs, and the existing images are the artifact;
-//   - some regions have it: the image is copied to the others;
-//   - none has it: another build carrying the key (run tag) is waited for,
-//     otherwise amazon-ebs bakes as usual and the key tag is put on every
-//     resulting image.
+//     provisioner runs; the request's sharing, deprecation and missing tags
+//     are applied (satisfy.go) and the existing images are the artifact;
+//   - some regions have it: the image is copied to the others, then the
+//     request is applied to all;
+//   - none has it: the build claims the key (claim.go) and amazon-ebs bakes,
+//     or, when another build holds the claim, waits for its image.
 //
 // The artifact prints amazon-ebs's own "AMIs were created:" lines on every
 // path, so Rosco's log scraping finds the AMI ids whether the image was

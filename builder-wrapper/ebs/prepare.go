@@ -24,6 +24,9 @@ import (
 // Prepare again with every value known.
 const unknownValue = "<unknown>"
 
+// defaultMaxRetries is amazon-ebs's default max_retries.
+const defaultMaxRetries = 10
+
 // strictKeyPattern is the shape of data "spinnaker-bake"'s `key` output.
 var strictKeyPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 
@@ -43,11 +46,10 @@ func (b *Builder) Prepare(raws ...interface{}) ([]string, []string, error) {
 	// Decode replaces cty values in the slice it is given; amazon-ebs must
 	// get the originals, so decode a copy.
 	own := append([]interface{}(nil), raws...)
-	var ictx interpolate.Context
 	if err := config.Decode(&b.config, &config.DecodeOpts{
 		PluginType:         amazonebs.BuilderId,
 		Interpolate:        true,
-		InterpolateContext: &ictx,
+		InterpolateContext: &b.config.ictx,
 		InterpolateFilter:  &interpolate.RenderFilter{Exclude: deferredFields},
 	}, own...); err != nil {
 		return nil, nil, err
@@ -55,25 +57,34 @@ func (b *Builder) Prepare(raws ...interface{}) ([]string, []string, error) {
 	if err := b.config.prepare(time.Now()); err != nil {
 		return nil, nil, err
 	}
+	if b.config.buildID == "" {
+		b.config.buildID = newBuildID()
+	}
 	b.raws = append([]interface{}(nil), raws...)
 	return b.prepareInner()
 }
 
 // prepareInner prepares a new amazon-ebs builder from the raws without this
-// builder's options, with the key tag added to `tags` and `run_tags` once
-// the key is known. Run calls it again when the key could only be computed
+// builder's options, with the key and spec tags added to `tags` once known,
+// and the build id to `run_tags`. Run calls it again when the key could only be computed
 // after resolving source_ami_filter.
 func (b *Builder) prepareInner() ([]string, []string, error) {
 	c := &b.config
+	// The key and the spec go in `tags` only, which amazon-ebs writes last,
+	// once every region's image is complete (shared, deprecated): an image
+	// is a cache hit only from then on. In the run tags they would reach
+	// the image at CreateImage (and the unencrypted intermediate image of
+	// encrypt_boot), making it a hit too early. The run tags carry this
+	// build's id, which clean-up needs on a failed image.
 	tags, runTags := c.AMIConfig.AMITags, c.RunTags
-	if c.BakeKey != "" {
-		var err error
-		if tags, err = withKeyTag("tags", tags, c.KeyTag, c.BakeKey); err != nil {
+	var err error
+	for name, value := range c.identityTags() {
+		if tags, err = withKeyTag("tags", tags, name, value); err != nil {
 			return nil, nil, err
 		}
-		if runTags, err = withKeyTag("run_tags", runTags, c.KeyTag, c.BakeKey); err != nil {
-			return nil, nil, err
-		}
+	}
+	if runTags, err = withKeyTag("run_tags", runTags, BuildIDTag, c.buildID); err != nil {
+		return nil, nil, err
 	}
 	inner, err := innerRaws(b.raws, tags, runTags)
 	if err != nil {
@@ -99,17 +110,21 @@ func (c *Config) prepare(now time.Time) error {
 	if err := validTagKey(c.KeyTag); err != nil {
 		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("key_tag %q: %w", c.KeyTag, err))
 	}
-	c.waitForInflight = DefaultWaitForInflight
-	if c.WaitForInflight != "" {
-		d, err := time.ParseDuration(c.WaitForInflight)
-		switch {
-		case err != nil:
-			errs = packersdk.MultiErrorAppend(errs, fmt.Errorf(`wait_for_inflight %q is not a duration such as "30m"`, c.WaitForInflight))
-		case d < 0:
-			errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("wait_for_inflight %q must not be negative", c.WaitForInflight))
-		default:
-			c.waitForInflight = d
-		}
+	var err error
+	if c.waitForInflight, err = parseDuration("wait_for_inflight", c.WaitForInflight, DefaultWaitForInflight, 0); err != nil {
+		errs = packersdk.MultiErrorAppend(errs, err)
+	}
+	if c.claimTTL, err = parseDuration("claim_ttl", c.ClaimTTL, DefaultClaimTTL, 3*time.Second); err != nil {
+		errs = packersdk.MultiErrorAppend(errs, err)
+	}
+	if c.SourceAmi != "" && c.SourceAmi != unknownValue {
+		c.setSourceAMI(c.SourceAmi)
+	}
+	if c.MaxRetries == 0 {
+		// amazon-ebs's own default, which its Prepare applies to its copy of
+		// the options: max_retries means the same (attempts per call) in the
+		// cache's calls as in the bake's.
+		c.MaxRetries = defaultMaxRetries
 	}
 	if c.PackerForce {
 		// Packer's -force means "build even if the output exists"; for a
@@ -170,6 +185,24 @@ func (c *Config) keyFromBake(now time.Time) []error {
 	return nil
 }
 
+// parseDuration reads a duration option; empty gives def. Errors name the
+// option and the value.
+func parseDuration(option, value string, def, least time.Duration) (time.Duration, error) {
+	if value == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(value)
+	switch {
+	case err != nil:
+		return def, fmt.Errorf(`%s %q is not a duration such as "30m"`, option, value)
+	case d < least && least == 0:
+		return def, fmt.Errorf("%s %q must not be negative", option, value)
+	case d < least:
+		return def, fmt.Errorf("%s %q must be at least %s", option, value, least)
+	}
+	return d, nil
+}
+
 // prefixed puts "<prefix>: " before each of the (joined) errors, so that
 // each names the block it comes from.
 func prefixed(prefix string, err error) []error {
@@ -197,11 +230,30 @@ func validTagKey(k string) error {
 	return nil
 }
 
+// identityTags are the tags that make an image a cache hit for this build:
+// the key tag and the spec tag, each once its value is known.
+func (c *Config) identityTags() map[string]string {
+	out := map[string]string{}
+	if c.BakeKey != "" {
+		out[c.KeyTag] = c.BakeKey
+	}
+	if c.specDigest != "" {
+		out[DefaultSpecTag] = c.specDigest
+	}
+	return out
+}
+
+// setSourceAMI records the resolved source AMI and computes the image spec.
+func (c *Config) setSourceAMI(ami string) {
+	spec := specOf(c, ami)
+	c.sourceAMI, c.specDigest, c.specDocument = ami, spec.digest(), spec.document()
+}
+
 // withKeyTag returns a copy of tags with key set to value. A user tag of
 // the same name with another value is an error rather than silently lost.
 func withKeyTag(field string, tags map[string]string, key, value string) (map[string]string, error) {
 	if old, ok := tags[key]; ok && old != value {
-		return nil, fmt.Errorf("%s[%q] = %q conflicts with bake_key %q; remove it, the builder sets this tag", field, key, old, value)
+		return nil, fmt.Errorf("%s[%q] = %q conflicts with the builder's %q; remove it, the builder sets this tag", field, key, old, value)
 	}
 	out := maps.Clone(tags)
 	if out == nil {

@@ -10,7 +10,7 @@ import (
 // ownKeys are the options amazon-ebs does not know. They are removed from
 // the raw configuration before amazon-ebs decodes it, since it refuses
 // unknown keys.
-var ownKeys = []string{"bake_key", "bake", "rebake", "key_tag", "wait_for_inflight"}
+var ownKeys = []string{"bake_key", "bake", "rebake", "key_tag", "wait_for_inflight", "claim_ttl"}
 
 // innerRaws returns the raw configurations for amazon-ebs: copies of raws
 // without ownKeys, followed by one more raw that sets tags and run_tags to

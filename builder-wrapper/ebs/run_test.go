@@ -10,8 +10,8 @@ import (
 
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/rosco"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 // cacheFixture is a prepared builder whose EC2 is a loopback fake, reached
@@ -25,7 +25,7 @@ type cacheFixture struct {
 	out     *bytes.Buffer
 }
 
-func newCacheFixture(t *testing.T, set map[string]interface{}) *cacheFixture {
+func newCacheFixture(t testing.TB, set map[string]interface{}) *cacheFixture {
 	t.Helper()
 	fake := ec2fake.New(ec2fake.Options{})
 	compute := ec2fake.EnableCompute(fake, ec2fake.ComputeOptions{ImagePendingFor: 100 * time.Millisecond, TransitionDelay: 50 * time.Millisecond})
@@ -56,11 +56,36 @@ func newCacheFixture(t *testing.T, set map[string]interface{}) *cacheFixture {
 	return &cacheFixture{fake: fake, compute: compute, builder: b, ui: ui, out: &out}
 }
 
-// addKeyImage adds an available image carrying the key in region.
+// addKeyImage adds an available image carrying the key and the builder's
+// image spec in region, with a root snapshot.
 func (f *cacheFixture) addKeyImage(region, name string) string {
-	return f.fake.AddImage(region, ec2fake.Image{Name: name, Tags: map[string]string{
-		DefaultKeyTag: testKey, "appversion": "app-1.0-h1",
+	return f.compute.AddImage(region, ec2fake.Image{Name: name, Tags: map[string]string{
+		DefaultKeyTag: testKey, DefaultSpecTag: f.builder.config.specDigest, "appversion": "app-1.0-h1",
 	}}).ID
+}
+
+// cloud connects to the fixture's fake as Run does.
+func (f *cacheFixture) cloud(t *testing.T) *cloud {
+	t.Helper()
+	cl, err := connect(context.Background(), &f.builder.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl
+}
+
+// identity is what the fixture's builder looks up.
+func (f *cacheFixture) identity() identity {
+	return identity{KeyTag: DefaultKeyTag, Key: testKey, Spec: f.builder.config.specDigest}
+}
+
+// callCounts counts the recorded calls per action.
+func (f *cacheFixture) callCounts() map[string]int {
+	calls := map[string]int{}
+	for _, c := range f.fake.Calls() {
+		calls[c.Action]++
+	}
+	return calls
 }
 
 // run runs the builder with a hook that fails the test if a provisioner
@@ -103,12 +128,9 @@ func TestRunReusesWhenEveryRegionHasTheKey(t *testing.T) {
 	if !strings.Contains(f.out.String(), ReusedMessage) {
 		t.Errorf("output lacks %q:\n%s", ReusedMessage, f.out.String())
 	}
-	calls := map[string]int{}
-	for _, c := range f.fake.Calls() {
-		calls[c.Action]++
-	}
-	if calls["DescribeImages"] != 2 || len(calls) != 1 {
-		t.Errorf("EC2 calls on a cache hit = %v, want 2 DescribeImages only", calls)
+	// Per region: the lookup and the check that the image is still there.
+	if calls := f.callCounts(); calls["DescribeImages"] != 4 || len(calls) != 1 {
+		t.Errorf("EC2 calls on a cache hit = %v, want 4 DescribeImages only", calls)
 	}
 	for region, id := range map[string]string{"us-east-1": us, "eu-west-1": eu} {
 		got, err := rosco.ScrapeLog(region, f.log(art))
@@ -152,17 +174,25 @@ func TestRunCopiesToTheMissingRegion(t *testing.T) {
 	if len(f.fake.Images("eu-west-1")) != 0 || len(f.fake.Images("us-east-1")) != 2 {
 		t.Errorf("Destroy must remove the copy only: eu %v, us %v", f.fake.Images("eu-west-1"), f.fake.Images("us-east-1"))
 	}
+	if snaps := f.compute.Snapshots("eu-west-1"); len(snaps) != 0 {
+		t.Errorf("Destroy left the copy's snapshots: %v", snaps)
+	}
 }
 
-func TestRunWaitsForAnInFlightBuildAndReusesItsImage(t *testing.T) {
+func TestRunWaitsForTheClaimHolderAndReusesItsImage(t *testing.T) {
 	f := newCacheFixture(t, nil)
-	other := f.compute.AddInstance("us-east-1", "ami-0123456789abcdef0", "running", map[string]string{DefaultKeyTag: testKey})
+	held, _, err := tryClaim(context.Background(), f.cloud(t), f.identity(), "otherbuild", time.Minute, time.Now())
+	if err != nil || held == nil {
+		t.Fatalf("claim: %v, %v", held, err)
+	}
 	done := make(chan [2]string, 1)
 	go func() {
 		time.Sleep(300 * time.Millisecond)
 		us := f.addKeyImage("us-east-1", "app-1")
 		eu := f.addKeyImage("eu-west-1", "app-1")
-		f.compute.SetInstanceState(other, "terminated")
+		if err := held.release(); err != nil {
+			t.Error(err)
+		}
 		done <- [2]string{us, eu}
 	}()
 	art, err := f.run(t)
@@ -173,11 +203,37 @@ func TestRunWaitsForAnInFlightBuildAndReusesItsImage(t *testing.T) {
 	if want := "AMIs were created:\neu-west-1: " + ids[1] + "\nus-east-1: " + ids[0] + "\n"; art.String() != want {
 		t.Errorf("String() = %q, want %q", art.String(), want)
 	}
-	if !strings.Contains(f.out.String(), other) || !strings.Contains(f.out.String(), ReusedMessage) {
+	if !strings.Contains(f.out.String(), "Another build is baking the same key") || !strings.Contains(f.out.String(), ReusedMessage) {
 		t.Errorf("output does not tell about the wait and the reuse:\n%s", f.out.String())
 	}
 	if n := f.fake.CallCount("RunInstances"); n != 0 {
 		t.Errorf("RunInstances calls = %d, want 0", n)
+	}
+	if kps := f.compute.KeyPairs(); len(kps) != 0 {
+		t.Errorf("key pairs left: %v", kps)
+	}
+}
+
+func TestRunTakesOverAStaleClaim(t *testing.T) {
+	f := newCacheFixture(t, nil)
+	// A holder killed with SIGKILL: its claim expired an hour ago and
+	// nobody renews it.
+	stale, _, err := tryClaim(context.Background(), f.cloud(t), f.identity(), "killedbuild", 2*time.Hour, time.Now().Add(-3*time.Hour))
+	if err != nil || stale == nil {
+		t.Fatalf("claim: %v, %v", stale, err)
+	}
+	_, err = f.run(t)
+	bakeAttempted(t, f, err)
+	if !strings.Contains(f.out.String(), "Removed the stale claim of build killedbuild") {
+		t.Errorf("output does not tell about the takeover:\n%s", f.out.String())
+	}
+	if n := f.fake.CallCount("DeleteKeyPair"); n < 2 {
+		t.Errorf("DeleteKeyPair calls = %d, want the stale claim's and this build's own", n)
+	}
+	for _, kp := range f.compute.KeyPairs() {
+		if strings.HasPrefix(kp, claimPrefix) {
+			t.Errorf("claim left: %s", kp)
+		}
 	}
 }
 
@@ -194,12 +250,16 @@ func bakeAttempted(t *testing.T, f *cacheFixture, err error) {
 	}
 }
 
-func TestRunBakesWhenTheInFlightBuildOutlastsTheWait(t *testing.T) {
+func TestRunBakesWhenTheClaimHolderOutlastsTheWait(t *testing.T) {
 	f := newCacheFixture(t, map[string]interface{}{"wait_for_inflight": "200ms"})
-	f.compute.AddInstance("us-east-1", "ami-0123456789abcdef0", "stopped", map[string]string{DefaultKeyTag: testKey})
-	_, err := f.run(t)
+	held, _, err := tryClaim(context.Background(), f.cloud(t), f.identity(), "slowbuild", time.Hour, time.Now())
+	if err != nil || held == nil {
+		t.Fatalf("claim: %v, %v", held, err)
+	}
+	t.Cleanup(func() { _ = held.release() })
+	_, err = f.run(t)
 	bakeAttempted(t, f, err)
-	if !strings.Contains(f.out.String(), "still running after 200ms") {
+	if !strings.Contains(f.out.String(), "still holds the claim after wait_for_inflight") {
 		t.Errorf("output does not say the wait ran out:\n%s", f.out.String())
 	}
 }
@@ -215,20 +275,50 @@ func TestRunBakesOnRebakeAndForce(t *testing.T) {
 			f.addKeyImage("eu-west-1", "app-0")
 			_, err := f.run(t)
 			bakeAttempted(t, f, err)
+			// Images with the key exist: the build must not claim none does.
+			if !strings.Contains(f.out.String(), "Rebake requested") || strings.Contains(f.out.String(), "Baking: no image carries") {
+				t.Errorf("output:\n%s", f.out.String())
+			}
+			for _, c := range f.fake.Calls() {
+				if c.Action == "CreateKeyPair" && strings.HasPrefix(c.Form.Get("KeyName"), claimPrefix) {
+					t.Errorf("a rebake claimed the key: %v", c.Form)
+				}
+			}
 		})
 	}
 }
 
-func TestFailedBakeLeavesNoImageWithTheKey(t *testing.T) {
+func TestFailedBakeCleansUpOnlyItsOwnImages(t *testing.T) {
 	f := newCacheFixture(t, nil)
-	// A failed image with the key, as a bake whose CreateImage failed late leaves it.
-	failed := f.fake.AddImage("us-east-1", ec2fake.Image{Name: "app-earlier-try", State: "failed", Tags: map[string]string{DefaultKeyTag: testKey}})
+	// A failed image this build made (its run tags carry the build id), and
+	// one another build of the same key made.
+	own := f.fake.AddImage("us-east-1", ec2fake.Image{Name: "app-this-try", State: "failed", Tags: map[string]string{DefaultKeyTag: testKey, BuildIDTag: f.builder.config.buildID}})
+	other := f.fake.AddImage("us-east-1", ec2fake.Image{Name: "app-other-try", State: "failed", Tags: map[string]string{DefaultKeyTag: testKey, BuildIDTag: "0123456789abcdef"}})
 	_, err := f.run(t)
 	bakeAttempted(t, f, err)
+	left := map[string]bool{}
 	for _, img := range f.fake.Images("us-east-1") {
-		if img.ID == failed.ID {
-			t.Errorf("failed image %s with the key is still registered", img.ID)
-		}
+		left[img.ID] = true
+	}
+	if left[own.ID] || !left[other.ID] {
+		t.Errorf("after the failed bake: own failed image left %v (want false), other build's left %v (want true)", left[own.ID], left[other.ID])
+	}
+}
+
+func TestRunBakesWhenOnlyTheImageSpecDiffers(t *testing.T) {
+	f := newCacheFixture(t, map[string]interface{}{"encrypt_boot": true})
+	// Images of the same key baked without encrypt_boot.
+	plain := newCacheFixture(t, nil).builder.config.specDigest
+	if plain == f.builder.config.specDigest {
+		t.Fatal("encrypt_boot does not change the image spec")
+	}
+	for _, region := range []string{"us-east-1", "eu-west-1"} {
+		f.compute.AddImage(region, ec2fake.Image{Name: "app-plain", Tags: map[string]string{DefaultKeyTag: testKey, DefaultSpecTag: plain}})
+	}
+	_, err := f.run(t)
+	bakeAttempted(t, f, err)
+	if strings.Contains(f.out.String(), ReusedMessage) {
+		t.Errorf("an unencrypted image was reused for encrypt_boot:\n%s", f.out.String())
 	}
 }
 
@@ -257,5 +347,15 @@ func TestRunCopyKeepsEncryptionAndSharing(t *testing.T) {
 	}
 	if shareForm == nil || shareForm["LaunchPermission.Add.1.UserId"][0] != "210987654321" {
 		t.Errorf("ModifyImageAttribute form = %v, want the copy shared with 210987654321", shareForm)
+	}
+}
+
+func TestRunBakesWithoutTheClaimWhenCreateKeyPairIsDenied(t *testing.T) {
+	f := newCacheFixture(t, nil)
+	f.fake.InjectFault(ec2fake.Fault{Action: "CreateKeyPair", Code: "UnauthorizedOperation", Times: 1})
+	_, err := f.run(t)
+	bakeAttempted(t, f, err)
+	if !strings.Contains(f.out.String(), "baking without the claim") {
+		t.Errorf("output does not say the claim was skipped:\n%s", f.out.String())
 	}
 }

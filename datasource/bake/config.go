@@ -4,9 +4,9 @@
 package bake
 
 import (
+	awscommon "github.com/hashicorp/packer-plugin-amazon/common"
 	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
 
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/bakerequest"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/roscoconfig"
 )
@@ -17,14 +17,17 @@ import (
 type Config struct {
 	bakerequest.Inputs `mapstructure:",squash"`
 
-	// The region of the bake. Rosco computes one key per region.
-	Region string `mapstructure:"region"`
-	// Further regions. The datasource computes Rosco's key for each of them too.
+	// AWS access: the amazon plugin's own options (`region`, `access_key`, `profile`,
+	// `assume_role`, `custom_endpoint_ec2`, `max_retries` ...), which spinnaker-ebs and amazon's
+	// amazon-ami data source take, so each option means the same in all of them. `region` is
+	// required here: it is the region of the bake, which Rosco's key holds. AWS is only called
+	// when something must be looked up in EC2: the existing image (see `lookup`) or a base AMI
+	// given by name.
+	awscommon.AccessConfig `mapstructure:",squash"`
+	// Further regions. The datasource computes Rosco's key for each of them too, and looks the
+	// image up there.
 	Regions []string `mapstructure:"regions"`
 
-	// AWS access, with the amazon plugin's option names. Used only when something must be looked
-	// up in EC2: the existing image (see `lookup`) or a base AMI given by name.
-	awslookup.AccessConfig `mapstructure:",squash"`
 	// How to find an existing image: `key` (default) looks for the strict key in the tag named by
 	// `key_tag`; `rosco_key` looks for the SHA-256 (hex) of Rosco's key of each region in that tag,
 	// because Rosco's key is often longer than the 256 characters a tag value may hold;
@@ -74,7 +77,7 @@ type DatasourceOutput struct {
 	PackageList []string `mapstructure:"package_list"`
 	// The package type used: `deb`, `rpm` or `nupkg`.
 	PackageType string `mapstructure:"package_type"`
-	// The primary region: `region`, or the first of `regions`.
+	// The region of the bake: `region`.
 	Region string `mapstructure:"region"`
 
 	// Whether an existing image was found in every region. Always false with `lookup = "none"`.

@@ -4,7 +4,7 @@ package bake
 
 import (
 	"github.com/hashicorp/hcl/v2/hcldec"
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
+	"github.com/hashicorp/packer-plugin-amazon/common"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/bakerequest"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -33,16 +33,23 @@ type FlatConfig struct {
 	Repositories          []string                          `mapstructure:"repositories" cty:"repositories" hcl:"repositories"`
 	Upgrade               *string                           `mapstructure:"upgrade" cty:"upgrade" hcl:"upgrade"`
 	ExtraKeyInputs        map[string]string                 `mapstructure:"extra_key_inputs" cty:"extra_key_inputs" hcl:"extra_key_inputs"`
-	Region                *string                           `mapstructure:"region" cty:"region" hcl:"region"`
+	AccessKey             *string                           `mapstructure:"access_key" required:"true" cty:"access_key" hcl:"access_key"`
+	AssumeRole            *common.FlatAssumeRoleConfig      `mapstructure:"assume_role" required:"false" cty:"assume_role" hcl:"assume_role"`
+	CustomEndpointEc2     *string                           `mapstructure:"custom_endpoint_ec2" required:"false" cty:"custom_endpoint_ec2" hcl:"custom_endpoint_ec2"`
+	CredsFilename         *string                           `mapstructure:"shared_credentials_file" required:"false" cty:"shared_credentials_file" hcl:"shared_credentials_file"`
+	DecodeAuthZMessages   *bool                             `mapstructure:"decode_authorization_messages" required:"false" cty:"decode_authorization_messages" hcl:"decode_authorization_messages"`
+	InsecureSkipTLSVerify *bool                             `mapstructure:"insecure_skip_tls_verify" required:"false" cty:"insecure_skip_tls_verify" hcl:"insecure_skip_tls_verify"`
+	MaxRetries            *int                              `mapstructure:"max_retries" required:"false" cty:"max_retries" hcl:"max_retries"`
+	MFACode               *string                           `mapstructure:"mfa_code" required:"false" cty:"mfa_code" hcl:"mfa_code"`
+	ProfileName           *string                           `mapstructure:"profile" required:"false" cty:"profile" hcl:"profile"`
+	RawRegion             *string                           `mapstructure:"region" required:"true" cty:"region" hcl:"region"`
+	SecretKey             *string                           `mapstructure:"secret_key" required:"true" cty:"secret_key" hcl:"secret_key"`
+	SkipMetadataApiCheck  *bool                             `mapstructure:"skip_metadata_api_check" cty:"skip_metadata_api_check" hcl:"skip_metadata_api_check"`
+	SkipCredsValidation   *bool                             `mapstructure:"skip_credential_validation" cty:"skip_credential_validation" hcl:"skip_credential_validation"`
+	Token                 *string                           `mapstructure:"token" required:"false" cty:"token" hcl:"token"`
+	VaultAWSEngine        *common.FlatVaultAWSEngineOptions `mapstructure:"vault_aws_engine" required:"false" cty:"vault_aws_engine" hcl:"vault_aws_engine"`
+	PollingConfig         *common.FlatAWSPollingConfig      `mapstructure:"aws_polling" required:"false" cty:"aws_polling" hcl:"aws_polling"`
 	Regions               []string                          `mapstructure:"regions" cty:"regions" hcl:"regions"`
-	AccessKey             *string                           `mapstructure:"access_key" cty:"access_key" hcl:"access_key"`
-	SecretKey             *string                           `mapstructure:"secret_key" cty:"secret_key" hcl:"secret_key"`
-	Token                 *string                           `mapstructure:"token" cty:"token" hcl:"token"`
-	Profile               *string                           `mapstructure:"profile" cty:"profile" hcl:"profile"`
-	SharedCredentialsFile *string                           `mapstructure:"shared_credentials_file" cty:"shared_credentials_file" hcl:"shared_credentials_file"`
-	AssumeRole            *awslookup.FlatAssumeRoleConfig   `mapstructure:"assume_role" cty:"assume_role" hcl:"assume_role"`
-	CustomEndpointEC2     *string                           `mapstructure:"custom_endpoint_ec2" cty:"custom_endpoint_ec2" hcl:"custom_endpoint_ec2"`
-	MaxRetries            *int                              `mapstructure:"max_retries" cty:"max_retries" hcl:"max_retries"`
 	Lookup                *string                           `mapstructure:"lookup" cty:"lookup" hcl:"lookup"`
 	KeyTag                *string                           `mapstructure:"key_tag" cty:"key_tag" hcl:"key_tag"`
 	Owners                []string                          `mapstructure:"owners" cty:"owners" hcl:"owners"`
@@ -62,42 +69,49 @@ func (*Config) FlatMapstructure() interface{ HCL2Spec() map[string]hcldec.Spec }
 // The decoded values from this spec will then be applied to a FlatConfig.
 func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 	s := map[string]hcldec.Spec{
-		"package_name":            &hcldec.AttrSpec{Name: "package_name", Type: cty.String, Required: false},
-		"packages":                &hcldec.AttrSpec{Name: "packages", Type: cty.List(cty.String), Required: false},
-		"base_os":                 &hcldec.AttrSpec{Name: "base_os", Type: cty.String, Required: false},
-		"base_ami":                &hcldec.AttrSpec{Name: "base_ami", Type: cty.String, Required: false},
-		"ami_name":                &hcldec.AttrSpec{Name: "ami_name", Type: cty.String, Required: false},
-		"ami_suffix":              &hcldec.AttrSpec{Name: "ami_suffix", Type: cty.String, Required: false},
-		"template_file_name":      &hcldec.AttrSpec{Name: "template_file_name", Type: cty.String, Required: false},
-		"var_file_name":           &hcldec.AttrSpec{Name: "var_file_name", Type: cty.String, Required: false},
-		"vm_type":                 &hcldec.AttrSpec{Name: "vm_type", Type: cty.String, Required: false},
-		"enhanced_networking":     &hcldec.AttrSpec{Name: "enhanced_networking", Type: cty.Bool, Required: false},
-		"package_type":            &hcldec.AttrSpec{Name: "package_type", Type: cty.String, Required: false},
-		"build_number":            &hcldec.AttrSpec{Name: "build_number", Type: cty.String, Required: false},
-		"commit_hash":             &hcldec.AttrSpec{Name: "commit_hash", Type: cty.String, Required: false},
-		"job":                     &hcldec.AttrSpec{Name: "job", Type: cty.String, Required: false},
-		"build_info_url":          &hcldec.AttrSpec{Name: "build_info_url", Type: cty.String, Required: false},
-		"cloud_provider_type":     &hcldec.AttrSpec{Name: "cloud_provider_type", Type: cty.String, Required: false},
-		"package_artifacts":       &hcldec.BlockListSpec{TypeName: "package_artifacts", Nested: hcldec.ObjectSpec((*bakerequest.FlatPackageArtifact)(nil).HCL2Spec())},
-		"repository":              &hcldec.AttrSpec{Name: "repository", Type: cty.String, Required: false},
-		"repositories":            &hcldec.AttrSpec{Name: "repositories", Type: cty.List(cty.String), Required: false},
-		"upgrade":                 &hcldec.AttrSpec{Name: "upgrade", Type: cty.String, Required: false},
-		"extra_key_inputs":        &hcldec.AttrSpec{Name: "extra_key_inputs", Type: cty.Map(cty.String), Required: false},
-		"region":                  &hcldec.AttrSpec{Name: "region", Type: cty.String, Required: false},
-		"regions":                 &hcldec.AttrSpec{Name: "regions", Type: cty.List(cty.String), Required: false},
-		"access_key":              &hcldec.AttrSpec{Name: "access_key", Type: cty.String, Required: false},
-		"secret_key":              &hcldec.AttrSpec{Name: "secret_key", Type: cty.String, Required: false},
-		"token":                   &hcldec.AttrSpec{Name: "token", Type: cty.String, Required: false},
-		"profile":                 &hcldec.AttrSpec{Name: "profile", Type: cty.String, Required: false},
-		"shared_credentials_file": &hcldec.AttrSpec{Name: "shared_credentials_file", Type: cty.String, Required: false},
-		"assume_role":             &hcldec.BlockSpec{TypeName: "assume_role", Nested: hcldec.ObjectSpec((*awslookup.FlatAssumeRoleConfig)(nil).HCL2Spec())},
-		"custom_endpoint_ec2":     &hcldec.AttrSpec{Name: "custom_endpoint_ec2", Type: cty.String, Required: false},
-		"max_retries":             &hcldec.AttrSpec{Name: "max_retries", Type: cty.Number, Required: false},
-		"lookup":                  &hcldec.AttrSpec{Name: "lookup", Type: cty.String, Required: false},
-		"key_tag":                 &hcldec.AttrSpec{Name: "key_tag", Type: cty.String, Required: false},
-		"owners":                  &hcldec.AttrSpec{Name: "owners", Type: cty.List(cty.String), Required: false},
-		"most_recent":             &hcldec.AttrSpec{Name: "most_recent", Type: cty.Bool, Required: false},
-		"rosco_config":            &hcldec.AttrSpec{Name: "rosco_config", Type: cty.String, Required: false},
+		"package_name":                  &hcldec.AttrSpec{Name: "package_name", Type: cty.String, Required: false},
+		"packages":                      &hcldec.AttrSpec{Name: "packages", Type: cty.List(cty.String), Required: false},
+		"base_os":                       &hcldec.AttrSpec{Name: "base_os", Type: cty.String, Required: false},
+		"base_ami":                      &hcldec.AttrSpec{Name: "base_ami", Type: cty.String, Required: false},
+		"ami_name":                      &hcldec.AttrSpec{Name: "ami_name", Type: cty.String, Required: false},
+		"ami_suffix":                    &hcldec.AttrSpec{Name: "ami_suffix", Type: cty.String, Required: false},
+		"template_file_name":            &hcldec.AttrSpec{Name: "template_file_name", Type: cty.String, Required: false},
+		"var_file_name":                 &hcldec.AttrSpec{Name: "var_file_name", Type: cty.String, Required: false},
+		"vm_type":                       &hcldec.AttrSpec{Name: "vm_type", Type: cty.String, Required: false},
+		"enhanced_networking":           &hcldec.AttrSpec{Name: "enhanced_networking", Type: cty.Bool, Required: false},
+		"package_type":                  &hcldec.AttrSpec{Name: "package_type", Type: cty.String, Required: false},
+		"build_number":                  &hcldec.AttrSpec{Name: "build_number", Type: cty.String, Required: false},
+		"commit_hash":                   &hcldec.AttrSpec{Name: "commit_hash", Type: cty.String, Required: false},
+		"job":                           &hcldec.AttrSpec{Name: "job", Type: cty.String, Required: false},
+		"build_info_url":                &hcldec.AttrSpec{Name: "build_info_url", Type: cty.String, Required: false},
+		"cloud_provider_type":           &hcldec.AttrSpec{Name: "cloud_provider_type", Type: cty.String, Required: false},
+		"package_artifacts":             &hcldec.BlockListSpec{TypeName: "package_artifacts", Nested: hcldec.ObjectSpec((*bakerequest.FlatPackageArtifact)(nil).HCL2Spec())},
+		"repository":                    &hcldec.AttrSpec{Name: "repository", Type: cty.String, Required: false},
+		"repositories":                  &hcldec.AttrSpec{Name: "repositories", Type: cty.List(cty.String), Required: false},
+		"upgrade":                       &hcldec.AttrSpec{Name: "upgrade", Type: cty.String, Required: false},
+		"extra_key_inputs":              &hcldec.AttrSpec{Name: "extra_key_inputs", Type: cty.Map(cty.String), Required: false},
+		"access_key":                    &hcldec.AttrSpec{Name: "access_key", Type: cty.String, Required: false},
+		"assume_role":                   &hcldec.BlockSpec{TypeName: "assume_role", Nested: hcldec.ObjectSpec((*common.FlatAssumeRoleConfig)(nil).HCL2Spec())},
+		"custom_endpoint_ec2":           &hcldec.AttrSpec{Name: "custom_endpoint_ec2", Type: cty.String, Required: false},
+		"shared_credentials_file":       &hcldec.AttrSpec{Name: "shared_credentials_file", Type: cty.String, Required: false},
+		"decode_authorization_messages": &hcldec.AttrSpec{Name: "decode_authorization_messages", Type: cty.Bool, Required: false},
+		"insecure_skip_tls_verify":      &hcldec.AttrSpec{Name: "insecure_skip_tls_verify", Type: cty.Bool, Required: false},
+		"max_retries":                   &hcldec.AttrSpec{Name: "max_retries", Type: cty.Number, Required: false},
+		"mfa_code":                      &hcldec.AttrSpec{Name: "mfa_code", Type: cty.String, Required: false},
+		"profile":                       &hcldec.AttrSpec{Name: "profile", Type: cty.String, Required: false},
+		"region":                        &hcldec.AttrSpec{Name: "region", Type: cty.String, Required: false},
+		"secret_key":                    &hcldec.AttrSpec{Name: "secret_key", Type: cty.String, Required: false},
+		"skip_metadata_api_check":       &hcldec.AttrSpec{Name: "skip_metadata_api_check", Type: cty.Bool, Required: false},
+		"skip_credential_validation":    &hcldec.AttrSpec{Name: "skip_credential_validation", Type: cty.Bool, Required: false},
+		"token":                         &hcldec.AttrSpec{Name: "token", Type: cty.String, Required: false},
+		"vault_aws_engine":              &hcldec.BlockSpec{TypeName: "vault_aws_engine", Nested: hcldec.ObjectSpec((*common.FlatVaultAWSEngineOptions)(nil).HCL2Spec())},
+		"aws_polling":                   &hcldec.BlockSpec{TypeName: "aws_polling", Nested: hcldec.ObjectSpec((*common.FlatAWSPollingConfig)(nil).HCL2Spec())},
+		"regions":                       &hcldec.AttrSpec{Name: "regions", Type: cty.List(cty.String), Required: false},
+		"lookup":                        &hcldec.AttrSpec{Name: "lookup", Type: cty.String, Required: false},
+		"key_tag":                       &hcldec.AttrSpec{Name: "key_tag", Type: cty.String, Required: false},
+		"owners":                        &hcldec.AttrSpec{Name: "owners", Type: cty.List(cty.String), Required: false},
+		"most_recent":                   &hcldec.AttrSpec{Name: "most_recent", Type: cty.Bool, Required: false},
+		"rosco_config":                  &hcldec.AttrSpec{Name: "rosco_config", Type: cty.String, Required: false},
 	}
 	return s
 }

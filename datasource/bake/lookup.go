@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	awscommon "github.com/hashicorp/packer-plugin-amazon/common"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
@@ -22,18 +23,21 @@ const awsTimeout = 5 * time.Minute
 // ec2Clients creates the EC2 clients on first use only, so that templates
 // which look nothing up in EC2 need no AWS credentials at all.
 type ec2Clients struct {
-	access  awslookup.AccessConfig
+	access  *awscommon.AccessConfig
 	regions []string
 	clients map[string]awslookup.EC2DescribeImagesAPI
 }
 
+// get resolves the AWS configuration as amazon-ebs does (credentials chain,
+// assume_role, Vault, max_retries, credential validation) and makes a client
+// per region from it.
 func (e *ec2Clients) get(ctx context.Context) (map[string]awslookup.EC2DescribeImagesAPI, error) {
 	if e.clients == nil {
-		clients, err := e.access.EC2Clients(ctx, e.regions)
+		cfg, err := e.access.Config(ctx)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("AWS configuration: %w", err)
 		}
-		e.clients = clients
+		e.clients = awslookup.RegionClients(*cfg, e.access.CustomEndpointEc2, e.regions)
 	}
 	return e.clients, nil
 }
@@ -42,7 +46,7 @@ func (e *ec2Clients) get(ctx context.Context) (map[string]awslookup.EC2DescribeI
 // the primary region's), then Rosco's values and the keys, then the lookup.
 func run(ctx context.Context, c Config, now time.Time) (DatasourceOutput, error) {
 	regions := c.regions()
-	ec2 := &ec2Clients{access: c.AccessConfig, regions: regions}
+	ec2 := &ec2Clients{access: &c.AccessConfig, regions: regions}
 
 	sourceAMIs, err := c.resolveSourceAMIs(ctx, ec2)
 	if err != nil {
@@ -162,7 +166,7 @@ func (c Config) findImages(ctx context.Context, ec2 *ec2Clients, out DatasourceO
 	}
 	clients, err := ec2.get(ctx)
 	if err != nil {
-		return awslookup.Result{}, fmt.Errorf("lookup: %w", err)
+		return awslookup.Result{}, fmt.Errorf(`lookup %s: %w; to compute the keys without AWS and without looking for an existing image, set lookup = "none"`, c.Lookup, err)
 	}
 	res, err := awslookup.FindImages(ctx, clients, q)
 	if err != nil {

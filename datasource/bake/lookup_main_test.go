@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 // TestMain keeps the AWS SDK away from the host's credentials and instance metadata.

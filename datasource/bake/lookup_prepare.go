@@ -98,9 +98,7 @@ func (c *Config) prepareLookup() error {
 			break
 		}
 	}
-	for _, err := range c.AccessConfig.Prepare() {
-		errs = append(errs, err)
-	}
+	errs = append(errs, c.AccessConfig.Prepare(nil)...)
 	packersdk.LogSecretFilter.Set(c.AccessKey, c.SecretKey, c.Token)
 	return errors.Join(errs...)
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 // withFake returns the request of awsBakeHandlerRequest pointed at a fresh EC2 fake.
@@ -24,6 +24,7 @@ func withFake(t *testing.T, extra map[string]interface{}) (*ec2fake.Server, map[
 	raw["custom_endpoint_ec2"] = srv.URL
 	raw["access_key"] = "AKIDFAKEFORTESTS0001"
 	raw["secret_key"] = "fake-secret"
+	raw["skip_credential_validation"] = true // no STS beside the fake
 	for k, v := range extra {
 		raw[k] = v
 	}
@@ -234,8 +235,8 @@ func TestLookupOptionErrors(t *testing.T) {
 	}{
 		{map[string]interface{}{"lookup": "tags"}, `lookup: unknown value "tags": use key, rosco_key, image_name or none`},
 		{map[string]interface{}{"owners": []interface{}{}}, "owners: must not be empty"},
-		{map[string]interface{}{"access_key": "AKID", "secret_key": ""}, "access_key and secret_key must be set together"},
-		{map[string]interface{}{"custom_endpoint_ec2": "127.0.0.1:1"}, `custom_endpoint_ec2 "127.0.0.1:1" is not an absolute URL`},
+		// amazon's AccessConfig checks its own options, as in spinnaker-ebs.
+		{map[string]interface{}{"access_key": "AKID", "secret_key": ""}, "`access_key` and `secret_key` must both be either set or not set."},
 		{map[string]interface{}{"rosco_config": "testdata/rosco.yml", "base_os": "centos"}, `rosco_config "testdata/rosco.yml": No virtualization settings found for 'centos'.`},
 		{map[string]interface{}{"rosco_config": "testdata/rosco.yml", "base_os": "noble", "region": "eu-north-1"},
 			`rosco_config "testdata/rosco.yml": No virtualization settings found for region 'eu-north-1', operating system 'noble', and vm type 'hvm'.`},
@@ -292,5 +293,48 @@ func TestRoscoConfigBaseNameNotFoundGivesRoscosError(t *testing.T) {
 	want := `rosco_config "testdata/rosco.yml": No base image found for os 'noble', vm type 'hvm', region 'us-west-2', label: 'null', account: 'self,099720109477'`
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v\nwant %s", err, want)
+	}
+}
+
+func TestLookupWithoutCredentialsSuggestsLookupNone(t *testing.T) {
+	_, raw := withFake(t, nil)
+	delete(raw, "access_key")
+	delete(raw, "secret_key")
+	err := executeErr(t, raw)
+	if err == nil || !strings.HasPrefix(err.Error(), "lookup key: AWS configuration: No valid credential sources found") || !strings.Contains(err.Error(), `set lookup = "none"`) {
+		t.Errorf("err = %v, want it to say that no credentials were found and suggest lookup = \"none\"", err)
+	}
+}
+
+func TestRegionIsRequired(t *testing.T) {
+	raw := awsBakeHandlerRequest()
+	delete(raw, "region")
+	raw["regions"] = []interface{}{"us-west-2"}
+	if err := configureErr(raw); err == nil || !strings.HasPrefix(err.Error(), "region: required") {
+		t.Errorf("err = %v, want region: required", err)
+	}
+}
+
+// Refusals of the base AMI's matches are not EC2 failures, so they carry no operation label.
+func TestBaseAMISeveralMatchesIsNoDescribeImagesFailure(t *testing.T) {
+	fake, raw := withFake(t, map[string]interface{}{"base_ami": "noble-base", "owners": []interface{}{"self"}})
+	fake.AddImage("us-east-1", ec2fake.Image{Name: "noble-base"})
+	fake.AddImage("us-east-1", ec2fake.Image{Name: "noble-base"})
+	err := executeErr(t, raw)
+	if err == nil || !strings.HasPrefix(err.Error(), `base_ami: us-east-1: base AMI name "noble-base" matches 2 images`) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// max_retries is amazon's option with amazon's meaning: attempts in all, the first included.
+func TestLookupMaxRetriesCountsAttemptsAsAmazonEBS(t *testing.T) {
+	fake, raw := withFake(t, map[string]interface{}{"max_retries": 3})
+	fake.InjectFault(ec2fake.Fault{Code: "RequestLimitExceeded"})
+	err := executeErr(t, raw)
+	if err == nil || !strings.HasPrefix(err.Error(), "lookup key: us-east-1: DescribeImages: RequestLimitExceeded") {
+		t.Errorf("err = %v", err)
+	}
+	if n := fake.CallCount("DescribeImages"); n != 3 {
+		t.Errorf("DescribeImages calls = %d, want max_retries = 3 attempts", n)
 	}
 }

@@ -9,8 +9,8 @@ import (
 // collects every problem so a user fixes them in one go.
 func (c *Config) prepare() error {
 	errs := []error{c.Inputs.Prepare()}
-	if c.Region == "" && len(c.Regions) == 0 {
-		errs = append(errs, errors.New("region: required (Rosco's key contains the region); set region or regions"))
+	if c.RawRegion == "" {
+		errs = append(errs, errors.New(`region: required: the region of the bake, such as "us-east-1" (Rosco's key holds it); further regions go in regions`))
 	}
 	for i, r := range c.Regions {
 		if r == "" {
@@ -20,11 +20,11 @@ func (c *Config) prepare() error {
 	return errors.Join(errs...)
 }
 
-// regions returns the primary region first, then the others, without duplicates.
+// regions returns region first, then the others, without duplicates.
 func (c *Config) regions() []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, r := range append([]string{c.Region}, c.Regions...) {
+	for _, r := range append([]string{c.RawRegion}, c.Regions...) {
 		if r != "" && !seen[r] {
 			seen[r] = true
 			out = append(out, r)

@@ -3,7 +3,7 @@
 #
 # Against real AWS, drop custom_endpoint_ec2 and let the SDK find credentials as usual.
 # Offline, run the EC2 fake on loopback with the images of images.json:
-#   go run ./internal/ec2fake/cmd/ec2fake -seed example/lookup/images.json   # prints endpoint=<url>
+#   go run ./test/ec2fake/cmd/ec2fake -seed example/lookup/images.json   # prints endpoint=<url>
 #   AWS_ACCESS_KEY_ID=fake AWS_SECRET_ACCESS_KEY=fake AWS_EC2_METADATA_DISABLED=true \
 #     packer build -var ec2_endpoint=<url> example/lookup
 # images.json holds the image this request's key finds in both regions: the build prints found=true.
@@ -35,6 +35,8 @@ data "spinnaker-bake" "app" {
   lookup              = "key"
   custom_endpoint_ec2 = var.ec2_endpoint
   max_retries         = 3
+  # As in amazon-ebs, the credentials are checked with STS first; a local EC2 endpoint has no STS.
+  skip_credential_validation = var.ec2_endpoint != ""
 }
 
 locals {

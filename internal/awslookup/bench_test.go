@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 // benchLatency is what the fake adds to every call, standing in for EC2's round trip.
@@ -18,14 +18,14 @@ var benchRegions = []string{"us-east-1", "us-west-2", "eu-west-1"}
 // matching images for pages pages of 5, and returns a function doing one lookup.
 func benchLookup(b *testing.B, regions []string, pages int) (*ec2fake.Server, func()) {
 	b.Helper()
-	fake, ac := newFake(b, ec2fake.Options{})
+	fake, endpoint := newFake(b, ec2fake.Options{})
 	for _, r := range regions {
 		for i := range pages*5 - 2 {
 			fake.AddImage(r, ec2fake.Image{Name: fmt.Sprintf("app-%d", i), Tags: map[string]string{keyTag: "k"}})
 		}
 	}
 	fake.SetLatency(benchLatency)
-	clients := clientsFor(b, ac, regions...)
+	clients := clientsFor(b, endpoint, regions...)
 	q := awslookup.Query{Mode: awslookup.ModeKey, KeyTag: keyTag, Value: "k", Owners: []string{"self"}, PageSize: 5}
 	return fake, func() {
 		res, err := awslookup.FindImages(testContext(b), clients, q)

@@ -1,42 +1,26 @@
 package awslookup
 
 import (
-	"context"
-	"errors"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 )
 
 // EC2DescribeImagesAPI is the one EC2 operation the lookup needs.
 type EC2DescribeImagesAPI = ec2.DescribeImagesAPIClient
 
-// NewEC2Client returns an EC2 client for cfg, pointed at custom_endpoint_ec2 when set.
-func (c AccessConfig) NewEC2Client(cfg aws.Config) *ec2.Client {
-	return ec2.NewFromConfig(cfg, func(o *ec2.Options) {
-		if c.CustomEndpointEC2 != "" {
-			o.BaseEndpoint = aws.String(c.CustomEndpointEC2)
-		}
-	})
-}
-
-// EC2Clients returns one client per region. The configuration is resolved
-// once, for the first region (credentials, and STS for assume_role, are not
-// regional), and copied with each region.
-func (c AccessConfig) EC2Clients(ctx context.Context, regions []string, extra ...func(*config.LoadOptions) error) (map[string]EC2DescribeImagesAPI, error) {
-	if len(regions) == 0 {
-		return nil, errors.New("ec2 clients: no region given")
-	}
-	base, err := c.AWSConfig(ctx, regions[0], extra...)
-	if err != nil {
-		return nil, err
-	}
+// RegionClients returns one EC2 client per region from one resolved configuration (credentials,
+// assume_role and retries are not regional), each pointed at endpoint when it is set: amazon's
+// custom_endpoint_ec2, which amazon-ebs applies to its build region only, applies to every region
+// here, as in spinnaker-ebs's cache lookup.
+func RegionClients(cfg aws.Config, endpoint string, regions []string) map[string]EC2DescribeImagesAPI {
 	clients := make(map[string]EC2DescribeImagesAPI, len(regions))
 	for _, region := range regions {
-		cfg := base.Copy()
-		cfg.Region = region
-		clients[region] = c.NewEC2Client(cfg)
+		clients[region] = ec2.NewFromConfig(cfg.Copy(), func(o *ec2.Options) {
+			o.Region = region
+			if endpoint != "" {
+				o.BaseEndpoint = aws.String(endpoint)
+			}
+		})
 	}
-	return clients, nil
+	return clients
 }

@@ -3,11 +3,11 @@
 // concurrently, and resolves a base AMI given by name, the way Rosco's
 // findVirtualizationSettings does, but against EC2 directly.
 //
-// AWS access follows the amazon plugin's option names and uses
-// aws-sdk-go-v2's standard credential chain (environment, shared files,
-// profile, assume role, container and instance metadata). Throttling and
-// transient errors are retried by the SDK's standard retryer; an error that
-// remains names the region and the operation.
+// AWS access is the caller's: the datasource and the builder resolve the amazon plugin's own
+// AccessConfig (credentials chain, assume_role, Vault, max_retries) and hand this package one
+// client per region (RegionClients). A base AMI filter is resolved by the amazon plugin's own
+// AmiFilterOptions.GetFilteredImage, as amazon-ebs resolves it. An EC2 error that remains after
+// the SDK's retries names the region and the operation.
 //
 // Lookups filter on the server side (tag or name, state=available, owners)
 // and follow NextToken with the SDK paginator, so a lookup costs one

@@ -7,9 +7,11 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// RegionError is a failed EC2 call in one region, after the SDK's retries.
-// Its message is "<region>: <operation>: <code>: <message>" for EC2 errors,
-// e.g. "us-west-2: DescribeImages: UnauthorizedOperation: You are not …".
+// RegionError is a failure in one region. Its message is "<region>: <operation>: <code>: <message>"
+// for an error EC2 returned, after the SDK's retries, e.g. "us-west-2: DescribeImages:
+// UnauthorizedOperation: You are not …", and "<region>: <error>" for anything else (no match,
+// several matches, a cancelled context): the operation label is kept for what EC2 answered, and
+// the SDK's own errors already name the operation they come from.
 type RegionError struct {
 	Region    string
 	Operation string
@@ -17,11 +19,16 @@ type RegionError struct {
 }
 
 func (e *RegionError) Error() string {
+	return e.Region + ": " + labelAPIError(e.Operation, e.Err)
+}
+
+// labelAPIError formats err, labelled with the operation when EC2 returned it.
+func labelAPIError(operation string, err error) string {
 	var apiErr smithy.APIError
-	if errors.As(e.Err, &apiErr) {
-		return fmt.Sprintf("%s: %s: %s: %s", e.Region, e.Operation, apiErr.ErrorCode(), apiErr.ErrorMessage())
+	if operation != "" && errors.As(err, &apiErr) {
+		return fmt.Sprintf("%s: %s: %s", operation, apiErr.ErrorCode(), apiErr.ErrorMessage())
 	}
-	return fmt.Sprintf("%s: %s: %v", e.Region, e.Operation, e.Err)
+	return err.Error()
 }
 
 func (e *RegionError) Unwrap() error { return e.Err }

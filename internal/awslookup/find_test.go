@@ -13,17 +13,17 @@ import (
 	"time"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 const keyTag = awslookup.DefaultKeyTag
 
 func TestFindImagesSendsOwnersAndServerSideFilters(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
+	fake, endpoint := newFake(t, ec2fake.Options{})
 	img := fake.AddImage("us-east-1", ec2fake.Image{Name: "app-1", Tags: map[string]string{keyTag: "k1"}})
 
 	q := awslookup.Query{Mode: awslookup.ModeKey, KeyTag: keyTag, Value: "k1", Owners: []string{"self", "111122223333"}}
-	res, err := awslookup.FindImages(testContext(t), clientsFor(t, ac, "us-east-1"), q)
+	res, err := awslookup.FindImages(testContext(t), clientsFor(t, endpoint, "us-east-1"), q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestFindImagesSendsOwnersAndServerSideFilters(t *testing.T) {
 }
 
 func TestFindImagesFollowsNextTokenAcrossPages(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
+	fake, endpoint := newFake(t, ec2fake.Options{})
 	base := at("2026-01-01T00:00:00Z")
 	var newest ec2fake.Image
 	for i := range 13 { // pages of 5: 5 + 5 + 3
@@ -75,7 +75,7 @@ func TestFindImagesFollowsNextTokenAcrossPages(t *testing.T) {
 	fake.AddImage("eu-west-1", ec2fake.Image{Name: "other", Tags: map[string]string{keyTag: "other"}})
 
 	q := awslookup.Query{Mode: awslookup.ModeKey, KeyTag: keyTag, Value: "k", Owners: []string{"self"}, PageSize: 5}
-	res, err := awslookup.FindImages(testContext(t), clientsFor(t, ac, "eu-west-1"), q)
+	res, err := awslookup.FindImages(testContext(t), clientsFor(t, endpoint, "eu-west-1"), q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,12 +100,12 @@ func TestFindImagesFollowsNextTokenAcrossPages(t *testing.T) {
 }
 
 func TestFindImagesFollowsServerChosenPages(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{DefaultPageSize: 2})
+	fake, endpoint := newFake(t, ec2fake.Options{DefaultPageSize: 2})
 	for i := range 5 {
 		fake.AddImage("us-east-1", ec2fake.Image{Name: fmt.Sprintf("a%d", i), Tags: map[string]string{keyTag: "k"}})
 	}
 	q := awslookup.Query{Mode: awslookup.ModeKey, KeyTag: keyTag, Value: "k", Owners: []string{"self"}}
-	if _, err := awslookup.FindImages(testContext(t), clientsFor(t, ac, "us-east-1"), q); err != nil {
+	if _, err := awslookup.FindImages(testContext(t), clientsFor(t, endpoint, "us-east-1"), q); err != nil {
 		t.Fatal(err)
 	}
 	calls := fake.Calls()
@@ -115,12 +115,12 @@ func TestFindImagesFollowsServerChosenPages(t *testing.T) {
 }
 
 func TestFindImagesRetriesThrottlingThenSucceeds(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
+	fake, endpoint := newFake(t, ec2fake.Options{})
 	img := fake.AddImage("us-east-1", ec2fake.Image{Name: "app", Tags: map[string]string{keyTag: "k"}})
 	fake.InjectFault(ec2fake.Fault{Action: "DescribeImages", Code: "RequestLimitExceeded", Times: 2})
 
 	q := awslookup.Query{Mode: awslookup.ModeKey, KeyTag: keyTag, Value: "k", Owners: []string{"self"}}
-	res, err := awslookup.FindImages(testContext(t), clientsFor(t, ac, "us-east-1"), q)
+	res, err := awslookup.FindImages(testContext(t), clientsFor(t, endpoint, "us-east-1"), q)
 	if err != nil {
 		t.Fatalf("throttled twice, then answered: %v", err)
 	}
@@ -132,28 +132,12 @@ func TestFindImagesRetriesThrottlingThenSucceeds(t *testing.T) {
 	}
 }
 
-func TestFindImagesGivesUpAfterMaxRetries(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
-	ac.MaxRetries = 1
-	fake.InjectFault(ec2fake.Fault{Code: "RequestLimitExceeded"})
-
-	q := awslookup.Query{Mode: awslookup.ModeKey, KeyTag: keyTag, Value: "k", Owners: []string{"self"}}
-	_, err := awslookup.FindImages(testContext(t), clientsFor(t, ac, "us-east-1"), q)
-	want := "us-east-1: DescribeImages: RequestLimitExceeded: Request limit exceeded."
-	if err == nil || err.Error() != want {
-		t.Fatalf("err = %v, want %q", err, want)
-	}
-	if n := fake.CallCount(""); n != 2 {
-		t.Errorf("%d calls, want 1 + max_retries 1", n)
-	}
-}
-
 func TestFindImagesUnauthorizedNamesRegionAndOperation(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
+	fake, endpoint := newFake(t, ec2fake.Options{})
 	fake.InjectFault(ec2fake.Fault{Region: "us-west-2", Code: "UnauthorizedOperation"})
 
 	q := awslookup.Query{Mode: awslookup.ModeKey, KeyTag: keyTag, Value: "k", Owners: []string{"self"}}
-	_, err := awslookup.FindImages(testContext(t), clientsFor(t, ac, "us-east-1", "us-west-2"), q)
+	_, err := awslookup.FindImages(testContext(t), clientsFor(t, endpoint, "us-east-1", "us-west-2"), q)
 	if err == nil {
 		t.Fatal("no error for UnauthorizedOperation")
 	}
@@ -176,7 +160,7 @@ func TestFindImagesUnauthorizedNamesRegionAndOperation(t *testing.T) {
 }
 
 func TestFindImagesNewestMatchWins(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
+	fake, endpoint := newFake(t, ec2fake.Options{})
 	tags := map[string]string{keyTag: "k"}
 	fake.AddImage("us-east-1", ec2fake.Image{Name: "mid", CreationDate: at("2026-05-01T00:00:00Z"), Tags: tags})
 	newest := fake.AddImage("us-east-1", ec2fake.Image{Name: "new", CreationDate: at("2026-06-01T00:00:00Z"), Tags: tags})
@@ -187,7 +171,7 @@ func TestFindImagesNewestMatchWins(t *testing.T) {
 	fake.AddImage("us-east-1", ec2fake.Image{Name: "other-key", CreationDate: at("2026-09-01T00:00:00Z"), Tags: map[string]string{keyTag: "k2"}})
 
 	q := awslookup.Query{Mode: awslookup.ModeKey, KeyTag: keyTag, Value: "k", Owners: []string{"self"}}
-	res, err := awslookup.FindImages(testContext(t), clientsFor(t, ac, "us-east-1"), q)
+	res, err := awslookup.FindImages(testContext(t), clientsFor(t, endpoint, "us-east-1"), q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,13 +182,13 @@ func TestFindImagesNewestMatchWins(t *testing.T) {
 }
 
 func TestFindImagesReportsMissingRegions(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
+	fake, endpoint := newFake(t, ec2fake.Options{})
 	tags := map[string]string{keyTag: "k"}
 	east := fake.AddImage("us-east-1", ec2fake.Image{Name: "app", Tags: tags})
 	eu := fake.AddImage("eu-west-1", ec2fake.Image{Name: "app", Tags: tags})
 
 	q := awslookup.Query{Mode: awslookup.ModeKey, KeyTag: keyTag, Value: "k", Owners: []string{"self"}}
-	res, err := awslookup.FindImages(testContext(t), clientsFor(t, ac, "us-east-1", "us-west-2", "eu-west-1", "ap-south-1"), q)
+	res, err := awslookup.FindImages(testContext(t), clientsFor(t, endpoint, "us-east-1", "us-west-2", "eu-west-1", "ap-south-1"), q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,11 +208,11 @@ func TestFindImagesReportsMissingRegions(t *testing.T) {
 
 func TestFindImagesByRoscoKeyHash(t *testing.T) {
 	roscoKey := "bake:aws:ubuntu:" + strings.Repeat("pkg-with-a-long-name_1.0-h1|", 12) + ":us-east-1:hvm:enhancedNWDisabled"
-	fake, ac := newFake(t, ec2fake.Options{})
+	fake, endpoint := newFake(t, ec2fake.Options{})
 	img := fake.AddImage("us-east-1", ec2fake.Image{Name: "app", Tags: map[string]string{keyTag: awslookup.RoscoKeyTagValue(roscoKey)}})
 
 	q := awslookup.Query{Mode: awslookup.ModeRoscoKey, KeyTag: keyTag, Value: roscoKey, Owners: []string{"self"}}
-	res, err := awslookup.FindImages(testContext(t), clientsFor(t, ac, "us-east-1"), q)
+	res, err := awslookup.FindImages(testContext(t), clientsFor(t, endpoint, "us-east-1"), q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +225,7 @@ func TestFindImagesByRoscoKeyHash(t *testing.T) {
 }
 
 func TestFindImagesWithAValuePerRegion(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
+	fake, endpoint := newFake(t, ec2fake.Options{})
 	keys := map[string]string{
 		"us-east-1": "bake:aws:noble:app:us-east-1:hvm:enhancedNWDisabled",
 		"us-west-2": "bake:aws:noble:app:us-west-2:hvm:enhancedNWDisabled",
@@ -251,7 +235,7 @@ func TestFindImagesWithAValuePerRegion(t *testing.T) {
 	fake.AddImage("us-west-2", ec2fake.Image{Name: "app", Tags: map[string]string{keyTag: awslookup.RoscoKeyTagValue(keys["us-east-1"])}})
 
 	q := awslookup.Query{Mode: awslookup.ModeRoscoKey, KeyTag: keyTag, RegionValues: keys, Owners: []string{"self"}}
-	res, err := awslookup.FindImages(testContext(t), clientsFor(t, ac, "us-east-1", "us-west-2"), q)
+	res, err := awslookup.FindImages(testContext(t), clientsFor(t, endpoint, "us-east-1", "us-west-2"), q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +244,7 @@ func TestFindImagesWithAValuePerRegion(t *testing.T) {
 	}
 
 	delete(keys, "us-west-2")
-	_, err = awslookup.FindImages(testContext(t), clientsFor(t, ac, "us-east-1", "us-west-2"), q)
+	_, err = awslookup.FindImages(testContext(t), clientsFor(t, endpoint, "us-east-1", "us-west-2"), q)
 	if err == nil || err.Error() != "find images: us-west-2: no lookup value for this region" {
 		t.Errorf("err = %v", err)
 	}
@@ -275,12 +259,12 @@ func TestRoscoKeyTagValueIsSHA256Hex(t *testing.T) {
 }
 
 func TestFindImagesByExactName(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
+	fake, endpoint := newFake(t, ec2fake.Options{})
 	img := fake.AddImage("us-east-1", ec2fake.Image{Name: "kato-all-20261121120000-trusty"})
 	fake.AddImage("us-east-1", ec2fake.Image{Name: "kato-all-20261121120000-trusty-copy"})
 
 	q := awslookup.Query{Mode: awslookup.ModeImageName, Value: img.Name, Owners: []string{"self"}}
-	res, err := awslookup.FindImages(testContext(t), clientsFor(t, ac, "us-east-1"), q)
+	res, err := awslookup.FindImages(testContext(t), clientsFor(t, endpoint, "us-east-1"), q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,8 +277,8 @@ func TestFindImagesByExactName(t *testing.T) {
 }
 
 func TestFindImagesModeNoneMakesNoCall(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
-	res, err := awslookup.FindImages(testContext(t), clientsFor(t, ac, "us-west-2", "us-east-1"), awslookup.Query{Mode: awslookup.ModeNone})
+	fake, endpoint := newFake(t, ec2fake.Options{})
+	res, err := awslookup.FindImages(testContext(t), clientsFor(t, endpoint, "us-west-2", "us-east-1"), awslookup.Query{Mode: awslookup.ModeNone})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,14 +357,33 @@ func TestFindImagesQueriesRegionsConcurrently(t *testing.T) {
 	})
 	srv := httptest.NewServer(barrier)
 	t.Cleanup(srv.Close)
-	ac := awslookup.AccessConfig{AccessKey: testKeyID, SecretKey: "s", CustomEndpointEC2: srv.URL, MaxRetries: 0}
+	endpoint := srv.URL
 
 	q := awslookup.Query{Mode: awslookup.ModeKey, KeyTag: keyTag, Value: "k", Owners: []string{"self"}}
-	res, err := awslookup.FindImages(testContext(t), clientsFor(t, ac, regions...), q)
+	res, err := awslookup.FindImages(testContext(t), clientsFor(t, endpoint, regions...), q)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !res.Found {
 		t.Errorf("result = %+v", res)
+	}
+}
+
+// Images created in the same second are told apart by id, the greater id winning, so every
+// run and every component picks the same one (documented in the datasource's docs).
+func TestFindImagesBreaksCreationDateTiesByGreatestID(t *testing.T) {
+	fake, endpoint := newFake(t, ec2fake.Options{DefaultPageSize: 1})
+	tags := map[string]string{keyTag: "k"}
+	var ids []string
+	for _, id := range []string{"ami-0000000000000000b", "ami-0000000000000000c", "ami-0000000000000000a"} {
+		ids = append(ids, fake.AddImage("us-east-1", ec2fake.Image{ID: id, Name: id, CreationDate: at("2026-06-01T00:00:00Z"), Tags: tags}).ID)
+	}
+	q := awslookup.Query{Mode: awslookup.ModeKey, KeyTag: keyTag, Value: "k", Owners: []string{"self"}}
+	res, err := awslookup.FindImages(testContext(t), clientsFor(t, endpoint, "us-east-1"), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.AMIIDs["us-east-1"]; got != "ami-0000000000000000c" {
+		t.Errorf("tie on creation date among %v picked %s, want the greatest id", ids, got)
 	}
 }

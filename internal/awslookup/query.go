@@ -45,6 +45,9 @@ type Query struct {
 	Owners []string
 	// PageSize is sent as MaxResults; 0 lets EC2 choose.
 	PageSize int32
+	// Tags are further tags a found image must carry with these values,
+	// such as the spinnaker-ebs builder's image spec digest.
+	Tags map[string]string
 }
 
 // RoscoKeyTagValue is what the rosco_key mode stores in the key tag: the
@@ -124,5 +127,9 @@ func (q Query) filters() []types.Filter {
 	case ModeImageName:
 		f = types.Filter{Name: aws.String("name"), Values: []string{q.Value}}
 	}
-	return []types.Filter{f, {Name: aws.String("state"), Values: []string{"available"}}}
+	out := []types.Filter{f, {Name: aws.String("state"), Values: []string{"available"}}}
+	for _, k := range slices.Sorted(maps.Keys(q.Tags)) {
+		out = append(out, types.Filter{Name: aws.String("tag:" + k), Values: []string{q.Tags[k]}})
+	}
+	return out
 }

@@ -2,16 +2,13 @@ package awslookup
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	awscommon "github.com/hashicorp/packer-plugin-amazon/common"
+	"github.com/hashicorp/packer-plugin-amazon/common/clients"
 )
 
 // SourceAMIFilter is amazon-ebs's `source_ami_filter`: the source AMI is
@@ -31,42 +28,39 @@ type SourceAMIFilter struct {
 
 // ResolveSourceAMIFilter returns the AMI id amazon-ebs would start from for
 // f in the client's region, so that a key computed before the bake names
-// the same source AMI as the bake itself.
+// the same source AMI as the bake itself. It runs the amazon plugin's own
+// AmiFilterOptions.GetFilteredImage, which amazon-ebs's StepSourceAMIInfo
+// runs: the same request, the same retries and the same choice among
+// images created in the same second (amazon's sort, not this package's
+// order by id).
 func ResolveSourceAMIFilter(ctx context.Context, client EC2DescribeImagesAPI, f SourceAMIFilter) (string, error) {
 	if len(f.Owners) == 0 {
 		return "", errors.New("source_ami_filter: owners must be set (for security, as in amazon-ebs)")
 	}
-	filters, err := ec2Filters(f.Filters)
+	opts := awscommon.AmiFilterOptions{Filters: f.Filters, Owners: f.Owners, MostRecent: f.MostRecent, IncludeDeprecated: f.IncludeDeprecated}
+	img, err := opts.GetFilteredImage(ctx, &ec2.DescribeImagesInput{}, amazonClient(client))
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("source_ami_filter %v (owners %v): %w", f.Filters, f.Owners, err)
 	}
-	in := &ec2.DescribeImagesInput{Owners: f.Owners, Filters: filters, IncludeDeprecated: aws.Bool(f.IncludeDeprecated)}
-	best, count, err := newestImage(ctx, client, in, 0)
-	switch {
-	case err != nil:
-		return "", fmt.Errorf("source_ami_filter: DescribeImages: %w", err)
-	case count == 0:
-		return "", fmt.Errorf("source_ami_filter: no image matches filters %v (owners %v)", f.Filters, f.Owners)
-	case count > 1 && !f.MostRecent:
-		return "", fmt.Errorf("source_ami_filter: filters %v (owners %v) match %d images: set most_recent = true to take the newest", f.Filters, f.Owners, count)
-	}
-	return aws.ToString(best.ImageId), nil
+	return aws.ToString(img.ImageId), nil
 }
 
-// ec2Filters turns filter name → "v1,v2" into EC2 filters, sorted by name
-// so that requests are reproducible. A value is one CSV record, so a quoted
-// value may hold a comma.
-func ec2Filters(in map[string]string) ([]types.Filter, error) {
-	var out []types.Filter
-	for _, name := range slices.Sorted(maps.Keys(in)) {
-		r := csv.NewReader(strings.NewReader(in[name]))
-		r.TrimLeadingSpace = true
-		r.LazyQuotes = true
-		values, err := r.Read()
-		if err != nil {
-			return nil, fmt.Errorf("source_ami_filter: filter %q value %q: %w", name, in[name], err)
-		}
-		out = append(out, types.Filter{Name: aws.String(name), Values: values})
+// amazonClient gives the amazon plugin's helpers, which take its whole EC2
+// client interface, a client that may only describe images.
+func amazonClient(client EC2DescribeImagesAPI) clients.Ec2Client {
+	if full, ok := client.(clients.Ec2Client); ok {
+		return full
 	}
-	return out, nil
+	return describeOnly{api: client}
+}
+
+// describeOnly serves DescribeImages, the one call GetFilteredImage makes;
+// any other call panics on the nil embedded interface.
+type describeOnly struct {
+	clients.Ec2Client
+	api EC2DescribeImagesAPI
+}
+
+func (d describeOnly) DescribeImages(ctx context.Context, in *ec2.DescribeImagesInput, opts ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error) {
+	return d.api.DescribeImages(ctx, in, opts...)
 }

@@ -6,12 +6,12 @@ import (
 	"testing"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 func TestResolveSourceAMIPassesIDsThrough(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
-	clients := clientsFor(t, ac, "us-east-1")
+	fake, endpoint := newFake(t, ec2fake.Options{})
+	clients := clientsFor(t, endpoint, "us-east-1")
 	for _, id := range []string{"ami-d4aed0bc", "ami-0123456789abcdef0"} {
 		got, err := awslookup.ResolveSourceAMI(testContext(t), clients["us-east-1"], awslookup.SourceAMIQuery{BaseAMI: id, VMType: "hvm"})
 		if err != nil || got != id {
@@ -24,8 +24,8 @@ func TestResolveSourceAMIPassesIDsThrough(t *testing.T) {
 }
 
 func TestResolveSourceAMINameNeedsOwners(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
-	clients := clientsFor(t, ac, "us-east-1")
+	fake, endpoint := newFake(t, ec2fake.Options{})
+	clients := clientsFor(t, endpoint, "us-east-1")
 	_, err := awslookup.ResolveSourceAMI(testContext(t), clients["us-east-1"], awslookup.SourceAMIQuery{BaseAMI: "ubuntu-noble-24.04"})
 	want := `base AMI "ubuntu-noble-24.04" is an image name: owners must be set to look it up (for security, as in the amazon plugin)`
 	if err == nil || err.Error() != want {
@@ -37,12 +37,12 @@ func TestResolveSourceAMINameNeedsOwners(t *testing.T) {
 }
 
 func TestResolveSourceAMIByNameFiltersVirtualizationType(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
+	fake, endpoint := newFake(t, ec2fake.Options{})
 	const name = "ubuntu/images/hvm-ssd/ubuntu-noble-24.04-amd64-server-20261101"
 	hvm := fake.AddImage("us-east-1", ec2fake.Image{Name: name, OwnerID: "099720109477", VirtualizationType: "hvm", CreationDate: at("2026-11-01T00:00:00Z")})
 	fake.AddImage("us-east-1", ec2fake.Image{Name: name, OwnerID: "099720109477", VirtualizationType: "paravirtual", CreationDate: at("2026-11-02T00:00:00Z")})
 
-	clients := clientsFor(t, ac, "us-east-1")
+	clients := clientsFor(t, endpoint, "us-east-1")
 	got, err := awslookup.ResolveSourceAMI(testContext(t), clients["us-east-1"],
 		awslookup.SourceAMIQuery{BaseAMI: name, VMType: "hvm", Owners: []string{"099720109477"}})
 	if err != nil || got != hvm.ID {
@@ -62,10 +62,10 @@ func TestResolveSourceAMIByNameFiltersVirtualizationType(t *testing.T) {
 }
 
 func TestResolveSourceAMIMapsRoscoPVToParavirtual(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
+	fake, endpoint := newFake(t, ec2fake.Options{})
 	pv := fake.AddImage("us-east-1", ec2fake.Image{Name: "old-base", VirtualizationType: "paravirtual"})
 	fake.AddImage("us-east-1", ec2fake.Image{Name: "old-base", VirtualizationType: "hvm"})
-	client := clientsFor(t, ac, "us-east-1")["us-east-1"]
+	client := clientsFor(t, endpoint, "us-east-1")["us-east-1"]
 	got, err := awslookup.ResolveSourceAMI(testContext(t), client, awslookup.SourceAMIQuery{BaseAMI: "old-base", VMType: "pv", Owners: []string{"self"}})
 	if err != nil || got != pv.ID {
 		t.Errorf("got %q, %v; want %s", got, err, pv.ID)
@@ -76,11 +76,11 @@ func TestResolveSourceAMIMapsRoscoPVToParavirtual(t *testing.T) {
 }
 
 func TestResolveSourceAMIMostRecent(t *testing.T) {
-	fake, ac := newFake(t, ec2fake.Options{})
+	fake, endpoint := newFake(t, ec2fake.Options{})
 	fake.AddImage("us-east-1", ec2fake.Image{Name: "base-1", CreationDate: at("2026-01-01T00:00:00Z")})
 	newest := fake.AddImage("us-east-1", ec2fake.Image{Name: "base-3", CreationDate: at("2026-03-01T00:00:00Z")})
 	fake.AddImage("us-east-1", ec2fake.Image{Name: "base-2", CreationDate: at("2026-02-01T00:00:00Z")})
-	client := clientsFor(t, ac, "us-east-1")["us-east-1"]
+	client := clientsFor(t, endpoint, "us-east-1")["us-east-1"]
 
 	q := awslookup.SourceAMIQuery{BaseAMI: "base-?", VMType: "hvm", Owners: []string{"self"}}
 	_, err := awslookup.ResolveSourceAMI(testContext(t), client, q)
@@ -95,8 +95,8 @@ func TestResolveSourceAMIMostRecent(t *testing.T) {
 }
 
 func TestResolveSourceAMINotFound(t *testing.T) {
-	_, ac := newFake(t, ec2fake.Options{})
-	client := clientsFor(t, ac, "us-east-1")["us-east-1"]
+	_, endpoint := newFake(t, ec2fake.Options{})
+	client := clientsFor(t, endpoint, "us-east-1")["us-east-1"]
 	_, err := awslookup.ResolveSourceAMI(testContext(t), client, awslookup.SourceAMIQuery{BaseAMI: "nothing", VMType: "pv", Owners: []string{"self"}})
 	if !errors.Is(err, awslookup.ErrNoBaseImage) {
 		t.Errorf("err = %v, want ErrNoBaseImage", err)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/redact"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/rosco"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/strictkey"
 )
@@ -30,11 +31,18 @@ type Result struct {
 // millisecond release for image names without ami_suffix.
 func Compute(in Inputs, sourceAMI string, regions []string, now time.Time) (Result, error) {
 	pkgType := rosco.PackageType(in.PackageType)
-	req := in.roscoRequest()
+	public := in.redacted()
+	req := public.roscoRequest()
 
-	packages, err := rosco.PackagesParameter(pkgType, req.PackageName)
+	// The packages parameter is what gets installed, so it keeps the request's text as given;
+	// everything that describes the bake (keys, names, errors) comes from the masked copy.
+	publicPackages, err := rosco.PackagesParameter(pkgType, req.PackageName)
 	if err != nil {
 		return Result{}, fmt.Errorf("package_name: %w", err)
+	}
+	packages, err := rosco.PackagesParameter(pkgType, in.PackageString())
+	if err != nil {
+		return Result{}, fmt.Errorf("package_name: %q: %s", req.PackageName, redact.URLCredentials(err.Error()))
 	}
 	imageName, err := rosco.ImageName(pkgType, req, now.UnixMilli())
 	if err != nil {
@@ -51,8 +59,8 @@ func Compute(in Inputs, sourceAMI string, regions []string, now time.Time) (Resu
 	}
 
 	// The install script turns commas into spaces, so the list is what really gets installed.
-	packageList := strings.Fields(strings.ReplaceAll(packages, ",", " "))
-	key, document, err := strictkey.Compute(in.strictInputs(sourceAMI, packageList))
+	packageList := installTokens(packages)
+	key, document, err := strictkey.Compute(public.strictInputs(sourceAMI, installTokens(publicPackages)))
 	if err != nil {
 		return Result{}, fmt.Errorf("strict key: %w", err)
 	}
@@ -65,6 +73,10 @@ func Compute(in Inputs, sourceAMI string, regions []string, now time.Time) (Resu
 		Packages:    packages,
 		PackageList: packageList,
 	}, nil
+}
+
+func installTokens(packages string) []string {
+	return strings.Fields(strings.ReplaceAll(packages, ",", " "))
 }
 
 // roscoRequest maps the inputs onto Rosco's bake request.

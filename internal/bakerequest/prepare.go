@@ -43,7 +43,7 @@ func (in *Inputs) Prepare() error {
 		}
 		for i, p := range in.Packages {
 			if p == "" || strings.ContainsAny(p, " \t\r\n\f") {
-				errs = append(errs, fmt.Errorf("packages[%d]: %q must be one package name without white space", i, p))
+				errs = append(errs, fmt.Errorf("packages[%d]: %q must be one package name without white space", i, redact.URLCredentials(p)))
 			}
 		}
 	}
@@ -76,10 +76,11 @@ func (in *Inputs) PackageString() string {
 
 // RepositoryList returns Rosco's `;`-separated string, then the list, in order, blank entries of
 // the string dropped. Credentials are removed: they change nothing in the image, and the key
-// document is an output that templates print.
+// document is an output that templates print. The string is masked before it is split, so that a
+// `;` inside a password does not split it.
 func (in *Inputs) RepositoryList() []string {
 	var out []string
-	for _, r := range strings.Split(stripOneQuotePair(in.Repository), ";") {
+	for _, r := range strings.Split(redact.URLCredentials(stripOneQuotePair(in.Repository)), ";") {
 		if r = strings.TrimSpace(r); r != "" {
 			out = append(out, redact.URLCredentials(r))
 		}

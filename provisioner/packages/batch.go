@@ -2,12 +2,8 @@ package packages
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -26,12 +22,12 @@ import (
 // the cleanup, whatever happened before it; the provisioner still runs the
 // cleanup itself when it did not see that one finish.
 
+// Limits of a batch's command line. Linux refuses a single argument over
+// 128 KiB (the `sh -c` script is one), so a step's long arguments travel as
+// an uploaded file and a batch ends before its command gets long.
 const (
-	stepMarker = "@@step "
-	// cleanupMarker precedes the cleanup that ends a batch, cleanedMarker
-	// says it finished.
-	cleanupMarker = "@@step 0"
-	cleanedMarker = "@@cleaned"
+	argsInlineMax  = 4 << 10
+	batchInlineMax = 32 << 10
 )
 
 // batchSpec is everything a batch command is built from.
@@ -49,25 +45,28 @@ type batchSpec struct {
 
 // batchCommand returns the remote command of a batch. It holds only
 // validated names.
-func batchCommand(b batchSpec) string {
+func batchCommand(spec batchSpec) string {
 	var inner []string
-	if b.Session {
-		inner = append(inner, "echo $$ > "+shellQuote(b.Stage+"/step.pid"))
+	if spec.Session {
+		inner = append(inner, "echo $$ > "+shellQuote(spec.Stage+"/step.pid"))
 	}
-	for _, s := range b.Steps {
-		inner = append(inner, "echo "+shellQuote(stepMarker+strconv.Itoa(s.id)),
-			shellJoin(append([]string{"sh", b.ScriptPath, "--in-batch", s.Func}, s.Args...)))
+	for _, s := range spec.Steps {
+		run := append([]string{"sh", spec.ScriptPath, "--in-batch", s.Func}, s.Args...)
+		if s.argsFile != "" {
+			run = []string{"sh", spec.ScriptPath, "--in-batch", "--args", s.argsFile, s.Func}
+		}
+		inner = append(inner, "echo "+shellQuote(stepLine(s.id)), shellJoin(run))
 	}
 	script := strings.Join(inner, " && ")
-	if b.Cleanup && b.Session {
-		script += "; rc=$?; echo " + shellQuote(cleanupMarker) + "; " + shellJoin([]string{"sh", b.ScriptPath, "--in-batch", "cleanup"}) +
+	if spec.Cleanup && spec.Session {
+		script += "; rc=$?; echo " + shellQuote(cleanupMarker) + "; " + shellJoin([]string{"sh", spec.ScriptPath, "--in-batch", "cleanup"}) +
 			" && echo " + shellQuote(cleanedMarker) + "; exit $rc"
 	}
 	run := "sh -c " + shellQuote(script)
-	if b.Session {
+	if spec.Session {
 		run = "setsid -w " + run
 	}
-	return b.Sudo + run
+	return spec.Sudo + run
 }
 
 // splitBatch splits a batch's output at the step markers: before holds
@@ -88,7 +87,7 @@ func splitBatch(lines []string, steps []step) (before []string, parts [][]string
 		case inCleanup:
 			cleanup = append(cleanup, l)
 			continue
-		case next < len(steps) && l == stepMarker+strconv.Itoa(steps[next].id):
+		case next < len(steps) && l == stepLine(steps[next].id):
 			parts = append(parts, nil)
 			next++
 			continue
@@ -103,15 +102,23 @@ func splitBatch(lines []string, steps []step) (before []string, parts [][]string
 }
 
 // chainPlan cuts the plan into batches. A batch ends after a step whose
-// output decides the next commands (the ordered deb resolution).
+// output decides the next commands (the ordered deb resolution), and before
+// its command line would grow past batchInlineMax.
 func chainPlan(plan []step) [][]step {
 	var batches [][]step
 	var cur []step
+	size := 0
 	for _, s := range plan {
+		n := min(s.argsLen(), argsInlineMax) + 100
+		if len(cur) > 0 && size+n > batchInlineMax {
+			batches = append(batches, cur)
+			cur, size = nil, 0
+		}
 		cur = append(cur, s)
+		size += n
 		if s.Kind == kindDebOrdered {
 			batches = append(batches, cur)
-			cur = nil
+			cur, size = nil, 0
 		}
 	}
 	if len(cur) > 0 {
@@ -122,58 +129,117 @@ func chainPlan(plan []step) [][]step {
 
 // neverRetried tells whether every step of a batch either succeeds or
 // ends the bake at its first run; only such a batch, the last one, may end
-// with the cleanup.
+// with the cleanup. The provisioner retries no step (the package managers
+// wait and retry themselves); only a resolution may be followed by steps it
+// decides, such as a wider one (plan.go, widenScope).
 func neverRetried(steps []step) bool {
 	for _, s := range steps {
-		switch s.Kind {
-		case kindPlain, kindVerify, kindGroups:
-		default:
+		if s.Kind == kindDebOrdered {
 			return false
 		}
 	}
 	return true
 }
 
+// cleanupTimeout bounds cleanup when the build's context is already
+// cancelled: the target must still lose its policy-rc.d and credentials.
+const cleanupTimeout = 3 * time.Minute
+
+// batcher runs steps in batches on one target and keeps what a batch
+// returned for the steps after the first until their turn. It also owns
+// the bake script's upload and the cleanup, which depend on how far the
+// batches got.
+type batcher struct {
+	rm       *remote
+	announce func(string)
+	// onPhase announces the phases a step reports itself.
+	onPhase    func(string)
+	sudo       string // "sudo -n " or ""
+	stage      string
+	scriptPath string
+	script     string // uploaded by the first batch
+	session    bool   // setsid exists: batches run in a session of their own
+
+	// uploadTried is set once a batch carried the script, uploaded once
+	// the upload finished (so the script arrived complete).
+	uploadTried, uploaded bool
+	// pending holds the results of steps that ran inside an earlier
+	// batch, by step id, until their turn.
+	pending map[int]result
+	nextID  int
+	// cleaned is set when a batch's cleanup finished.
+	cleaned bool
+}
+
+// number gives the steps of a batch their ids and chains each to the ones
+// after it; the last step of the last batch may end it with the cleanup.
+func (bt *batcher) number(batch []step, last bool) {
+	for i := range batch {
+		bt.nextID++
+		batch[i].id = bt.nextID
+	}
+	if last && bt.session && neverRetried(batch) {
+		batch[len(batch)-1].cleanupAfter = true
+	}
+	for i := range batch {
+		batch[i].then = batch[i+1:]
+	}
+}
+
+// ran reports whether step id already ran inside an earlier batch.
+func (bt *batcher) ran(id int) bool {
+	_, ok := bt.pending[id]
+	return ok
+}
+
 // exec returns the result of step s. When an earlier batch already ran s,
 // that result is used; otherwise s runs now, followed in the same remote
 // command by s.then, whose results are kept for their turn.
-func (b *bake) exec(ctx context.Context, s step) (result, error) {
-	if r, ok := b.pending[s.id]; ok {
-		delete(b.pending, s.id)
+func (bt *batcher) exec(ctx context.Context, s step) (result, error) {
+	if r, ok := bt.pending[s.id]; ok {
+		delete(bt.pending, s.id)
 		return r, nil
 	}
-	b.pending = map[int]result{}
+	bt.pending = map[int]result{}
 	steps := append([]step{s}, s.then...)
-	spec := batchSpec{Sudo: b.sudo, Stage: b.facts.Stage, ScriptPath: b.scriptPath, Steps: steps, Session: b.facts.Setsid,
-		Cleanup: steps[len(steps)-1].cleanupAfter}
-	if !b.uploaded {
+	if !bt.uploaded {
 		// The communicator's own upload (scp or sftp over SSH, a copy into a
 		// chroot) rather than standard input: with ssh_pty, which Rosco's
 		// templates set, standard input never reaches end-of-file. The
 		// script holds repository credentials, so it never travels in a
 		// command line, which Packer's debug log records.
-		b.uploadTried = true
-		if err := b.rm.comm.Upload(b.scriptPath, strings.NewReader(b.script), nil); err != nil {
+		bt.uploadTried = true
+		if err := bt.rm.comm.Upload(bt.scriptPath, strings.NewReader(bt.script), nil); err != nil {
 			return result{}, fmt.Errorf("upload the bake script: %w", err)
 		}
-		b.uploaded = true
+		bt.uploaded = true
 	}
-	b.rm.onStep = func(id int) {
+	for i := range steps {
+		if steps[i].argsLen() > argsInlineMax {
+			path := fmt.Sprintf("%s/args-%d", bt.stage, steps[i].id)
+			if err := bt.rm.comm.Upload(path, strings.NewReader(strings.Join(steps[i].Args, "\n")+"\n"), nil); err != nil {
+				return result{}, fmt.Errorf("upload the arguments of %q: %w", steps[i].Func, err)
+			}
+			steps[i].argsFile = path
+		}
+	}
+	spec := batchSpec{Sudo: bt.sudo, Stage: bt.stage, ScriptPath: bt.scriptPath, Steps: steps, Session: bt.session,
+		Cleanup: steps[len(steps)-1].cleanupAfter}
+	onStep := func(id int) {
 		if id == 0 {
-			b.announce("cleanup")
+			bt.announce("cleanup")
 			return
 		}
 		if id != s.id {
-			b.announceStep(id, steps)
+			bt.announceStep(id, steps)
 		}
 	}
-	res, err := b.runWatchingLocks(ctx, batchCommand(spec))
-	b.rm.onStep = nil
+	res, err := bt.rm.run(ctx, batchCommand(spec), runOptions{onPhase: bt.onPhase, onStep: onStep})
 	if err != nil {
 		return result{}, err
 	}
 	before, parts, _, cleaned := splitBatch(res.Lines, steps)
-	b.cleaned = b.cleaned || cleaned
+	bt.cleaned = bt.cleaned || cleaned
 	if len(parts) == 0 {
 		return result{ExitStatus: res.ExitStatus, Lines: before}, fmt.Errorf("the bake script did not start: exit status %d: %s", res.ExitStatus, tail(before, 4))
 	}
@@ -182,7 +248,7 @@ func (b *bake) exec(ctx context.Context, s step) (result, error) {
 		if i == len(parts)-1 {
 			r.ExitStatus = res.ExitStatus
 		}
-		b.pending[steps[i].id] = r
+		bt.pending[steps[i].id] = r
 	}
 	first := result{Lines: append(before, parts[0]...)}
 	if len(parts) == 1 {
@@ -192,42 +258,44 @@ func (b *bake) exec(ctx context.Context, s step) (result, error) {
 }
 
 // announceStep announces a step that started inside a batch.
-func (b *bake) announceStep(id int, steps []step) {
+func (bt *batcher) announceStep(id int, steps []step) {
 	for _, s := range steps {
 		if s.id == id && s.Kind != kindGroups {
-			b.announce(s.Phase)
+			bt.announce(s.Phase)
 		}
 	}
 }
 
-// dnfLockWait is what dnf prints when another process holds its lock; dnf 4 then waits for ever.
-var dnfLockWait = regexp.MustCompile(`Waiting for process with pid \d+ to finish`)
-
-// errLockTimeout ends a batch whose package manager waited too long for a lock.
-var errLockTimeout = errors.New("lock_timeout passed")
-
-// runWatchingLocks runs a batch and stops it once dnf has waited for another process's lock
-// for longer than lock_timeout. apt and dpkg give up by themselves (see runWithLockRetry); dnf
-// never does, so without this an rpm bake would hang until Packer's own timeout. Stopping works
-// like a cancel: the batch's process group is ended by the cleanup.
-func (b *bake) runWatchingLocks(ctx context.Context, command string) (result, error) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var once sync.Once
-	var timer *time.Timer
-	b.rm.onLine = func(line string) {
-		if dnfLockWait.MatchString(line) {
-			once.Do(func() { timer = time.AfterFunc(b.req.LockTimeout, func() { cancel(errLockTimeout) }) })
-		}
+// cleanup removes what the bake added, unless a batch's own cleanup
+// already did; it gets a fresh context when the build's context is
+// already cancelled, since the target must still lose its policy-rc.d and
+// credentials.
+func (bt *batcher) cleanup(ctx context.Context) error {
+	if bt.cleaned {
+		return nil
 	}
-	res, err := b.rm.run(ctx, command)
-	b.rm.onLine = nil
-	once.Do(func() {}) // no timer can start after this
-	if timer != nil {
-		timer.Stop()
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.Background(), cleanupTimeout)
+		defer cancel()
 	}
-	if err != nil && errors.Is(context.Cause(ctx), errLockTimeout) {
-		return res, fmt.Errorf("the rpm database lock was held by another process for longer than lock_timeout (%s)", b.req.LockTimeout)
+	bt.announce("cleanup")
+	command := "rm -rf " + shellQuote(bt.stage)
+	script := bt.sudo + shellJoin([]string{"sh", bt.scriptPath, "cleanup"})
+	switch {
+	case bt.uploaded:
+		command = script
+	case bt.uploadTried:
+		// Cut off during the upload: only a complete script may clean up.
+		command = fmt.Sprintf("if [ -f %s ] && [ $(wc -c < %s) -eq %d ]; then %s; else rm -rf %s; fi",
+			shellQuote(bt.scriptPath), shellQuote(bt.scriptPath), len(bt.script), script, shellQuote(bt.stage))
 	}
-	return res, err
+	res, err := bt.rm.run(ctx, command, runOptions{})
+	if err != nil {
+		return fmt.Errorf("cleanup: %w", err)
+	}
+	if res.ExitStatus != 0 {
+		return fmt.Errorf("cleanup: exit status %d: %s", res.ExitStatus, tail(res.Lines, 5))
+	}
+	return nil
 }

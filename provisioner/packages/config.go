@@ -51,7 +51,8 @@ type Config struct {
 	DisableServices string `mapstructure:"disable_services"`
 	// Units to enable (never start) after the installs, for example
 	// `["hello-svc", "hello-svc.socket"]`. A name without a suffix means
-	// `.service`.
+	// `.service`. An element may list several names separated by commas;
+	// a name containing whitespace is refused.
 	Services []string `mapstructure:"services"`
 	// Path, on the machine running Packer, of Rosco's artifacts.json: a JSON
 	// array whose entries have a `reference`; its last whitespace-separated
@@ -61,10 +62,16 @@ type Config struct {
 	// manager. Default: on when `cloud-init` exists on the target.
 	WaitForCloudInit *bool `mapstructure:"wait_for_cloud_init"`
 	// How long to wait for the dpkg/rpm locks held by other processes, as a
-	// Go duration. Default `5m`.
+	// Go duration of whole seconds (`0` or at least `1s`; fractions are
+	// rounded up). Default `5m`.
 	LockTimeout string `mapstructure:"lock_timeout"`
-	// Keep the repository files and keys in the image. Default false: they
-	// are removed after the installs, as Rosco does, whatever the outcome.
+	// Keep the repository definitions in the image: the sources file (deb)
+	// or `.repo` file (rpm), the key files, and for repositories with
+	// credentials apt's `/etc/apt/auth.conf.d/` file (mode 0600; the
+	// sources file then has none, except a token-only URL, which apt's
+	// auth.conf cannot hold: that sources file is mode 0600) or the `.repo`
+	// file (mode 0600, dnf's `username`/`password`). Default false: they are
+	// removed after the installs, as Rosco does, whatever the outcome.
 	KeepRepositories bool `mapstructure:"keep_repositories"`
 	// Run privileged commands through `sudo -n`. Default: only when the SSH
 	// user is not root. `sudo -n` fails fast when a password would be needed.
@@ -94,15 +101,24 @@ type RepositoryConfig struct {
 	Distribution string `mapstructure:"distribution"`
 	// deb: components, e.g. `["main"]`. Must be empty for a flat repository.
 	Components []string `mapstructure:"components"`
-	// URL of the repository's signing key. deb: fetched by the Packer host
-	// and written to /etc/apt/keyrings; rpm: given to dnf as `gpgkey`.
+	// URL (`https`, or `http` with a warning unless `key_fingerprint` is
+	// set) of the repository's signing key. The Packer host fetches it,
+	// refuses redirects that leave https, checks that it is an OpenPGP public
+	// key (and has `key_fingerprint`), and writes it to /etc/apt/keyrings
+	// (deb) or /etc/pki/rpm-gpg (rpm, as dnf's `gpgkey`).
 	KeyURL string `mapstructure:"key_url"`
 	// The signing key itself, ASCII-armored.
 	Key string `mapstructure:"key"`
 	// Path on the Packer host of the signing key (armored or binary).
 	KeyFile string `mapstructure:"key_file"`
+	// The OpenPGP fingerprint the key (`key_url`, `key` or `key_file`) must
+	// have, as `gpg --fingerprint` prints it (spaces and case do not
+	// matter). Every key in the file must match; anything else fails the
+	// bake before the target is touched.
+	KeyFingerprint string `mapstructure:"key_fingerprint"`
 	// Explicitly skip signature checks for this repository
-	// (`[trusted=yes]` / `gpgcheck=0`).
+	// (`[trusted=yes]` / `gpgcheck=0`). Excludes every key field; the bake
+	// prints a warning naming the repository.
 	Trusted bool `mapstructure:"trusted"`
 	// A name for logs and file names; letters, digits, `-`, `_`, `.`.
 	Name string `mapstructure:"name"`

@@ -79,15 +79,16 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 // FlatRepositoryConfig is an auto-generated flat version of RepositoryConfig.
 // Where the contents of a field with a `mapstructure:,squash` tag are bubbled up.
 type FlatRepositoryConfig struct {
-	Line         *string  `mapstructure:"line" cty:"line" hcl:"line"`
-	URL          *string  `mapstructure:"url" cty:"url" hcl:"url"`
-	Distribution *string  `mapstructure:"distribution" cty:"distribution" hcl:"distribution"`
-	Components   []string `mapstructure:"components" cty:"components" hcl:"components"`
-	KeyURL       *string  `mapstructure:"key_url" cty:"key_url" hcl:"key_url"`
-	Key          *string  `mapstructure:"key" cty:"key" hcl:"key"`
-	KeyFile      *string  `mapstructure:"key_file" cty:"key_file" hcl:"key_file"`
-	Trusted      *bool    `mapstructure:"trusted" cty:"trusted" hcl:"trusted"`
-	Name         *string  `mapstructure:"name" cty:"name" hcl:"name"`
+	Line           *string  `mapstructure:"line" cty:"line" hcl:"line"`
+	URL            *string  `mapstructure:"url" cty:"url" hcl:"url"`
+	Distribution   *string  `mapstructure:"distribution" cty:"distribution" hcl:"distribution"`
+	Components     []string `mapstructure:"components" cty:"components" hcl:"components"`
+	KeyURL         *string  `mapstructure:"key_url" cty:"key_url" hcl:"key_url"`
+	Key            *string  `mapstructure:"key" cty:"key" hcl:"key"`
+	KeyFile        *string  `mapstructure:"key_file" cty:"key_file" hcl:"key_file"`
+	KeyFingerprint *string  `mapstructure:"key_fingerprint" cty:"key_fingerprint" hcl:"key_fingerprint"`
+	Trusted        *bool    `mapstructure:"trusted" cty:"trusted" hcl:"trusted"`
+	Name           *string  `mapstructure:"name" cty:"name" hcl:"name"`
 }
 
 // FlatMapstructure returns a new FlatRepositoryConfig.
@@ -102,15 +103,16 @@ func (*RepositoryConfig) FlatMapstructure() interface{ HCL2Spec() map[string]hcl
 // The decoded values from this spec will then be applied to a FlatRepositoryConfig.
 func (*FlatRepositoryConfig) HCL2Spec() map[string]hcldec.Spec {
 	s := map[string]hcldec.Spec{
-		"line":         &hcldec.AttrSpec{Name: "line", Type: cty.String, Required: false},
-		"url":          &hcldec.AttrSpec{Name: "url", Type: cty.String, Required: false},
-		"distribution": &hcldec.AttrSpec{Name: "distribution", Type: cty.String, Required: false},
-		"components":   &hcldec.AttrSpec{Name: "components", Type: cty.List(cty.String), Required: false},
-		"key_url":      &hcldec.AttrSpec{Name: "key_url", Type: cty.String, Required: false},
-		"key":          &hcldec.AttrSpec{Name: "key", Type: cty.String, Required: false},
-		"key_file":     &hcldec.AttrSpec{Name: "key_file", Type: cty.String, Required: false},
-		"trusted":      &hcldec.AttrSpec{Name: "trusted", Type: cty.Bool, Required: false},
-		"name":         &hcldec.AttrSpec{Name: "name", Type: cty.String, Required: false},
+		"line":            &hcldec.AttrSpec{Name: "line", Type: cty.String, Required: false},
+		"url":             &hcldec.AttrSpec{Name: "url", Type: cty.String, Required: false},
+		"distribution":    &hcldec.AttrSpec{Name: "distribution", Type: cty.String, Required: false},
+		"components":      &hcldec.AttrSpec{Name: "components", Type: cty.List(cty.String), Required: false},
+		"key_url":         &hcldec.AttrSpec{Name: "key_url", Type: cty.String, Required: false},
+		"key":             &hcldec.AttrSpec{Name: "key", Type: cty.String, Required: false},
+		"key_file":        &hcldec.AttrSpec{Name: "key_file", Type: cty.String, Required: false},
+		"key_fingerprint": &hcldec.AttrSpec{Name: "key_fingerprint", Type: cty.String, Required: false},
+		"trusted":         &hcldec.AttrSpec{Name: "trusted", Type: cty.Bool, Required: false},
+		"name":            &hcldec.AttrSpec{Name: "name", Type: cty.String, Required: false},
 	}
 	return s
 }

@@ -14,10 +14,11 @@ import (
 // with dpkg, together with those of its dependencies that are not installed
 // yet, in the requested order. Each dpkg call is its own transaction, so
 // package N is configured before package N+1 is unpacked and a failure stops
-// the run, as in Rosco's one-`apt-get install`-per-package loop. When apt's
-// solution removes packages, dpkg cannot reproduce it: apt refuses such a
-// solution (--no-remove) and the executor falls back to one `apt-get
-// install` per package.
+// the run, as in Rosco's one-`apt-get install`-per-package loop. A
+// single_transaction bake installs the whole solution as one dpkg
+// transaction instead. When apt's solution removes packages, dpkg cannot
+// reproduce it: apt refuses such a solution (--no-remove) and the executor
+// falls back to `apt-get install` (one per package, or one for all).
 
 // debPackage is one package of apt's solution, read from the control
 // fields of the file apt downloaded.
@@ -34,9 +35,6 @@ type debPackage struct {
 // removalRefused matches apt's error when its solution would remove
 // packages and --no-remove forbids it.
 var removalRefused = regexp.MustCompile(`Packages need to be removed but remove is disabled`)
-
-// fieldsMarker prefixes the control-field blocks the resolve step prints.
-const fieldsMarker = "@@field "
 
 // extractFields returns the "@@field" lines of the resolve step's output,
 // without the marker.

@@ -221,6 +221,9 @@ func stepKey(cmd string) string {
 		return cmd
 	}
 	rest := strings.TrimPrefix(cmd[i+len("run.sh' '"):], "--in-batch' '")
+	if after, ok := strings.CutPrefix(rest, "--args' '"); ok {
+		_, rest, _ = strings.Cut(after, "' '")
+	}
 	name, _, _ := strings.Cut(rest, "'")
 	return name
 }

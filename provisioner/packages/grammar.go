@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
+	"unicode"
 )
 
 // The grammars below are deliberately stricter than what dpkg, rpm and
@@ -43,7 +45,7 @@ const shellMeta = ";&|`$<>\\\"'(){}*?! \t"
 
 func checkNoControl(field, value string) error {
 	if strings.ContainsAny(value, forbiddenInValues) {
-		return fmt.Errorf("%s: %q contains a newline or NUL character", field, MaskURLs(value))
+		return fmt.Errorf("%s: %q contains a newline or NUL character", field, maskValue(value))
 	}
 	return nil
 }
@@ -60,42 +62,129 @@ func normalizeUnit(field, s string) (string, error) {
 	if err := checkNoControl(field, s); err != nil {
 		return "", err
 	}
-	if s == "" || len(s) > 255 || !unitPattern.MatchString(s) || strings.HasPrefix(s, "-") {
+	if strings.ContainsAny(s, " \t") {
+		return "", fmt.Errorf("%s: %q: a systemd unit name cannot contain whitespace (list several units as separate elements)", field, s)
+	}
+	if s == "" || !unitPattern.MatchString(s) || strings.HasPrefix(s, "-") {
 		return "", fmt.Errorf("%s: %q is not a valid systemd unit name", field, s)
 	}
 	if !unitSuffix.MatchString(s) {
 		s += ".service"
 	}
+	// systemd's limit applies to the full name, suffix included.
+	if len(s) > 255 {
+		return "", fmt.Errorf("%s: %q is %d characters long as a unit name, over systemd's 255", field, s, len(s))
+	}
 	return s, nil
 }
 
-// parseRepoURL validates a repository URL. Only schemes apt and dnf fetch
-// from are accepted, and the URL must be free of shell metacharacters once
-// percent-encoded characters are left encoded.
-func parseRepoURL(field, raw string) (*url.URL, error) {
+// repoSchemes are the URL schemes of repository URLs per package type:
+// what apt's transports (with the usual methods packages) and dnf's
+// librepo fetch from.
+var repoSchemes = map[PackageType][]string{
+	Deb: {"http", "https", "ftp", "file", "cdrom", "s3", "tor+http", "tor+https",
+		"mirror", "mirror+http", "mirror+https", "mirror+ftp", "mirror+file"},
+	RPM: {"http", "https", "ftp", "file"},
+}
+
+// dnfVariable matches dnf's `$name` substitutions (`$releasever`,
+// `$basearch`, variables from /etc/dnf/vars); dnf expands them in a baseurl.
+var dnfVariable = regexp.MustCompile(`\$[A-Za-z_][A-Za-z0-9_]*`)
+
+// parseRepoURL validates a repository URL. Only schemes the package
+// manager fetches from are accepted, and the URL must be free of shell
+// metacharacters once percent-encoded characters are left encoded (rpm
+// keeps dnf's `$name` variables). When the type is still unknown, either
+// type's rules may accept it.
+func parseRepoURL(t PackageType, field, raw string) (*url.URL, error) {
 	if err := checkNoControl(field, raw); err != nil {
 		return nil, err
 	}
-	if strings.ContainsAny(raw, "`$;&|<>\\\"' \t(){}") {
-		return nil, fmt.Errorf("%s: %q contains characters that are not allowed in a repository URL (percent-encode them)", field, MaskURLs(raw))
+	check := raw
+	if t == RPM || t == "" {
+		check = dnfVariable.ReplaceAllString(raw, "")
 	}
-	u, err := url.Parse(raw)
+	if strings.ContainsAny(check, "`$;&|<>\\\"' \t(){}") {
+		hint := "percent-encode them"
+		if strings.Contains(check, "${") {
+			hint = "write dnf variables as $name, without braces"
+		}
+		return nil, fmt.Errorf("%s: %q contains characters that are not allowed in a repository URL (%s)", field, maskValue(raw), hint)
+	}
+	u, err := parseURLWithCredentials(field, raw)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %q is not a URL: %w", field, MaskURLs(raw), maskErr(err))
+		return nil, err
 	}
-	switch u.Scheme {
-	case "http", "https", "ftp", "file", "s3", "tor+http", "tor+https", "mirror", "mirror+http", "mirror+https":
-	default:
-		return nil, fmt.Errorf("%s: %q has scheme %q; want http, https, ftp or file", field, MaskURLs(raw), u.Scheme)
+	schemes := repoSchemes[t]
+	if t == "" {
+		schemes = append(append([]string(nil), repoSchemes[Deb]...), repoSchemes[RPM]...)
 	}
-	if u.Scheme != "file" && u.Host == "" {
-		return nil, fmt.Errorf("%s: %q has no host", field, MaskURLs(raw))
+	if !slices.Contains(schemes, u.Scheme) {
+		return nil, fmt.Errorf("%s: %q has scheme %q; want one of %s", field, maskValue(raw), u.Scheme, strings.Join(schemes, ", "))
+	}
+	if u.Host == "" && !strings.HasSuffix(u.Scheme, "file") && u.Scheme != "cdrom" {
+		return nil, fmt.Errorf("%s: %q has no host", field, maskValue(raw))
+	}
+	// apt's auth.conf separates its words by whitespace.
+	if pass, _ := u.User.Password(); t == Deb && strings.ContainsFunc(u.User.Username()+pass, unicode.IsSpace) {
+		return nil, fmt.Errorf("%s: %q: apt cannot use a user or password that contains whitespace", field, maskValue(raw))
 	}
 	return u, nil
+}
+
+// parseKeyURL validates a key_url. The Packer host fetches keys itself,
+// over https (or http, with a warning unless key_fingerprint is set);
+// other schemes would fail only after the fetch retries, so they are
+// refused here.
+func parseKeyURL(field, raw string) (*url.URL, error) {
+	if err := checkNoControl(field, raw); err != nil {
+		return nil, err
+	}
+	u, err := parseURLWithCredentials(field, raw)
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return nil, fmt.Errorf("%s: %q has scheme %q; the Packer host fetches keys over https (or http)", field, maskValue(raw), u.Scheme)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%s: %q has no host", field, maskValue(raw))
+	}
+	return u, nil
+}
+
+// parseURLWithCredentials parses a URL and refuses an '@' outside the
+// userinfo: it means a password holding '/', '?' or '#' that was not
+// percent-encoded, which would make the rest of the password the path and
+// print it unmasked.
+func parseURLWithCredentials(field, raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %q is not a URL: %w", field, maskValue(raw), maskErr(err))
+	}
+	if strings.Contains(u.Host, "@") || strings.Contains(u.Path, "@") || strings.Contains(u.RawQuery, "@") || strings.Contains(u.Fragment, "@") {
+		return nil, fmt.Errorf("%s: %q has an '@' after its host; percent-encode '/', '?', '#' and '@' in a user or password (e.g. %%2F)", field, maskValue(raw))
+	}
+	return u, nil
+}
+
+// checkCredentialsWhole refuses a repository entry whose URL credentials
+// contain whitespace: the entry would split inside the password, and the
+// part after the split would be printed as a suite or component.
+func checkCredentialsWhole(field, line string) error {
+	i := strings.Index(line, "://")
+	if i < 0 {
+		return nil
+	}
+	rest := line[i+3:]
+	if at := strings.LastIndex(rest, "@"); at >= 0 && strings.ContainsAny(rest[:at], " \t") {
+		return fmt.Errorf("%s: %q: the URL's user or password contains whitespace; percent-encode it (%%20)", field, maskValue(line))
+	}
+	return nil
 }
 
 // maskErr removes credentials from errors produced by net/url, which quote
 // the URL they failed on.
 func maskErr(err error) error {
-	return fmt.Errorf("%s", MaskURLs(err.Error()))
+	return fmt.Errorf("%s", maskValue(err.Error()))
 }

@@ -12,6 +12,10 @@ import (
 // MaskURLs replaces the credentials of every URL in s with `***`.
 func MaskURLs(s string) string { return redact.URLCredentials(s) }
 
+// maskValue masks credentials in a configuration value quoted in an
+// error, including passwords that do not parse (see redact.Value).
+func maskValue(s string) string { return redact.Value(s) }
+
 // secretSet holds the literal credentials of the configured repositories so
 // that they can be removed from any text, including package-manager output
 // that prints them without a URL around them.
@@ -25,12 +29,15 @@ func (s *secretSet) addURL(u *url.URL) {
 	if u == nil || u.User == nil {
 		return
 	}
-	if p, ok := u.User.Password(); ok {
+	// A token often travels as the user (`https://TOKEN@host`,
+	// `https://TOKEN:@host`): without a password, the user is the secret.
+	if p, ok := u.User.Password(); ok && p != "" {
 		s.add(p)
 		s.add(url.PathEscape(p))
 		s.add(url.QueryEscape(p))
 	} else {
 		s.add(u.User.Username())
+		s.add(url.PathEscape(u.User.Username()))
 	}
 	if raw := u.User.String(); raw != "" {
 		s.add(raw)

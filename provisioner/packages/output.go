@@ -75,3 +75,17 @@ func (w *lineWriter) Close() {
 		w.partial = nil
 	}
 }
+
+// tail returns the last n non-empty lines, joined, for error messages.
+func tail(lines []string, n int) string {
+	var out []string
+	for i := len(lines) - 1; i >= 0 && len(out) < n; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" {
+			out = append([]string{l}, out...)
+		}
+	}
+	if len(out) == 0 {
+		return "(no output)"
+	}
+	return strings.Join(out, " | ")
+}

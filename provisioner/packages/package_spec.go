@@ -7,27 +7,6 @@ import (
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/rosco"
 )
 
-// PackageType is the package manager family of the target.
-type PackageType string
-
-// The supported package types. Rosco's third type, nupkg, belongs to its
-// Windows templates and is refused here rather than silently ignored.
-const (
-	Deb PackageType = "deb"
-	RPM PackageType = "rpm"
-)
-
-// parsePackageType reads the `package_type` setting; "" means "detect".
-func parsePackageType(s string) (PackageType, error) {
-	switch v := strings.ToLower(strings.TrimSpace(stripOneQuotePair(s))); v {
-	case "":
-		return "", nil
-	case "deb", "rpm":
-		return PackageType(v), nil
-	}
-	return "", fmt.Errorf("package_type: %q is not deb, rpm or empty (detect on the target)", s)
-}
-
 // PackageSpec is one requested package.
 type PackageSpec struct {
 	// Raw is the token as the user wrote it; kept for messages.
@@ -63,26 +42,26 @@ func (p PackageSpec) Token(t PackageType) string {
 // name `name_version-release_arch` (Debian names cannot contain '_', so the
 // two never collide).
 func parseDebPackage(field, raw string) (PackageSpec, error) {
-	if err := checkNoControl(field, raw); err != nil {
+	if err := checkNoControl(field, maskValue(raw)); err != nil {
 		return PackageSpec{}, err
 	}
 	if strings.ContainsAny(raw, shellMeta) {
-		return PackageSpec{}, fmt.Errorf("%s: %q is not a Debian package name: it contains shell metacharacters", field, raw)
+		return PackageSpec{}, fmt.Errorf("%s: %q is not a Debian package name: it contains shell metacharacters", field, maskValue(raw))
 	}
 	token := raw
 	if strings.Contains(raw, "_") {
 		name, err := rosco.ParsePackageName(rosco.Deb, raw)
 		if err != nil {
-			return PackageSpec{}, fmt.Errorf("%s: %w", field, err)
+			return PackageSpec{}, fmt.Errorf("%s: %w", field, maskErr(err))
 		}
 		token = name.InstallToken(rosco.Deb)
 	}
 	name, version, pinned := strings.Cut(token, "=")
 	if !validDebName(name) {
-		return PackageSpec{}, fmt.Errorf("%s: %q: %q is not a valid Debian package name", field, raw, name)
+		return PackageSpec{}, fmt.Errorf("%s: %q: %q is not a valid Debian package name", field, maskValue(raw), maskValue(name))
 	}
 	if pinned && !validDebVersion(version) {
-		return PackageSpec{}, fmt.Errorf("%s: %q: %q is not a valid Debian version", field, raw, version)
+		return PackageSpec{}, fmt.Errorf("%s: %q: %q is not a valid Debian version", field, maskValue(raw), version)
 	}
 	return PackageSpec{Raw: raw, Name: name, Version: version}, nil
 }
@@ -99,11 +78,16 @@ var rpmArches = map[string]bool{
 // like a version (starting with a digit, optionally after an epoch) and a
 // release; otherwise the whole token is a name, as for dnf.
 func parseRPMPackage(field, raw string) (PackageSpec, error) {
-	if err := checkNoControl(field, raw); err != nil {
+	if err := checkNoControl(field, maskValue(raw)); err != nil {
 		return PackageSpec{}, err
 	}
 	if strings.ContainsAny(raw, shellMeta) || !rpmTokenPattern.MatchString(raw) {
-		return PackageSpec{}, fmt.Errorf("%s: %q is not a valid rpm package name or name-version-release", field, raw)
+		return PackageSpec{}, fmt.Errorf("%s: %q is not a valid rpm package name or name-version-release", field, maskValue(raw))
+	}
+	// dnf installs a token naming a .rpm as a local file, without the
+	// repository's signature check.
+	if strings.HasSuffix(strings.ToLower(raw), ".rpm") {
+		return PackageSpec{}, fmt.Errorf("%s: %q names an .rpm file, which dnf would install without a signature check; give the package name (and version) from a repository", field, maskValue(raw))
 	}
 	spec := PackageSpec{Raw: raw, Name: raw}
 	parts := strings.Split(raw, "-")
@@ -119,7 +103,7 @@ func parseRPMPackage(field, raw string) (PackageSpec, error) {
 		}
 	}
 	if !rpmNamePattern.MatchString(spec.Name) {
-		return PackageSpec{}, fmt.Errorf("%s: %q: %q is not a valid rpm package name", field, raw, spec.Name)
+		return PackageSpec{}, fmt.Errorf("%s: %q: %q is not a valid rpm package name", field, maskValue(raw), maskValue(spec.Name))
 	}
 	return spec, nil
 }
@@ -140,14 +124,14 @@ func looksLikeRPMVersion(v string) bool {
 func parsePackage(t PackageType, field, raw string) (PackageSpec, error) {
 	switch t {
 	case Deb:
-		return parseDebPackage(field, raw)
+		return parseDebPackage(field, maskValue(raw))
 	case RPM:
-		return parseRPMPackage(field, raw)
+		return parseRPMPackage(field, maskValue(raw))
 	}
-	_, debErr := parseDebPackage(field, raw)
-	_, rpmErr := parseRPMPackage(field, raw)
+	_, debErr := parseDebPackage(field, maskValue(raw))
+	_, rpmErr := parseRPMPackage(field, maskValue(raw))
 	if debErr != nil && rpmErr != nil {
-		return PackageSpec{}, fmt.Errorf("%s: %q is neither a Debian nor an rpm package token", field, raw)
+		return PackageSpec{}, fmt.Errorf("%s: %q is neither a Debian nor an rpm package token", field, maskValue(raw))
 	}
 	return PackageSpec{Raw: raw}, nil
 }

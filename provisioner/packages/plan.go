@@ -10,18 +10,20 @@ type stepKind int
 const (
 	kindPlain stepKind = iota
 	// kindUpdate refreshes package indexes: the output is checked for
-	// failed fetches of the added sources, and the step is retried.
+	// failed fetches of the added sources (apt only warns about them).
 	kindUpdate
-	// kindDebOrdered resolves and downloads everything once, then installs
-	// the requested packages one at a time with dpkg (see deb_ordered.go).
+	// kindDebOrdered resolves and downloads everything once; its output
+	// decides the dpkg installs that follow (see deb_ordered.go).
 	kindDebOrdered
-	// kindInstall installs packages; lock contention is retried.
+	// kindInstall installs packages; a lock held past lock_timeout is
+	// named as such.
 	kindInstall
 	// kindVerify prints the state of packages and units to compare with
 	// the request.
 	kindVerify
-	// kindGroups installs the groups of an ordered deb bake with dpkg; the
-	// script announces each group and waits for the dpkg lock itself.
+	// kindGroups installs the groups of a deb bake with dpkg (one per
+	// requested package, or one for all); the script announces each group
+	// and waits for the dpkg lock itself.
 	kindGroups
 )
 
@@ -43,6 +45,19 @@ type step struct {
 	// cleanupAfter ends the remote command of the step's batch with the
 	// cleanup (the last step of the last batch, see batch.go).
 	cleanupAfter bool
+	// argsFile, when set, holds Args on the target, one per line: long
+	// package lists travel as a file, not in the command line (see
+	// batch.go).
+	argsFile string
+}
+
+// argsLen is the length of the step's arguments in a command line.
+func (s step) argsLen() int {
+	n := 0
+	for _, a := range s.Args {
+		n += len(a) + 3
+	}
+	return n
 }
 
 // planOptions are the decisions derived from the target's facts.
@@ -94,16 +109,15 @@ func buildPlan(r *request, o planOptions) []step {
 		if r.Upgrade {
 			add(step{Phase: "upgrade", Func: "apt_upgrade", Kind: kindInstall})
 		}
-		scope := "full"
+		// Resolution and download are one apt run for both orders; the
+		// installs are dpkg transactions: one per requested package
+		// (ordered) or one for all (single_transaction), see deb_ordered.go.
+		scope, sources := "full", "all sources"
 		if o.ScopedUpdate && len(r.Repositories) > 0 && allPinned(r) {
-			scope = "scoped"
+			scope, sources = "scoped", "added sources"
 		}
-		switch {
-		case len(tokens) == 0:
-		case r.Order == SingleTransaction:
-			add(step{Phase: "install " + strings.Join(tokens, " "), Func: "apt_install", Args: append([]string{scope}, tokens...), Kind: kindInstall})
-		default:
-			add(step{Phase: "resolve and download " + strings.Join(tokens, " "), Func: "apt_resolve", Args: append([]string{scope}, tokens...), Kind: kindDebOrdered})
+		if len(tokens) > 0 {
+			add(step{Phase: "resolve and download (" + sources + ") " + strings.Join(tokens, " "), Func: "apt_resolve", Args: append([]string{scope}, tokens...), Kind: kindDebOrdered})
 		}
 	case RPM:
 		if len(r.Repositories) > 0 {
@@ -133,6 +147,21 @@ func buildPlan(r *request, o planOptions) []step {
 		add(step{Phase: "verify", Func: "verify", Args: args, Kind: kindVerify})
 	}
 	return plan
+}
+
+// widenScope returns the resolution step s against all sources, when s
+// was scoped to the added ones: the scoped attempt failed, and only all
+// sources can tell whether the request can be met.
+func widenScope(s step) (step, bool) {
+	if s.Func != "apt_resolve" || len(s.Args) == 0 || s.Args[0] != "scoped" {
+		return step{}, false
+	}
+	return step{
+		Phase: strings.Replace(s.Phase, "(added sources)", "(all sources)", 1),
+		Func:  s.Func,
+		Args:  append([]string{"full"}, s.Args[1:]...),
+		Kind:  s.Kind,
+	}, true
 }
 
 // allPinned reports whether every package names its version. Only then

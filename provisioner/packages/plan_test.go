@@ -32,7 +32,7 @@ func planFuncs(plan []step) []string {
 }
 
 func TestBuildPlan(t *testing.T) {
-	repo := Repository{URL: mustURL("http://r/apt"), Distribution: "./"}
+	repo := sourceRepo{URL: mustURL("http://r/apt"), Distribution: "./"}
 	pinned := []PackageSpec{{Name: "a", Version: "1-1"}, {Name: "b"}}
 	cases := []struct {
 		name string
@@ -40,20 +40,20 @@ func TestBuildPlan(t *testing.T) {
 		opts planOptions
 		want []string
 	}{
-		{"deb ordered, fresh lists", request{Type: Deb, Repositories: []Repository{repo}, Packages: pinned, Order: Ordered, Units: []string{"a.service"}},
+		{"deb ordered, fresh lists", request{Type: Deb, Repositories: []sourceRepo{repo}, Packages: pinned, Order: Ordered, Units: []string{"a.service"}},
 			planOptions{ScopedUpdate: true},
 			[]string{"prepare", "apt_update scoped", "apt_resolve full a=1-1 b", "enable a.service", "verify deb a b --units a.service"}},
-		{"deb single transaction, stale lists, cloud-init, upgrade", request{Type: Deb, Repositories: []Repository{repo}, Packages: pinned, Order: SingleTransaction, Upgrade: true},
+		{"deb single transaction, stale lists, cloud-init, upgrade", request{Type: Deb, Repositories: []sourceRepo{repo}, Packages: pinned, Order: SingleTransaction, Upgrade: true},
 			planOptions{WaitCloudInit: true},
-			[]string{"cloud_init", "prepare", "apt_update full", "apt_upgrade", "apt_install full a=1-1 b", "verify deb a b"}},
+			[]string{"cloud_init", "prepare", "apt_update full", "apt_upgrade", "apt_resolve full a=1-1 b", "verify deb a b"}},
 		{"deb no repositories: never scoped", request{Type: Deb, Packages: pinned[1:], Order: Ordered},
 			planOptions{ScopedUpdate: true},
 			[]string{"prepare", "apt_update full", "apt_resolve full b", "verify deb b"}},
-		{"deb ordered, all pinned, fresh lists: scoped resolution", request{Type: Deb, Repositories: []Repository{repo}, Packages: pinned[:1], Order: Ordered},
+		{"deb ordered, all pinned, fresh lists: scoped resolution", request{Type: Deb, Repositories: []sourceRepo{repo}, Packages: pinned[:1], Order: Ordered},
 			planOptions{ScopedUpdate: true},
 			[]string{"prepare", "apt_update scoped", "apt_resolve scoped a=1-1", "verify deb a"}},
 		{"deb nothing to do", request{Type: Deb}, planOptions{}, []string{"prepare"}},
-		{"rpm ordered", request{Type: RPM, Repositories: []Repository{repo}, Packages: []PackageSpec{{Name: "a", Version: "1-1"}, {Name: "b"}}, Order: Ordered},
+		{"rpm ordered", request{Type: RPM, Repositories: []sourceRepo{repo}, Packages: []PackageSpec{{Name: "a", Version: "1-1"}, {Name: "b"}}, Order: Ordered},
 			planOptions{},
 			[]string{"prepare", "dnf_refresh", "dnf_install a-1-1", "dnf_install b", "verify rpm a b"}},
 		{"rpm single, upgrade, no repo", request{Type: RPM, Packages: pinned, Order: SingleTransaction, Upgrade: true},
@@ -94,18 +94,26 @@ func TestDecidePlanOptions(t *testing.T) {
 }
 
 func TestLayoutDeb(t *testing.T) {
-	repos := []Repository{
+	repos := []sourceRepo{
 		{URL: mustURL("http://u:pw@10.0.0.1:8080/apt/"), Distribution: "./"},
 		{URL: mustURL("https://deb.example.com/debian"), Distribution: "bookworm", Components: []string{"main", "contrib"}, Options: []string{"arch=amd64"}, Trusted: true},
 	}
 	keys := [][]byte{[]byte(testKey), nil}
 	l := layoutRepositories(Deb, "b1", repos, keys)
-	if len(l.Files) != 2 || l.Files[0].Path != "/etc/apt/keyrings/spinnaker-packages-b1-0.asc" || l.SourcesList != "/etc/apt/sources.list.d/spinnaker-packages-b1.list" {
+	if len(l.Files) != 3 || l.Files[0].Path != "/etc/apt/keyrings/spinnaker-packages-b1-0.asc" || l.SourcesList != "/etc/apt/sources.list.d/spinnaker-packages-b1.list" {
 		t.Fatalf("files %+v", l.Files)
 	}
-	list := string(l.Files[1].Content)
+	// Credentials live in apt's auth.conf.d, private, never in the sources file.
+	if auth := l.Files[1]; auth.Path != "/etc/apt/auth.conf.d/spinnaker-packages-b1.conf" || !auth.Secret ||
+		string(auth.Content) != "machine http://10.0.0.1:8080/apt/ login u password pw\n" {
+		t.Errorf("auth file %+v (%q)", auth, auth.Content)
+	}
+	list := string(l.Files[2].Content)
+	if l.Files[2].Secret || strings.Contains(list, "pw") {
+		t.Errorf("sources file holds credentials or is private:\n%s", list)
+	}
 	for _, want := range []string{
-		"deb [signed-by=/etc/apt/keyrings/spinnaker-packages-b1-0.asc] http://u:pw@10.0.0.1:8080/apt/ ./\n",
+		"deb [signed-by=/etc/apt/keyrings/spinnaker-packages-b1-0.asc] http://10.0.0.1:8080/apt/ ./\n",
 		"deb [arch=amd64 trusted=yes] https://deb.example.com/debian bookworm main contrib\n",
 	} {
 		if !strings.Contains(list, want) {
@@ -118,21 +126,27 @@ func TestLayoutDeb(t *testing.T) {
 }
 
 func TestLayoutRPM(t *testing.T) {
-	repos := []Repository{
-		{URL: mustURL("http://10.0.0.1:8080/rpm/"), KeyURL: "http://10.0.0.1:8080/RPM-GPG-KEY", Label: "fx"},
+	repos := []sourceRepo{
+		{URL: mustURL("http://tok:pa55@10.0.0.1:8080/rpm/"), KeyURL: "http://10.0.0.1:8080/RPM-GPG-KEY", Label: "fx"},
 		{URL: mustURL("http://10.0.0.1:8080/other/"), Key: []byte(testKey)},
 		{URL: mustURL("http://10.0.0.1:8080/unsigned/"), Trusted: true},
 	}
-	l := layoutRepositories(RPM, "b2", repos, [][]byte{nil, []byte(testKey), nil})
+	// The key_url was fetched by the Packer host (keys[0]).
+	l := layoutRepositories(RPM, "b2", repos, [][]byte{[]byte(testKey), []byte(testKey), nil})
 	if !reflect.DeepEqual(l.DNFRepoIDs, []string{"spinnaker-packages-b2-0", "spinnaker-packages-b2-1", "spinnaker-packages-b2-2"}) {
 		t.Errorf("ids %q", l.DNFRepoIDs)
 	}
 	byPath := map[string]string{}
+	secret := map[string]bool{}
 	for _, f := range l.Files {
 		byPath[f.Path] = string(f.Content)
+		secret[f.Path] = f.Secret
 	}
 	first := byPath["/etc/yum.repos.d/spinnaker-packages-b2-0.repo"]
-	for _, want := range []string{"[spinnaker-packages-b2-0]", "baseurl=http://10.0.0.1:8080/rpm/", "gpgcheck=1", "repo_gpgcheck=1", "gpgkey=http://10.0.0.1:8080/RPM-GPG-KEY", "skip_if_unavailable=False"} {
+	if !secret["/etc/yum.repos.d/spinnaker-packages-b2-0.repo"] || secret["/etc/yum.repos.d/spinnaker-packages-b2-1.repo"] {
+		t.Errorf("only the .repo with credentials is private: %v", secret)
+	}
+	for _, want := range []string{"[spinnaker-packages-b2-0]", "baseurl=http://10.0.0.1:8080/rpm/", "username=tok", "password=pa55", "gpgcheck=1", "repo_gpgcheck=1", "gpgkey=file:///etc/pki/rpm-gpg/spinnaker-packages-b2-0.asc", "skip_if_unavailable=False"} {
 		if !strings.Contains(first, want+"\n") {
 			t.Errorf("repo 0 lacks %q:\n%s", want, first)
 		}
@@ -146,7 +160,7 @@ func TestLayoutRPM(t *testing.T) {
 }
 
 func TestRenderScriptQuotesData(t *testing.T) {
-	l := layoutRepositories(Deb, "b3", []Repository{{URL: mustURL("http://u:it's@r/apt"), Distribution: "./"}}, [][]byte{nil})
+	l := layoutRepositories(Deb, "b3", []sourceRepo{{URL: mustURL("http://u:it's@r/apt"), Distribution: "./"}}, [][]byte{nil})
 	s := renderScript(scriptData{Bake: "b3", Type: Deb, Stage: "/tmp/spinnaker-packages.x", LockTimeout: 300, Layout: l})
 	if strings.Contains(s, "it's@") {
 		t.Error("file content not encoded")
@@ -177,7 +191,7 @@ func TestRepositoriesDeduplicatedInOrder(t *testing.T) {
 // TestRenderedScriptParses runs `sh -n` on a full bake script: a syntax
 // error would otherwise only show on a target.
 func TestRenderedScriptParses(t *testing.T) {
-	l := layoutRepositories(Deb, "b4", []Repository{{URL: mustURL("http://r/apt"), Distribution: "./"}}, [][]byte{[]byte(testKey)})
+	l := layoutRepositories(Deb, "b4", []sourceRepo{{URL: mustURL("http://r/apt"), Distribution: "./"}}, [][]byte{[]byte(testKey)})
 	script := renderScript(scriptData{Bake: "b4", Type: Deb, Stage: "/tmp/spinnaker-packages.x", LockTimeout: 300, Layout: l, AllowDowngrades: true})
 	path := filepath.Join(t.TempDir(), "run.sh")
 	if err := os.WriteFile(path, []byte(script), 0o600); err != nil {
@@ -190,5 +204,35 @@ func TestRenderedScriptParses(t *testing.T) {
 	}
 	if out, err := exec.Command("sh", "-n", "-c", detectScript).CombinedOutput(); err != nil {
 		t.Errorf("detect script: %v\n%s", err, out)
+	}
+}
+
+// The file the target runs is the rendered script, not remote.sh alone:
+// shellcheck reads it whole (`make lint-shell` covers the sources).
+func TestRenderedScriptPassesShellcheck(t *testing.T) {
+	if _, err := exec.LookPath("shellcheck"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("shellcheck is not installed (test/host-deps.sh installs it)")
+		}
+		t.Skip("shellcheck is not installed; run test/host-deps.sh")
+	}
+	repos := []sourceRepo{{URL: mustURL("http://u:p@r/apt"), Distribution: "./"}, {URL: mustURL("http://r/b"), Distribution: "./", Trusted: true}}
+	l := layoutRepositories(Deb, "b5", repos, [][]byte{[]byte(testKey), nil})
+	script := renderScript(scriptData{Bake: "b5", Type: Deb, Stage: "/tmp/spinnaker-packages.x", LockTimeout: 300, Layout: l, AllowDowngrades: true})
+	path := filepath.Join(t.TempDir(), "run.sh")
+	if err := os.WriteFile(path, []byte(script), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("shellcheck", "--shell=sh", "--severity=info", path).CombinedOutput(); err != nil {
+		t.Errorf("shellcheck: %v\n%s", err, out)
+	}
+}
+
+// apt's auth.conf cannot hold an empty password: a token-only URL stays in
+// the sources file, which is then private.
+func TestLayoutDebTokenOnlyKeepsTheSourcesFilePrivate(t *testing.T) {
+	l := layoutRepositories(Deb, "b6", []sourceRepo{{URL: mustURL("https://T0KEN@r/apt"), Distribution: "./"}}, [][]byte{nil})
+	if len(l.Files) != 1 || !l.Files[0].Secret || !strings.Contains(string(l.Files[0].Content), "https://T0KEN@r/apt ./") {
+		t.Errorf("files %+v", l.Files)
 	}
 }

@@ -36,7 +36,7 @@ services      = ["hello-svc"]
 install_order = "single_transaction"
 repositories {
   url     = "http://10.213.7.1:8080/apt/"
-  key     = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nabc\n-----END PGP PUBLIC KEY BLOCK-----\n"
+  key_file = "testdata/repo.asc"
   name    = "fixtures"
 }
 repositories {

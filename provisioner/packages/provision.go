@@ -12,15 +12,14 @@ import (
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 )
 
-// cleanupTimeout bounds cleanup when the build's context is already
-// cancelled: the target must still lose its policy-rc.d and credentials.
-const cleanupTimeout = 3 * time.Minute
-
 // Provision runs the bake on the target. Cleanup runs whatever happens,
 // including cancellation (Packer's `timeout`, Ctrl-C).
 func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packersdk.Communicator, generatedData map[string]interface{}) error {
 	if err := requireCommunicator(generatedData); err != nil {
 		return err
+	}
+	if field, ok := firstUnknown(&p.config); ok {
+		return fmt.Errorf("%s is still %s when the build runs: the data source that computes it did not run", field, unknownValue)
 	}
 	prelim := p.req
 	if prelim == nil {
@@ -33,20 +32,19 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 			}
 		}
 	}
-	b := &bake{
-		inputs:   p.inputs,
-		req:      p.req,
-		secrets:  &prelim.secrets,
-		start:    time.Now(),
-		id:       newBakeID(),
-		stepWait: 2 * time.Second,
+	b := &provisionRun{
+		inputs:  p.inputs,
+		req:     p.req,
+		secrets: &prelim.secrets,
+		start:   time.Now(),
+		id:      newBakeID(),
 	}
 	b.ui = safeUI{ui: ui, secrets: b.secrets}
-	b.rm = &remote{comm: comm, ui: b.ui, onPhase: b.announceGroup}
+	b.rm = &remote{comm: comm, ui: b.ui}
 	for _, line := range prelim.Header {
 		b.ui.Say(line)
 	}
-	err := b.run(ctx)
+	err := b.perform(ctx)
 	if err != nil && ctx.Err() != nil {
 		err = fmt.Errorf("bake cancelled (Packer timeout or interrupt): %w", err)
 	}
@@ -81,8 +79,11 @@ func newBakeID() string {
 	return hex.EncodeToString(buf)
 }
 
-// bake is the state of one Provision call.
-type bake struct {
+// provisionRun is one Provision call: it inspects the target, decides the
+// request and the plan, and hands the plan to an executor. The batcher
+// (batch.go) owns the remote commands' state, the executor (steps.go) the
+// steps' results.
+type provisionRun struct {
 	inputs  inputs
 	req     *request
 	secrets *secretSet
@@ -90,43 +91,23 @@ type bake struct {
 	rm      *remote
 	start   time.Time
 	id      string
-
-	facts      facts
-	sudo       string // "sudo -n " or ""
-	scriptPath string
-	// script is the bake script; the first batch uploads it.
-	script string
-	// uploadTried is set once a batch carried the script, uploaded once a
-	// step of it started (so the script arrived complete).
-	uploadTried, uploaded bool
-	// pending holds the results of steps that ran inside an earlier batch,
-	// by step id, until their turn.
-	pending map[int]result
-	nextID  int
-	// cleaned is set when the last batch's cleanup finished.
-	cleaned bool
-	// stepWait is the pause between retries of lock and network failures.
-	stepWait time.Duration
-
-	installed map[string]installedPackage
-	units     map[string]unitState
+	facts   facts
+	batches *batcher
 }
 
-func (b *bake) announce(phase string) {
+func (b *provisionRun) sayPhase(phase string) {
 	b.ui.Say(fmt.Sprintf("[%6.2fs] %s", time.Since(b.start).Seconds(), phase))
 }
 
-// announceGroup announces a phase the script reports inside a step (the
+// sayGroup announces a phase the script reports inside a step (the
 // groups of an ordered deb install).
-func (b *bake) announceGroup(phase string) {
-	b.announce(strings.ReplaceAll(phase, ",", ", "))
+func (b *provisionRun) sayGroup(phase string) {
+	b.sayPhase(strings.ReplaceAll(phase, ",", ", "))
 }
 
-func (b *bake) run(ctx context.Context) (err error) {
-	b.announce("inspect target")
-	b.rm.quiet = true
-	res, err := b.rm.run(ctx, "sh -c "+shellQuote(detectScript))
-	b.rm.quiet = false
+func (b *provisionRun) perform(ctx context.Context) (err error) {
+	b.sayPhase("inspect target")
+	res, err := b.rm.run(ctx, "sh -c "+shellQuote(detectScript), runOptions{quiet: true})
 	if err != nil {
 		return fmt.Errorf("inspect target: %w", err)
 	}
@@ -139,12 +120,14 @@ func (b *bake) run(ctx context.Context) (err error) {
 	if b.facts, err = parseFacts(res.Output()); err != nil {
 		// detect.sh may have created the staging directory before the output went wrong.
 		if stage := b.facts.Stage; validStage(stage) {
-			_, _ = b.rm.run(context.WithoutCancel(ctx), "rm -rf "+shellQuote(stage))
+			_, _ = b.rm.run(context.WithoutCancel(ctx), "rm -rf "+shellQuote(stage), runOptions{})
 		}
 		return err
 	}
+	b.batches = &batcher{rm: b.rm, announce: b.sayPhase, onPhase: b.sayGroup, stage: b.facts.Stage,
+		scriptPath: b.facts.Stage + "/run.sh", session: b.facts.Setsid}
 	defer func() {
-		if cerr := b.cleanup(ctx); cerr != nil {
+		if cerr := b.batches.cleanup(ctx); cerr != nil {
 			err = errors.Join(err, cerr)
 		}
 	}()
@@ -159,9 +142,9 @@ func (b *bake) run(ctx context.Context) (err error) {
 		if b.req, err = buildRequest(b.inputs, t); err != nil {
 			return fmt.Errorf("package type %s detected on the target: %w", t, err)
 		}
-		b.secrets = &b.req.secrets
-		b.ui.secrets = b.secrets
-		b.rm.ui = b.ui
+		// The UI and the runner share this set: they mask the detected
+		// type's secrets from here on.
+		*b.secrets = b.req.secrets
 	}
 	if t == RPM && b.facts.DNF == "" {
 		return errors.New("package_type is rpm but the target has neither dnf nor yum")
@@ -170,57 +153,31 @@ func (b *bake) run(ctx context.Context) (err error) {
 		return errors.New("services are set but the target has no systemctl")
 	}
 	b.ui.Say(fmt.Sprintf("package_type %s, %s, bake id %s", t, b.targetKind(), b.id))
+	// Named for the type the bake uses, once it is known.
+	for _, w := range b.req.Warnings {
+		b.ui.Error(w)
+	}
 
 	if err := b.stageScript(ctx); err != nil {
 		return err
 	}
 	plan := buildPlan(b.req, decidePlanOptions(b.req, b.facts))
-	if err := b.runPlan(ctx, chainPlan(plan)); err != nil {
+	e := &executor{req: b.req, booted: b.facts.Booted, batches: b.batches, ui: b.ui, announce: b.sayPhase}
+	if err := e.runPlan(ctx, chainPlan(plan)); err != nil {
 		return err
 	}
-	b.printSummary()
-	return nil
-}
-
-// runPlan runs the batches in order. Steps returned by a step (the installs
-// of an ordered deb bake) join the front of the next batch, so that they
-// share its remote command.
-func (b *bake) runPlan(ctx context.Context, batches [][]step) error {
-	for len(batches) > 0 {
-		batch := batches[0]
-		batches = batches[1:]
-		for i := range batch {
-			b.nextID++
-			batch[i].id = b.nextID
-		}
-		if len(batches) == 0 && b.facts.Setsid && neverRetried(batch) {
-			batch[len(batch)-1].cleanupAfter = true
-		}
-		for i := range batch {
-			batch[i].then = batch[i+1:]
-		}
-		for _, s := range batch {
-			next, err := b.runStep(ctx, s)
-			if err != nil {
-				return err
-			}
-			if len(next) > 0 {
-				if len(batches) == 0 {
-					batches = append(batches, nil)
-				}
-				batches[0] = append(next, batches[0]...)
-			}
-		}
+	for _, line := range summaryLines(b.req, e.installed, e.units, time.Since(b.start)) {
+		b.ui.Say(line)
 	}
 	return nil
 }
 
-func (b *bake) inputsType() PackageType {
+func (b *provisionRun) inputsType() PackageType {
 	t, _ := parsePackageType(b.inputs.cfg.PackageType)
 	return t
 }
 
-func (b *bake) targetKind() string {
+func (b *provisionRun) targetKind() string {
 	if b.facts.Booted {
 		return "booted systemd target"
 	}
@@ -228,7 +185,7 @@ func (b *bake) targetKind() string {
 }
 
 // decideSudo chooses between running as the SSH user and `sudo -n`.
-func (b *bake) decideSudo(ctx context.Context) error {
+func (b *provisionRun) decideSudo(ctx context.Context) error {
 	use := b.facts.UID != 0
 	if s := b.inputs.cfg.Sudo; s != nil {
 		use = *s
@@ -242,9 +199,7 @@ func (b *bake) decideSudo(ctx context.Context) error {
 	if !b.facts.HasSudo {
 		return fmt.Errorf("the SSH user has uid %d and the target has no sudo; connect as root or install sudo", b.facts.UID)
 	}
-	b.rm.quiet = true
-	res, err := b.rm.run(ctx, "sudo -n true")
-	b.rm.quiet = false
+	res, err := b.rm.run(ctx, "sudo -n true", runOptions{quiet: true})
 	if err != nil {
 		return fmt.Errorf("check sudo: %w", err)
 	}
@@ -255,20 +210,21 @@ func (b *bake) decideSudo(ctx context.Context) error {
 		}
 		return fmt.Errorf("`sudo -n true` failed with exit status %d: %s", res.ExitStatus, tail(res.Lines, 3))
 	}
-	b.sudo = "sudo -n "
+	b.batches.sudo = "sudo -n "
 	return nil
 }
 
 // stageScript fetches deb keys and renders the bake script, which the
 // first batch uploads.
-func (b *bake) stageScript(ctx context.Context) error {
+func (b *provisionRun) stageScript(ctx context.Context) error {
 	keys := make([][]byte, len(b.req.Repositories))
+	client := newKeyClient(nil)
 	for i, repo := range b.req.Repositories {
 		switch {
 		case len(repo.Key) > 0:
 			keys[i] = repo.Key
-		case repo.KeyURL != "" && b.req.Type == Deb:
-			key, err := fetchKey(ctx, fmt.Sprintf("repository %s key_url", repo.Label), repo.KeyURL)
+		case repo.KeyURL != "":
+			key, err := fetchKey(ctx, client, fmt.Sprintf("repository %s key_url", repo.Label), repo.KeyURL, repo.Fingerprint, b.secrets)
 			if err != nil {
 				return err
 			}
@@ -280,60 +236,13 @@ func (b *bake) stageScript(ctx context.Context) error {
 		Bake:            b.id,
 		Type:            b.req.Type,
 		Stage:           b.facts.Stage,
-		LockTimeout:     int(b.req.LockTimeout / time.Second),
+		LockTimeout:     int((b.req.LockTimeout + time.Second - 1) / time.Second),
 		KeepRepos:       b.req.KeepRepos,
 		DisableServices: b.req.DisableServices,
 		DNF:             b.facts.DNF,
 		AllowDowngrades: allowDowngrades(b.req),
 		Layout:          layout,
 	})
-	b.scriptPath = b.facts.Stage + "/run.sh"
-	b.script = script
+	b.batches.script = script
 	return nil
-}
-
-// cleanup removes what the bake added; it gets a fresh context when the
-// build's context is already cancelled.
-func (b *bake) cleanup(ctx context.Context) error {
-	if b.cleaned {
-		return nil
-	}
-	if ctx.Err() != nil {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(context.Background(), cleanupTimeout)
-		defer cancel()
-	}
-	b.announce("cleanup")
-	command := "rm -rf " + shellQuote(b.facts.Stage)
-	script := b.sudo + shellJoin([]string{"sh", b.scriptPath, "cleanup"})
-	switch {
-	case b.uploaded:
-		command = script
-	case b.uploadTried:
-		// Cut off during the upload: only a complete script may clean up.
-		command = fmt.Sprintf("if [ -f %s ] && [ $(wc -c < %s) -eq %d ]; then %s; else rm -rf %s; fi",
-			shellQuote(b.scriptPath), shellQuote(b.scriptPath), len(b.script), script, shellQuote(b.facts.Stage))
-	}
-	res, err := b.rm.run(ctx, command)
-	if err != nil {
-		return fmt.Errorf("cleanup: %w", err)
-	}
-	if res.ExitStatus != 0 {
-		return fmt.Errorf("cleanup: exit status %d: %s", res.ExitStatus, tail(res.Lines, 5))
-	}
-	return nil
-}
-
-// tail returns the last n non-empty lines, joined, for error messages.
-func tail(lines []string, n int) string {
-	var out []string
-	for i := len(lines) - 1; i >= 0 && len(out) < n; i-- {
-		if l := strings.TrimSpace(lines[i]); l != "" {
-			out = append([]string{l}, out...)
-		}
-	}
-	if len(out) == 0 {
-		return "(no output)"
-	}
-	return strings.Join(out, " | ")
 }

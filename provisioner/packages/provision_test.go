@@ -2,6 +2,8 @@ package packages
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -18,7 +20,21 @@ const fakeDebDir = "/var/cache/apt/spinnaker-packages-x"
 
 const testPassword = "s3cr3t-Pa55"
 
-const testKey = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nmQINBGVzZXJ2ZWQ=\n-----END PGP PUBLIC KEY BLOCK-----\n"
+// testKey and otherKey are real OpenPGP public keys (ed25519, generated for
+// these tests); testKeyFingerprint is testKey's.
+var (
+	testKey            = readTestdata("repo.asc")
+	otherKey           = readTestdata("other.asc")
+	testKeyFingerprint = strings.TrimSpace(readTestdata("repo.fpr"))
+)
+
+func readTestdata(name string) string {
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		panic(err)
+	}
+	return string(data)
+}
 
 func sshData() map[string]interface{} { return map[string]interface{}{"ConnType": "ssh"} }
 
@@ -104,7 +120,7 @@ func TestProvisionDebOrderedFlow(t *testing.T) {
 	if script == "" {
 		t.Fatal("bake script not uploaded to the staging directory")
 	}
-	if !strings.Contains(script, "ALLOW_DOWNGRADES='--allow-downgrades'") || !strings.Contains(script, "LOCK_TIMEOUT='3'") {
+	if !strings.Contains(script, "ALLOW_DOWNGRADES='1'") || !strings.Contains(script, "LOCK_TIMEOUT='3'") {
 		t.Errorf("script data missing:\n%s", script[:600])
 	}
 	out := ui.text()
@@ -142,7 +158,7 @@ func TestProvisionRemovalFallsBackToApt(t *testing.T) {
 			installs = append(installs, c[strings.Index(c, "'apt_install'"):])
 		}
 	}
-	if want := []string{"'apt_install' 'full' 'hello-svc=1.0.0-h5'", "'apt_install' 'full' 'hello-auto'"}; !reflect.DeepEqual(installs, want) {
+	if want := []string{"'apt_install' 'hello-svc=1.0.0-h5'", "'apt_install' 'hello-auto'"}; !reflect.DeepEqual(installs, want) {
 		t.Errorf("installs %q, want %q (one apt-get per package, in order)", installs, want)
 	}
 }
@@ -153,12 +169,48 @@ func TestProvisionSingleTransaction(t *testing.T) {
 	if _, err := provision(context.Background(), p, comm); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"detect", "prepare", "apt_update", "apt_install", "enable", "verify", "cleanup"}
+	// One resolution, then one dpkg transaction for the whole solution.
+	want := []string{"detect", "prepare", "apt_update", "apt_resolve", "dpkg_groups", "enable", "verify", "cleanup"}
 	if got := comm.steps(); !reflect.DeepEqual(got, want) {
 		t.Errorf("steps = %q, want %q", got, want)
 	}
 	if !strings.HasSuffix(comm.Commands[2], "'full'") {
 		t.Errorf("apt_update = %q, want full", comm.Commands[2])
+	}
+	for _, c := range comm.Commands {
+		if stepKey(c) == "dpkg_groups" && strings.Count(c, "'--group'") != 1 {
+			t.Errorf("single transaction installs in %d dpkg transactions: %s", strings.Count(c, "'--group'"), c)
+		}
+	}
+}
+
+func TestProvisionScopedResolveFallsBackToAllSources(t *testing.T) {
+	p := preparedDeb(t, nil)
+	comm := newFakeComm(debTarget(map[string]func(int) fakeReply{"apt_resolve": func(n int) fakeReply {
+		if n == 0 {
+			return fakeReply{Stderr: "E: Unable to correct problems, you have held broken packages.\n", Exit: 100}
+		}
+		return debTarget(nil)("sh run.sh' 'apt_resolve' 'full'", 0)
+	}}))
+	ui, err := provision(context.Background(), p, comm)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, ui.text())
+	}
+	var scopes []string
+	for _, c := range comm.Commands {
+		if stepKey(c) == "apt_resolve" {
+			scopes = append(scopes, strings.Fields(c[strings.Index(c, "'apt_resolve'"):])[1])
+		}
+	}
+	if want := []string{"'scoped'", "'full'"}; !reflect.DeepEqual(scopes, want) {
+		t.Errorf("resolutions %q, want %q", scopes, want)
+	}
+	want := []string{"detect", "prepare", "apt_update", "apt_resolve", "apt_resolve", "dpkg_groups", "enable", "verify", "cleanup"}
+	if got := comm.steps(); !reflect.DeepEqual(got, want) {
+		t.Errorf("steps = %q\nwant    %q (the installs follow the wider resolution)", got, want)
+	}
+	if !strings.Contains(ui.text(), "resolve and download (all sources)") {
+		t.Errorf("the second resolution is not announced:\n%s", ui.text())
 	}
 }
 
@@ -210,36 +262,19 @@ func TestProvisionCancelRunsCleanup(t *testing.T) {
 // DPkg::Lock::Timeout (or on apt versions without it).
 var lockedApt = fakeReply{Stderr: "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 42 (unattended-upgr)\n", Exit: 100}
 
-func TestProvisionWaitsForLock(t *testing.T) {
-	p := preparedDeb(t, map[string]interface{}{"install_order": "single_transaction"})
-	comm := newFakeComm(debTarget(map[string]func(int) fakeReply{
-		"apt_install": func(n int) fakeReply {
-			if n < 2 {
-				return lockedApt
-			}
-			return fakeReply{}
-		},
-	}))
-	ui, err := provisionFast(p, comm)
-	if err != nil {
-		t.Fatalf("Provision: %v", err)
-	}
-	if n := strings.Count(strings.Join(comm.steps(), " "), "apt_install"); n != 3 {
-		t.Errorf("apt-get install ran %d times, want 3", n)
-	}
-	if !strings.Contains(ui.text(), "waiting for the package manager lock") {
-		t.Error("lock wait not announced")
-	}
-}
-
 func TestProvisionLockTimeout(t *testing.T) {
 	p := preparedDeb(t, map[string]interface{}{"lock_timeout": "1s", "install_order": "single_transaction"})
 	comm := newFakeComm(debTarget(map[string]func(int) fakeReply{
-		"apt_install": func(int) fakeReply { return lockedApt },
+		"apt_resolve": func(int) fakeReply { return lockedApt },
 	}))
 	_, err := provisionFast(p, comm)
 	if err == nil || !strings.Contains(err.Error(), "longer than lock_timeout (1s)") {
 		t.Fatalf("error = %v", err)
+	}
+	// apt waited itself (DPkg::Lock::Timeout): the provisioner does not
+	// wait again.
+	if n := strings.Count(strings.Join(comm.steps(), " "), "apt_resolve"); n != 1 {
+		t.Errorf("apt-get ran %d times, want 1", n)
 	}
 	if s := comm.steps(); s[len(s)-1] != "cleanup" {
 		t.Errorf("no cleanup: %q", s)
@@ -258,26 +293,14 @@ func TestProvisionFetchFailureOfOwnSource(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "could not be fetched") || !strings.Contains(err.Error(), "Connection refused") {
 		t.Fatalf("error = %v", err)
 	}
-	if n := strings.Count(strings.Join(comm.steps(), " "), "apt_update"); n != 3 {
-		t.Errorf("update tried %d times, want 3", n)
+	// apt retried the fetch itself (Acquire::Retries): no second update.
+	if n := strings.Count(strings.Join(comm.steps(), " "), "apt_update"); n != 1 {
+		t.Errorf("update tried %d times, want 1", n)
 	}
 	if s := comm.steps(); s[len(s)-1] != "cleanup" {
 		t.Errorf("no cleanup: %q", s)
 	}
 	_ = start
-}
-
-func TestProvisionTransientFetchRecovers(t *testing.T) {
-	p := preparedDeb(t, nil)
-	comm := newFakeComm(debTarget(map[string]func(int) fakeReply{"apt_update": func(n int) fakeReply {
-		if n < 2 {
-			return fakeReply{Stderr: "E: Failed to fetch http://10.0.0.1:8080/apt/./InRelease  503  Service Unavailable\n", Exit: 100}
-		}
-		return fakeReply{}
-	}}))
-	if _, err := provisionFast(p, comm); err != nil {
-		t.Fatalf("5xx twice then OK must succeed: %v", err)
-	}
 }
 
 func TestProvisionSignatureErrorIsNotRetried(t *testing.T) {
@@ -294,21 +317,20 @@ func TestProvisionSignatureErrorIsNotRetried(t *testing.T) {
 	}
 }
 
-// provisionFast runs Provision with the retry pause shortened, through the
-// bake directly.
+// provisionFast runs a bake directly.
 func provisionFast(p *Provisioner, comm *fakeComm) (*recordingUI, error) {
 	ui := &recordingUI{}
-	b := &bake{inputs: p.inputs, req: p.req, secrets: &p.req.secrets, start: time.Now(), id: "t", stepWait: 10 * time.Millisecond}
+	b := &provisionRun{inputs: p.inputs, req: p.req, secrets: &p.req.secrets, start: time.Now(), id: "t"}
 	b.ui = safeUI{ui: ui, secrets: b.secrets}
 	b.rm = &remote{comm: comm, ui: b.ui}
-	err := b.run(context.Background())
+	err := b.perform(context.Background())
 	return ui, err
 }
 
 func TestProvisionVerificationMismatch(t *testing.T) {
 	p := preparedDeb(t, nil)
 	comm := newFakeComm(debTarget(map[string]func(int) fakeReply{"verify": func(n int) fakeReply {
-		return fakeReply{Stdout: "package hello-svc ii |1.0.1-h6\nunit hello-svc.service enabled active\n"}
+		return fakeReply{Stdout: "@@package hello-svc ii |1.0.1-h6\n@@unit hello-svc.service enabled active\n"}
 	}}))
 	_, err := provision(context.Background(), p, comm)
 	if err == nil || !strings.Contains(err.Error(), "hello-svc: installed version 1.0.1-h6, requested 1.0.0-h5") || !strings.Contains(err.Error(), "hello-svc.service is active") {
@@ -395,7 +417,7 @@ func TestProvisionRPMOrdered(t *testing.T) {
 		case "detect":
 			return fakeReply{Stdout: "uid=0\nrpm=1\ndnf=dnf\nsystemctl=1\nsudo=1\nstage=" + fakeStage + "\n"}
 		case "verify":
-			return fakeReply{Stdout: "package hello-lib ii|0:1.0.0-h5\npackage hello-svc ii|0:1.0.0-h5\nunit hello-svc.service enabled not-booted\n"}
+			return fakeReply{Stdout: "@@package hello-lib ii|0:1.0.0-h5\n@@package hello-svc ii|0:1.0.0-h5\n@@unit hello-svc.service enabled not-booted\n"}
 		}
 		return fakeReply{}
 	})
@@ -431,11 +453,11 @@ func TestProvisionRPMLockTimeout(t *testing.T) {
 		case "detect":
 			return fakeReply{Stdout: "uid=0\nrpm=1\ndnf=dnf\nsystemctl=1\nsetsid=1\nstage=" + fakeStage + "\n"}
 		case "dnf_install":
-			return fakeReply{Stdout: "Waiting for process with pid 4242 to finish.\n", HangAfterOutput: true}
+			// remote.sh ended dnf's wait (see TestDnfLockWaitEndsAfterLockTimeout).
+			return fakeReply{Stdout: "Waiting for process with pid 4242 to finish.\nspinnaker-packages: the rpm database lock was held by another process for longer than lock_timeout (1s)\n", Exit: 143}
 		}
 		return fakeReply{}
 	})
-	defer close(comm.blocked)
 	start := time.Now()
 	ui, err := provision(context.Background(), &p, comm)
 	if err == nil || !strings.Contains(err.Error(), "longer than lock_timeout (1s)") {
@@ -468,7 +490,7 @@ func TestProvisionRemovesTheStageWhenInspectFails(t *testing.T) {
 }
 
 func TestFetchFailuresNeedTheWholePath(t *testing.T) {
-	ours := []Repository{{URL: mustURL("http://10.0.0.1:8080/deb"), Distribution: "./"}}
+	ours := []sourceRepo{{URL: mustURL("http://10.0.0.1:8080/deb"), Distribution: "./"}}
 	other := "W: Failed to fetch http://10.0.0.1:8080/debian/dists/bookworm/InRelease  Could not connect"
 	if got := fetchFailures([]string{other}, ours); len(got) != 0 {
 		t.Errorf("a failure of /debian counted as one of /deb: %q", got)
@@ -476,22 +498,5 @@ func TestFetchFailuresNeedTheWholePath(t *testing.T) {
 	mine := "W: Failed to fetch http://10.0.0.1:8080/deb/./InRelease  Could not connect"
 	if got := fetchFailures([]string{mine}, ours); len(got) != 1 {
 		t.Errorf("our own failure was missed: %q", got)
-	}
-}
-
-// TestFetchErrorClassification guards against matching status codes
-// inside port numbers.
-func TestFetchErrorClassification(t *testing.T) {
-	refused := "W: Failed to fetch http://10.213.1.1:39401/./InRelease  Could not connect to 10.213.1.1:39401 (10.213.1.1). - connect (111: Connection refused)"
-	if permanentFetchError.MatchString(refused) || !transientFetchError.MatchString(refused) {
-		t.Errorf("connection refused misclassified")
-	}
-	for _, line := range []string{"E: Failed to fetch http://h:8080/apt/./InRelease  404  Not Found [IP: 10.0.0.1 8080]", "E: The repository 'http://h:40401/apt ./ Release' is not signed."} {
-		if !permanentFetchError.MatchString(line) {
-			t.Errorf("%q not permanent", line)
-		}
-	}
-	if !transientFetchError.MatchString("E: Failed to fetch http://h:8080/apt/./InRelease  503  Service Unavailable [IP: 10.0.0.1 8080]") {
-		t.Error("503 not transient")
 	}
 }

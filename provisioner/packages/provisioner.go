@@ -1,12 +1,11 @@
-// Package packages implements the `spinnaker-packages` provisioner: a Go
-// replacement for Spinnaker Rosco's install_packages.sh that adds signed
-// repositories, installs pinned deb/rpm packages in order, enables services
-// without starting them, verifies the result and always cleans up.
 package packages
 
 import (
 	"errors"
 	"fmt"
+	"log"
+	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
@@ -53,6 +52,13 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 	}
 	p.inputs = inputs{cfg: &p.config}
 	p.req = nil
+	if field, ok := firstUnknown(&p.config); ok {
+		// `packer validate` does not run data sources: their values arrive
+		// as "<unknown>". The build runs Prepare again with every value
+		// known; Provision checks again in case it did not.
+		log.Printf("spinnaker-packages: %s is not known yet (data source); validated when the build runs", field)
+		return nil
+	}
 	if p.config.ArtifactsFile != "" {
 		repos, pkgs, err := readArtifactsFile(p.config.ArtifactsFile)
 		if err != nil {
@@ -83,6 +89,36 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 		}
 	}
 	return nil
+}
+
+// unknownValue is what Packer puts in a string it cannot compute yet,
+// such as a data source's output during `packer validate`.
+const unknownValue = "<unknown>"
+
+// firstUnknown names the first field whose value is not known yet.
+func firstUnknown(c *Config) (string, bool) {
+	fields := map[string][]string{
+		"repository": {c.Repository}, "package_type": {c.PackageType}, "packages": {c.Packages},
+		"package_list": c.PackageList, "install_order": {c.InstallOrder}, "upgrade": {c.Upgrade},
+		"disable_services": {c.DisableServices}, "services": c.Services, "artifacts_file": {c.ArtifactsFile},
+		"lock_timeout": {c.LockTimeout}, "apt_update": {c.AptUpdate}, "apt_lists_max_age": {c.AptListsMaxAge},
+	}
+	for i, r := range c.Repositories {
+		fields[fmt.Sprintf("repositories[%d]", i)] = append([]string{r.Line, r.URL, r.Distribution, r.KeyURL, r.Key, r.KeyFile, r.KeyFingerprint, r.Name}, r.Components...)
+	}
+	names := make([]string, 0, len(fields))
+	for name := range fields {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, v := range fields[name] {
+			if strings.Contains(v, unknownValue) {
+				return name, true
+			}
+		}
+	}
+	return "", false
 }
 
 // hideFromPackerLog registers the repository credentials with Packer's log filter. The

@@ -21,25 +21,57 @@ step_cloud_init() {
 
 step_prepare() {
 	if [ "$DISABLE_SERVICES" = 1 ] && [ "$PKG_TYPE" = deb ]; then
-		if [ -e /usr/sbin/policy-rc.d ] && [ ! -e "$POLICY_BACKUP" ]; then
-			say "saving the image's /usr/sbin/policy-rc.d to $POLICY_BACKUP"
-			mv /usr/sbin/policy-rc.d "$POLICY_BACKUP" || fail "cannot move /usr/sbin/policy-rc.d aside"
+		if [ -e "$POLICY_RC_D" ] && [ ! -e "$POLICY_BACKUP" ]; then
+			say "saving the image's $POLICY_RC_D to $POLICY_BACKUP"
+			mv "$POLICY_RC_D" "$POLICY_BACKUP" || fail "cannot move $POLICY_RC_D aside"
 		fi
-		say "creating /usr/sbin/policy-rc.d to prevent services from being started"
-		printf '#!/bin/sh\n# spinnaker-packages %s: no service starts during the bake\nexit 101\n' "$BAKE" > /usr/sbin/policy-rc.d || fail "cannot write /usr/sbin/policy-rc.d"
-		chmod 0755 /usr/sbin/policy-rc.d
+		say "creating $POLICY_RC_D to prevent services from being started"
+		printf '#!/bin/sh\n# spinnaker-packages %s: no service starts during the bake\nexit 101\n' "$BAKE" > "$POLICY_RC_D" || fail "cannot write $POLICY_RC_D"
+		chmod 0755 "$POLICY_RC_D"
 	fi
 	umask 022
 	write_repositories || fail "cannot write the repository files"
 }
 
+# Package-manager flags: this section is their only home. The provisioner
+# decides what to do (which packages, which sources, whether a pinned
+# version may be a downgrade); the spelling of every apt, dpkg and dnf flag
+# is here.
+
+# DPKG_CONF_OPTIONS: a changed configuration file keeps the image's version,
+# or the package's default where it has one; never ask. Given to dpkg
+# directly and to apt as Dpkg::Options.
+DPKG_CONF_OPTIONS="--force-confold --force-confdef"
+
 # apt_common are the options of every apt-get call: wait for the dpkg lock,
 # retry transient network errors, never hang on a dead server, never ask.
 apt_common() {
-	# The provisioner retries a failed update itself, so apt's own retries
-	# are kept short (the delay between them doubles up to the maximum).
-	printf '%s\n' -o "DPkg::Lock::Timeout=$LOCK_TIMEOUT" -o Acquire::Retries=2 -o Acquire::Retries::Delay::Maximum=4 \
+	# These are the bake's only lock wait and only network retries for apt:
+	# the provisioner neither waits nor retries again. The delay between
+	# retries doubles up to the maximum.
+	printf '%s\n' -o "DPkg::Lock::Timeout=$LOCK_TIMEOUT" -o Acquire::Retries=3 -o Acquire::Retries::Delay::Maximum=4 \
 		-o Acquire::http::Timeout=30 -o Acquire::https::Timeout=30 -o Acquire::ftp::Timeout=30
+}
+
+# apt_install_options are apt_common plus what every installing apt-get
+# call needs: dpkg's configuration-file policy, and --allow-downgrades when
+# a package is pinned (apt refuses to go back to an older pinned version
+# without it; it is never needed otherwise).
+apt_install_options() {
+	apt_common
+	for o in $DPKG_CONF_OPTIONS; do
+		printf '%s\n' -o "Dpkg::Options::=$o"
+	done
+	if [ "$ALLOW_DOWNGRADES" = 1 ]; then
+		printf '%s\n' --allow-downgrades
+	fi
+}
+
+# apt_no_sources hides every source list from apt, for calls that only
+# touch installed packages.
+apt_no_sources() {
+	printf '%s\n' -o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts=- \
+		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
 }
 
 # apt_scope limits apt to the bake's own sources file and keeps it from
@@ -75,26 +107,22 @@ step_apt_upgrade() {
 # step_apt_resolve resolves every requested package in one apt run that
 # downloads the solution into an empty directory of its own: the directory
 # then holds exactly the packages to install, and their control fields
-# ("@@field" lines) let the provisioner plan the ordered installs. A
-# solution that removes packages makes apt fail (--no-remove); the
-# provisioner then installs with apt-get instead. With "scoped", apt first
-# sees only the added sources and the installed packages, which spares it
-# the distribution's large index; when that cannot satisfy the request, all
-# sources are used.
+# ("@@field" lines) let the provisioner plan the dpkg installs. A solution
+# that removes packages makes apt fail (--no-remove); the provisioner then
+# installs with apt-get instead. With "scoped", apt sees only the added
+# sources and the installed packages, which spares it the distribution's
+# large index; the provisioner decides the scope, and retries with "full"
+# when that fails.
 step_apt_resolve() {
 	scope=$1; shift
 	export DEBIAN_FRONTEND=noninteractive
-	rm -rf "$DEB_DIR" && mkdir -p "$DEB_DIR/partial" || fail "cannot create $DEB_DIR"
+	{ rm -rf "$DEB_DIR" && mkdir -p "$DEB_DIR/partial"; } || fail "cannot create $DEB_DIR"
 	# shellcheck disable=SC2046
-	set -- -y -q $(apt_common) $ALLOW_DOWNGRADES --no-remove -o "Dir::Cache::Archives=$DEB_DIR/" --download-only install "$@"
-	# shellcheck disable=SC2046
-	if [ "$scope" = scoped ] && apt-get $(apt_scope) "$@" > "$STAGE/resolve" 2>&1; then
-		cat "$STAGE/resolve"
+	set -- -y -q $(apt_install_options) --no-remove -o "Dir::Cache::Archives=$DEB_DIR/" --download-only install "$@"
+	if [ "$scope" = scoped ]; then
+		# shellcheck disable=SC2046
+		apt-get $(apt_scope) "$@" || return $?
 	else
-		if [ "$scope" = scoped ]; then
-			tail -n 3 "$STAGE/resolve"
-			say "the added sources alone cannot satisfy the request; resolving against all sources"
-		fi
 		apt-get "$@" || return $?
 	fi
 	# dpkg-deb runs a few processes per package: read all at once.
@@ -124,7 +152,8 @@ step_deb_fields() {
 dpkg_install() {
 	deadline=""
 	while :; do
-		{ dpkg --force-confold --force-confdef -i "$@"; echo $? > "$STAGE/dpkg.rc"; } 2>&1 | tee "$STAGE/dpkg.out"
+		# shellcheck disable=SC2086
+		{ dpkg $DPKG_CONF_OPTIONS -i "$@"; echo $? > "$STAGE/dpkg.rc"; } 2>&1 | tee "$STAGE/dpkg.out"
 		read -r rc < "$STAGE/dpkg.rc"
 		[ "$rc" -eq 0 ] && return 0
 		grep -q 'locked by another process' "$STAGE/dpkg.out" || return "$rc"
@@ -165,40 +194,66 @@ step_dpkg_groups() {
 		esac
 	done
 	if [ -n "$auto" ]; then
-		# shellcheck disable=SC2086
-		apt-mark auto $auto >/dev/null
+		# The packages are installed: apt-mark needs no source's lists, and
+		# loading the distribution's large index would cost more than the
+		# marking itself.
+		# shellcheck disable=SC2046,SC2086
+		apt-mark $(apt_no_sources) auto $auto >/dev/null
 	fi
 }
 
-# step_apt_install installs in one apt transaction; "scoped" as in
-# step_apt_resolve.
+# step_apt_install installs in one apt-get transaction, against all
+# sources: the fallback when apt's solution removes packages.
 step_apt_install() {
-	scope=$1; shift
 	export DEBIAN_FRONTEND=noninteractive
-	set -- $(apt_common) $ALLOW_DOWNGRADES -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef install "$@"
-	if [ "$scope" = scoped ]; then
-		# shellcheck disable=SC2046
-		if apt-get -s -y $(apt_scope) "$@" > "$STAGE/simulation" 2>&1; then
-			# shellcheck disable=SC2046
-			apt-get -y $(apt_scope) "$@"
-			return $?
-		fi
-		tail -n 3 "$STAGE/simulation"
-		say "the added sources alone cannot satisfy the request; resolving against all sources"
+	# shellcheck disable=SC2046
+	apt-get -y $(apt_install_options) install "$@"
+}
+
+# dnf_run runs dnf and ends its wait for another process's rpm database
+# lock after LOCK_TIMEOUT seconds: dnf 4 has no such option and would wait
+# for ever. Only the wait is timed, never the work.
+dnf_run() {
+	out="$STAGE/dnf.fifo"
+	{ rm -f "$out" && mkfifo "$out"; } || fail "cannot create $out"
+	"$DNF" "$@" > "$out" 2>&1 &
+	pid=$!
+	watchdog=""
+	while IFS= read -r line || [ -n "$line" ]; do
+		say "$line"
+		case "$line" in
+		*"Waiting for process with pid"*)
+			if [ -z "$watchdog" ]; then
+				(
+					# Its own descriptors: a sleep left behind when the
+					# watchdog is stopped must not hold the command's output
+					# open.
+					sleep "$LOCK_TIMEOUT" >/dev/null 2>&1
+					say "spinnaker-packages: the rpm database lock was held by another process for longer than lock_timeout (${LOCK_TIMEOUT}s)"
+					kill "$pid" 2>/dev/null
+				) &
+				watchdog=$!
+			fi ;;
+		esac
+	done < "$out"
+	wait "$pid"; rc=$?
+	if [ -n "$watchdog" ]; then
+		kill "$watchdog" 2>/dev/null
 	fi
-	apt-get -y "$@"
+	rm -f "$out"
+	return "$rc"
 }
 
 step_dnf_refresh() {
-	$DNF -y --disablerepo='*' --enablerepo="$DNF_REPOS" makecache
+	dnf_run -y --disablerepo='*' --enablerepo="$DNF_REPOS" makecache
 }
 
 step_dnf_upgrade() {
-	$DNF -y upgrade
+	dnf_run -y upgrade
 }
 
 step_dnf_install() {
-	$DNF -y install "$@"
+	dnf_run -y install "$@"
 }
 
 step_enable() {
@@ -247,13 +302,13 @@ stop_interrupted_step() {
 # step_cleanup undoes what the bake added. It runs after success, failure
 # and cancellation, so every command tolerates missing files.
 step_cleanup() {
-	if [ -f /usr/sbin/policy-rc.d ] && grep -q "spinnaker-packages $BAKE" /usr/sbin/policy-rc.d 2>/dev/null; then
-		say "removing /usr/sbin/policy-rc.d"
-		rm -f /usr/sbin/policy-rc.d
+	if [ -f "$POLICY_RC_D" ] && grep -q "spinnaker-packages $BAKE" "$POLICY_RC_D" 2>/dev/null; then
+		say "removing $POLICY_RC_D"
+		rm -f "$POLICY_RC_D"
 	fi
 	if [ -e "$POLICY_BACKUP" ]; then
-		say "restoring the image's /usr/sbin/policy-rc.d"
-		mv -f "$POLICY_BACKUP" /usr/sbin/policy-rc.d
+		say "restoring the image's $POLICY_RC_D"
+		mv -f "$POLICY_BACKUP" "$POLICY_RC_D"
 	fi
 	if [ "$KEEP_REPOS" != 1 ]; then
 		for f in $REPO_FILES $KEY_FILES; do
@@ -261,11 +316,11 @@ step_cleanup() {
 		done
 		for g in $APT_LIST_GLOBS; do
 			# shellcheck disable=SC2086
-			rm -f /var/lib/apt/lists/$g
+			rm -f "$ROOT"/var/lib/apt/lists/$g
 		done
 		for id in $DNF_REPO_IDS; do
 			# dnf keeps <id>-<hash>/, <id>.solv and <id>-filenames.solvx.
-			rm -rf "/var/cache/dnf/$id"* "/var/cache/yum/$id"* 2>/dev/null
+			rm -rf "$ROOT/var/cache/dnf/$id"* "$ROOT/var/cache/yum/$id"* 2>/dev/null
 		done
 	fi
 	rm -rf "$DEB_DIR" "$STAGE"
@@ -280,7 +335,19 @@ main() {
 	case "$step" in
 	cleanup) stop_interrupted_step; step_cleanup; exit 0 ;;
 	--in-session) step=$1; shift; echo $$ > "$STAGE/step.pid"; "step_$step" "$@"; exit $? ;;
-	--in-batch) step=$1; shift; "step_$step" "$@"; exit $? ;;
+	--in-batch)
+		step=$1; shift
+		if [ "$step" = --args ]; then
+			# Long argument lists arrive as a file, one argument per line
+			# (the provisioner refuses newlines in every value).
+			file=$1; step=$2
+			set -f; IFS='
+'
+			# shellcheck disable=SC2046
+			set -- $(cat "$file")
+			unset IFS; set +f
+		fi
+		"step_$step" "$@"; exit $? ;;
 	esac
 	if command -v setsid >/dev/null 2>&1; then
 		exec setsid -w sh "$0" --in-session "$step" "$@"

@@ -7,9 +7,9 @@ import (
 	"strings"
 )
 
-// Repository is one validated repository of the bake, independent of where
+// sourceRepo is one validated repository of the bake, independent of where
 // it was configured (Rosco string, block, artifacts file).
-type Repository struct {
+type sourceRepo struct {
 	// Label names the repository in logs: the user's name or the masked URL.
 	Label string
 	// Options are apt options given inside `[...]` in a Rosco line,
@@ -20,24 +20,54 @@ type Repository struct {
 	Distribution string
 	Components   []string
 	Trusted      bool
-	// KeyURL is fetched by the Packer host (deb) or handed to dnf (rpm).
+	// KeyURL is fetched by the Packer host when the bake starts.
 	KeyURL string
 	// Key is key material known at Prepare (inline key or key file).
 	Key []byte
+	// Fingerprint is the key_fingerprint every key must have ("" when not
+	// set), upper-case hex.
+	Fingerprint string
+}
+
+// weakSecurityOptions are apt options that loosen signature checking; they
+// stay possible (Rosco's users rely on them) but each prints a warning.
+var weakSecurityOptions = []string{"trusted=yes", "allow-insecure=yes", "allow-weak=yes", "allow-downgrade-to-insecure=yes"}
+
+// warnings name what weakens this repository's signature checking.
+func (r sourceRepo) warnings(t PackageType) []string {
+	var w []string
+	if r.Trusted {
+		if t == RPM {
+			w = append(w, fmt.Sprintf("warning: repository %s is unsigned (gpgcheck=0): its packages are installed without a signature check", r.Label))
+		} else {
+			w = append(w, fmt.Sprintf("warning: repository %s is [trusted=yes]: apt installs its packages without a signature check", r.Label))
+		}
+	}
+	for _, o := range r.Options {
+		for _, weak := range weakSecurityOptions {
+			if o == weak {
+				w = append(w, fmt.Sprintf("warning: repository %s sets %s: apt accepts it with weak or missing signatures", r.Label, o))
+			}
+		}
+	}
+	if strings.HasPrefix(r.KeyURL, "http:") && r.Fingerprint == "" {
+		w = append(w, fmt.Sprintf("warning: repository %s fetches its key over plain http without key_fingerprint: anyone on the path can replace the key", r.Label))
+	}
+	return w
 }
 
 // identity is what makes two repositories the same for deduplication.
-func (r Repository) identity() string {
+func (r sourceRepo) identity() string {
 	return strings.Join([]string{strings.Join(r.Options, " "), r.URL.String(), r.Distribution,
-		strings.Join(r.Components, " "), fmt.Sprint(r.Trusted), r.KeyURL, string(r.Key)}, "\x00")
+		strings.Join(r.Components, " "), fmt.Sprint(r.Trusted), r.KeyURL, string(r.Key), r.Fingerprint}, "\x00")
 }
 
 // hasKey reports whether a signing key was configured for the repository.
-func (r Repository) hasKey() bool { return r.KeyURL != "" || len(r.Key) > 0 }
+func (r sourceRepo) hasKey() bool { return r.KeyURL != "" || len(r.Key) > 0 }
 
 // matchKey is the host and path of the repository as apt prints them in
 // its `Err:` and `Failed to fetch` lines (without credentials).
-func (r Repository) matchKey() string {
+func (r sourceRepo) matchKey() string {
 	return r.URL.Host + strings.TrimSuffix(r.URL.EscapedPath(), "/")
 }
 
@@ -46,27 +76,30 @@ func (r Repository) matchKey() string {
 // Rosco wrote the entry into the sources file verbatim; here it is parsed
 // so that the URL can be validated and masked, and so that a key can be
 // attached.
-func parseRoscoLine(t PackageType, field, line string) (Repository, error) {
+func parseRoscoLine(t PackageType, field, line string) (sourceRepo, error) {
 	if err := checkNoControl(field, line); err != nil {
-		return Repository{}, err
+		return sourceRepo{}, err
 	}
-	var repo Repository
+	if err := checkCredentialsWhole(field, line); err != nil {
+		return sourceRepo{}, err
+	}
+	var repo sourceRepo
 	rest := strings.TrimSpace(line)
 	if strings.HasPrefix(rest, "[") {
 		end := strings.Index(rest, "]")
 		if end < 0 {
-			return Repository{}, fmt.Errorf("%s: %q: unterminated [options]", field, MaskURLs(line))
+			return sourceRepo{}, fmt.Errorf("%s: %q: unterminated [options]", field, maskValue(line))
 		}
 		for _, opt := range strings.Fields(rest[1:end]) {
 			if !sourceFieldPattern.MatchString(opt) || !strings.Contains(opt, "=") {
-				return Repository{}, fmt.Errorf("%s: %q: option %q is not key=value", field, MaskURLs(line), opt)
+				return sourceRepo{}, fmt.Errorf("%s: %q: option %q is not key=value", field, maskValue(line), opt)
 			}
 			if opt == "trusted=yes" {
 				repo.Trusted = true
 				continue
 			}
 			if t == RPM {
-				return Repository{}, fmt.Errorf("%s: %q: rpm entries accept only the [trusted=yes] option", field, MaskURLs(line))
+				return sourceRepo{}, fmt.Errorf("%s: %q: rpm entries accept only the [trusted=yes] option", field, maskValue(line))
 			}
 			repo.Options = append(repo.Options, opt)
 		}
@@ -74,25 +107,28 @@ func parseRoscoLine(t PackageType, field, line string) (Repository, error) {
 	}
 	fields := strings.Fields(rest)
 	if len(fields) == 0 {
-		return Repository{}, fmt.Errorf("%s: %q has no URL", field, MaskURLs(line))
+		return sourceRepo{}, fmt.Errorf("%s: %q has no URL", field, maskValue(line))
 	}
-	u, err := parseRepoURL(field, fields[0])
+	u, err := parseRepoURL(t, field, fields[0])
 	if err != nil {
-		return Repository{}, err
+		return sourceRepo{}, err
 	}
 	repo.URL = u
+	if repo.Trusted && hasSignedBy(repo.Options) {
+		return sourceRepo{}, fmt.Errorf("%s: %q: [trusted=yes] switches off the signature check that signed-by asks for; use one of them", field, maskValue(line))
+	}
 	switch t {
 	case RPM:
 		if len(fields) > 1 {
-			return Repository{}, fmt.Errorf("%s: %q: an rpm entry is a single baseurl", field, MaskURLs(line))
+			return sourceRepo{}, fmt.Errorf("%s: %q: an rpm entry is a single baseurl", field, maskValue(line))
 		}
 	default:
 		if len(fields) < 2 {
-			return Repository{}, fmt.Errorf("%s: %q: a deb entry needs a URL and a suite, e.g. \"http://repo/apt bookworm main\" or \"http://repo/apt ./\"", field, MaskURLs(line))
+			return sourceRepo{}, fmt.Errorf("%s: %q: a deb entry needs a URL and a suite, e.g. \"http://repo/apt bookworm main\" or \"http://repo/apt ./\"", field, maskValue(line))
 		}
 		for _, f := range fields[1:] {
 			if !sourceFieldPattern.MatchString(f) || strings.ContainsAny(f, "[]") {
-				return Repository{}, fmt.Errorf("%s: %q: %q is not a valid suite or component", field, MaskURLs(line), f)
+				return sourceRepo{}, fmt.Errorf("%s: %q: %q is not a valid suite or component", field, maskValue(line), f)
 			}
 		}
 		repo.Distribution, repo.Components = fields[1], fields[2:]
@@ -102,9 +138,9 @@ func parseRoscoLine(t PackageType, field, line string) (Repository, error) {
 }
 
 // repositoryFromConfig validates a `repositories` entry.
-func repositoryFromConfig(t PackageType, field string, rc RepositoryConfig) (Repository, error) {
+func repositoryFromConfig(t PackageType, field string, rc RepositoryConfig) (sourceRepo, error) {
 	if rc.Name != "" && !repoNamePattern.MatchString(rc.Name) {
-		return Repository{}, fmt.Errorf("%s.name: %q must be letters, digits, '-', '_' or '.'", field, rc.Name)
+		return sourceRepo{}, fmt.Errorf("%s.name: %q must be letters, digits, '-', '_' or '.'", field, rc.Name)
 	}
 	keys := 0
 	for _, k := range []string{rc.KeyURL, rc.Key, rc.KeyFile} {
@@ -113,83 +149,95 @@ func repositoryFromConfig(t PackageType, field string, rc RepositoryConfig) (Rep
 		}
 	}
 	if keys > 1 {
-		return Repository{}, fmt.Errorf("%s: set only one of key_url, key and key_file", field)
+		return sourceRepo{}, fmt.Errorf("%s: set only one of key_url, key and key_file", field)
 	}
-	if rc.Trusted && keys > 0 {
-		return Repository{}, fmt.Errorf("%s: trusted = true and a key exclude each other", field)
+	if rc.KeyFingerprint != "" && keys == 0 {
+		return sourceRepo{}, fmt.Errorf("%s: key_fingerprint needs one of key_url, key or key_file", field)
 	}
-	var repo Repository
+	var repo sourceRepo
 	switch {
 	case rc.Line != "":
 		if rc.URL != "" || rc.Distribution != "" || len(rc.Components) > 0 {
-			return Repository{}, fmt.Errorf("%s: line excludes url, distribution and components", field)
+			return sourceRepo{}, fmt.Errorf("%s: line excludes url, distribution and components", field)
 		}
 		r, err := parseRoscoLine(t, field+".line", rc.Line)
 		if err != nil {
-			return Repository{}, err
+			return sourceRepo{}, err
 		}
 		repo = r
 	case rc.URL != "":
-		u, err := parseRepoURL(field+".url", rc.URL)
+		u, err := parseRepoURL(t, field+".url", rc.URL)
 		if err != nil {
-			return Repository{}, err
+			return sourceRepo{}, err
 		}
-		repo = Repository{URL: u, Label: MaskURLs(u.String()), Distribution: rc.Distribution, Components: rc.Components}
+		repo = sourceRepo{URL: u, Label: MaskURLs(u.String()), Distribution: rc.Distribution, Components: rc.Components}
 		if t != RPM {
 			if repo.Distribution == "" {
 				repo.Distribution = "./"
 			}
 			for _, f := range append([]string{repo.Distribution}, repo.Components...) {
 				if err := checkNoControl(field, f); err != nil {
-					return Repository{}, err
+					return sourceRepo{}, err
 				}
 				if !sourceFieldPattern.MatchString(f) || strings.ContainsAny(f, "[]=,") {
-					return Repository{}, fmt.Errorf("%s: %q is not a valid distribution or component", field, f)
+					return sourceRepo{}, fmt.Errorf("%s: %q is not a valid distribution or component", field, f)
 				}
 			}
 			flat := strings.HasSuffix(repo.Distribution, "/")
 			if flat && len(repo.Components) > 0 {
-				return Repository{}, fmt.Errorf("%s: distribution %q ends with '/' (a flat repository), so components must be empty", field, repo.Distribution)
+				return sourceRepo{}, fmt.Errorf("%s: distribution %q ends with '/' (a flat repository), so components must be empty", field, repo.Distribution)
 			}
 			if !flat && len(repo.Components) == 0 {
-				return Repository{}, fmt.Errorf("%s: distribution %q needs components, e.g. [\"main\"]", field, repo.Distribution)
+				return sourceRepo{}, fmt.Errorf("%s: distribution %q needs components, e.g. [\"main\"]", field, repo.Distribution)
 			}
 		} else if repo.Distribution != "" || len(repo.Components) > 0 {
-			return Repository{}, fmt.Errorf("%s: distribution and components are for deb repositories", field)
+			return sourceRepo{}, fmt.Errorf("%s: distribution and components are for deb repositories", field)
 		}
 	default:
-		return Repository{}, fmt.Errorf("%s: set either line or url", field)
+		return sourceRepo{}, fmt.Errorf("%s: set either line or url", field)
 	}
 	repo.Trusted = repo.Trusted || rc.Trusted
+	// A key with [trusted=yes] (or trusted = true) would be written and
+	// then ignored: apt and dnf skip the signature check altogether.
+	if repo.Trusted && keys > 0 {
+		return sourceRepo{}, fmt.Errorf("%s: trusted (or [trusted=yes] in line) switches signature checking off, so it excludes key_url, key and key_file", field)
+	}
 	if rc.Name != "" {
 		repo.Label = rc.Name
 	}
+	if rc.KeyFingerprint != "" {
+		fp, err := parseFingerprint(field+".key_fingerprint", rc.KeyFingerprint)
+		if err != nil {
+			return sourceRepo{}, err
+		}
+		repo.Fingerprint = fp
+	}
 	switch {
 	case rc.KeyURL != "":
-		u, err := parseRepoURL(field+".key_url", rc.KeyURL)
+		u, err := parseKeyURL(field+".key_url", rc.KeyURL)
 		if err != nil {
-			return Repository{}, err
+			return sourceRepo{}, err
 		}
 		repo.KeyURL = u.String()
 	case rc.Key != "":
-		key, err := checkKey(field+".key", []byte(rc.Key))
+		key, err := checkKey(field+".key", []byte(rc.Key), repo.Fingerprint)
 		if err != nil {
-			return Repository{}, err
+			return sourceRepo{}, err
 		}
 		repo.Key = key
 	case rc.KeyFile != "":
 		data, err := os.ReadFile(rc.KeyFile)
 		if err != nil {
-			return Repository{}, fmt.Errorf("%s.key_file: %w", field, err)
+			return sourceRepo{}, fmt.Errorf("%s.key_file: %w", field, err)
 		}
-		key, err := checkKey(field+".key_file", data)
+		key, err := checkKey(field+".key_file", data, repo.Fingerprint)
 		if err != nil {
-			return Repository{}, err
+			return sourceRepo{}, err
 		}
 		repo.Key = key
 	}
 	if repo.hasKey() && hasSignedBy(repo.Options) {
-		return Repository{}, fmt.Errorf("%s: a key and a signed-by option exclude each other", field)
+		return sourceRepo{}, fmt.Errorf("%s: a key and a signed-by option exclude each other", field)
 	}
 	return repo, nil
 }
@@ -202,26 +250,3 @@ func hasSignedBy(options []string) bool {
 	}
 	return false
 }
-
-const armorHeader = "-----BEGIN PGP PUBLIC KEY BLOCK-----"
-
-// checkKey accepts an ASCII-armored public key or a binary OpenPGP key
-// (first byte a packet tag with the high bit set). The key ends up in a file
-// written through a heredoc, so an armored key must not contain the
-// heredoc's end marker, which it cannot: armor lines are base64.
-func checkKey(field string, data []byte) ([]byte, error) {
-	text := strings.TrimSpace(string(data))
-	if strings.HasPrefix(text, armorHeader) {
-		if !strings.Contains(text, "-----END PGP PUBLIC KEY BLOCK-----") {
-			return nil, fmt.Errorf("%s: armored key has no END line", field)
-		}
-		return []byte(text + "\n"), nil
-	}
-	if len(data) > 0 && data[0]&0x80 != 0 {
-		return data, nil
-	}
-	return nil, fmt.Errorf("%s: not an OpenPGP public key (want an ASCII-armored key starting with %q, or a binary key)", field, armorHeader)
-}
-
-// isArmored reports whether key material is ASCII-armored.
-func isArmored(key []byte) bool { return strings.HasPrefix(string(key), armorHeader) }

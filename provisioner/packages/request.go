@@ -3,17 +3,18 @@ package packages
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 )
 
-// InstallOrder selects how packages are handed to the package manager.
-type InstallOrder string
+// installOrder selects how packages are handed to the package manager.
+type installOrder string
 
 // The install orders.
 const (
-	Ordered           InstallOrder = "ordered"
-	SingleTransaction InstallOrder = "single_transaction"
+	Ordered           installOrder = "ordered"
+	SingleTransaction installOrder = "single_transaction"
 )
 
 // AptUpdateMode selects which sources `apt-get update` refreshes.
@@ -31,9 +32,9 @@ const (
 // detected on the target) and again by Provision once the type is known.
 type request struct {
 	Type            PackageType
-	Repositories    []Repository
+	Repositories    []sourceRepo
 	Packages        []PackageSpec
-	Order           InstallOrder
+	Order           installOrder
 	Upgrade         bool
 	DisableServices bool
 	Units           []string
@@ -44,8 +45,11 @@ type request struct {
 	AptUpdate       AptUpdateMode
 	ListsMaxAge     time.Duration
 	// Header holds Rosco's four echo lines, credentials masked per URL.
-	Header  []string
-	secrets secretSet
+	Header []string
+	// Warnings name every repository whose signature checking is weakened
+	// on purpose; the bake prints them.
+	Warnings []string
+	secrets  secretSet
 }
 
 // inputs are the raw values request building starts from: the config plus
@@ -67,11 +71,17 @@ func buildRequest(in inputs, t PackageType) (*request, error) {
 	// Repositories: Rosco string, blocks, then artifacts; duplicates
 	// dropped, first occurrence kept (Rosco sorted them; order is kept here).
 	seen := map[string]bool{}
-	addRepo := func(repo Repository) {
+	addRepo := func(repo sourceRepo) {
 		r.secrets.addURL(repo.URL)
+		if repo.KeyURL != "" {
+			if u, err := url.Parse(repo.KeyURL); err == nil {
+				r.secrets.addURL(u)
+			}
+		}
 		if id := repo.identity(); !seen[id] {
 			seen[id] = true
 			r.Repositories = append(r.Repositories, repo)
+			r.Warnings = append(r.Warnings, repo.warnings(t)...)
 		}
 	}
 	// Newlines would otherwise just separate words; they are refused
@@ -92,9 +102,9 @@ func buildRequest(in inputs, t PackageType) (*request, error) {
 			errs = append(errs, err)
 		}
 	}
-	lines, err := splitRoscoRepositories("repository", cfg.Repository)
-	if err != nil {
-		errs = append(errs, err)
+	lines, splitErr := splitRoscoRepositories("repository", cfg.Repository)
+	if splitErr != nil {
+		errs = append(errs, splitErr)
 	}
 	for i, line := range lines {
 		repo, err := parseRoscoLine(t, fmt.Sprintf("repository (entry %d)", i+1), line)
@@ -136,10 +146,14 @@ func buildRequest(in inputs, t PackageType) (*request, error) {
 		}
 		r.Packages = append(r.Packages, spec)
 	}
+	var err error
+	if r.Packages, err = dedupePackages(t, r.Packages); err != nil {
+		errs = append(errs, err)
+	}
 
 	for _, s := range cfg.Services {
-		for _, name := range strings.FieldsFunc(s, func(c rune) bool { return c == ',' || c == ' ' }) {
-			unit, err := normalizeUnit("services", name)
+		for _, name := range strings.Split(s, ",") {
+			unit, err := normalizeUnit("services", strings.TrimSpace(name))
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -148,7 +162,7 @@ func buildRequest(in inputs, t PackageType) (*request, error) {
 		}
 	}
 
-	switch o := InstallOrder(strings.TrimSpace(cfg.InstallOrder)); o {
+	switch o := installOrder(strings.TrimSpace(cfg.InstallOrder)); o {
 	case "", Ordered:
 		r.Order = Ordered
 	case SingleTransaction:
@@ -164,6 +178,9 @@ func buildRequest(in inputs, t PackageType) (*request, error) {
 	}
 	if r.LockTimeout, err = parseDuration("lock_timeout", cfg.LockTimeout, 5*time.Minute); err != nil {
 		errs = append(errs, err)
+	} else if r.LockTimeout > 0 && r.LockTimeout < time.Second {
+		// apt, dpkg and the script wait in whole seconds.
+		errs = append(errs, fmt.Errorf("lock_timeout: %q is under a second; use 0 (do not wait) or at least 1s", cfg.LockTimeout))
 	}
 	if r.ListsMaxAge, err = parseDuration("apt_lists_max_age", cfg.AptListsMaxAge, 24*time.Hour); err != nil {
 		errs = append(errs, err)
@@ -213,6 +230,30 @@ func roscoHeader(cfg *Config, secrets *secretSet) []string {
 		"packages=" + packages,
 		"upgrade=" + cfg.Upgrade,
 	}
+}
+
+// dedupePackages drops repeated tokens and refuses two different requests
+// for one package (`hello=1.0 hello=2.0`, or `hello hello=2.0`): apt would
+// receive both and pick one by its own rules.
+func dedupePackages(t PackageType, specs []PackageSpec) ([]PackageSpec, error) {
+	if t == "" {
+		return specs, nil
+	}
+	var out []PackageSpec
+	first := map[string]PackageSpec{}
+	var errs []error
+	for _, p := range specs {
+		key := p.Name + "." + p.Arch
+		have, seen := first[key]
+		switch {
+		case !seen:
+			first[key] = p
+			out = append(out, p)
+		case have.Version != p.Version:
+			errs = append(errs, fmt.Errorf("packages: %q and %q request different versions of %s; keep one", have.Raw, p.Raw, p.Name))
+		}
+	}
+	return out, errors.Join(errs...)
 }
 
 func parseDuration(field, s string, def time.Duration) (time.Duration, error) {

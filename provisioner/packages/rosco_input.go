@@ -43,7 +43,7 @@ func splitRoscoRepositories(field, s string) ([]string, error) {
 	// A ';' inside a URL's credentials would split the URL and spread the
 	// password over two entries, where no masking can recognise it.
 	if credentialsWithSeparator.MatchString(s) {
-		return nil, fmt.Errorf("%s: %q: a URL's user or password contains ';', which separates repositories; percent-encode it as %%3B", field, MaskURLs(s))
+		return nil, fmt.Errorf("%s: %q: a URL's user or password contains ';', which separates repositories; percent-encode it as %%3B", field, maskValue(s))
 	}
 	s = strings.TrimSuffix(s, ";")
 	parts := strings.Split(s, ";")
@@ -51,7 +51,7 @@ func splitRoscoRepositories(field, s string) ([]string, error) {
 	for i, p := range parts {
 		p = strings.Join(strings.Fields(p), " ")
 		if p == "" {
-			return nil, fmt.Errorf("%s: entry %d of %q is empty", field, i+1, MaskURLs(s))
+			return nil, fmt.Errorf("%s: entry %d of %q is empty", field, i+1, maskValue(s))
 		}
 		entries = append(entries, p)
 	}

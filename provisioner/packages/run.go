@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -15,23 +14,24 @@ import (
 )
 
 // remote runs commands on the target through Packer's communicator and
-// streams their output, line by line, to the UI.
+// streams their output, line by line, to the UI. It has no per-command
+// state: what a caller wants to see of one command travels in runOptions.
 type remote struct {
 	comm packersdk.Communicator
 	ui   safeUI
-	// quiet hides stdout lines (still captured); stderr is always shown.
-	quiet bool
-	// onPhase, when set, receives the text of "@@phase <text>" lines the
-	// bake script prints to announce progress inside one step.
-	onPhase func(string)
-	// onStep, when set, receives the id of each "@@step <id>" line of a
-	// batch (see batch.go).
-	onStep func(int)
-	// onLine, when set, sees every stdout and stderr line as it arrives.
-	onLine func(string)
 }
 
-const phaseMarker = "@@phase "
+// runOptions are what one command's caller wants done with its output.
+type runOptions struct {
+	// quiet hides stdout lines (still captured); stderr is always shown.
+	quiet bool
+	// onPhase receives the text of "@@phase <text>" lines (see protocol.go).
+	onPhase func(string)
+	// onStep receives the id of each "@@step <id>" line of a batch.
+	onStep func(int)
+	// onLine sees every stdout and stderr line as it arrives.
+	onLine func(string)
+}
 
 // result is a finished remote command.
 type result struct {
@@ -46,42 +46,33 @@ func (r result) Output() string { return strings.Join(r.Lines, "\n") }
 // run starts command and waits for it or for ctx. A cancelled context
 // returns ctx.Err() at once; the remote process is then stopped by cleanup,
 // since Packer's communicators do not kill remote commands themselves.
-func (rm *remote) run(ctx context.Context, command string) (result, error) {
-	return rm.runInput(ctx, command, nil)
-}
-
-// runInput is run with stdin as the command's standard input.
-func (rm *remote) runInput(ctx context.Context, command string, stdin []byte) (result, error) {
+func (rm *remote) run(ctx context.Context, command string, o runOptions) (result, error) {
 	var mu sync.Mutex
 	var lines []string
-	onPhase, onStep, onLine := rm.onPhase, rm.onStep, rm.onLine
 	stdout := &lineWriter{mu: &mu, capture: &lines, emit: func(l string) {
-		if onLine != nil {
-			onLine(l)
+		if o.onLine != nil {
+			o.onLine(l)
 		}
-		// "@@" lines are data for the provisioner, not for people.
-		if strings.HasPrefix(l, "@@") {
-			if onPhase != nil && strings.HasPrefix(l, phaseMarker) {
-				onPhase(strings.TrimPrefix(l, phaseMarker))
-			}
-			if onStep != nil && strings.HasPrefix(l, stepMarker) {
-				if id, err := strconv.Atoi(strings.TrimPrefix(l, stepMarker)); err == nil {
-					onStep(id)
-				}
+		if m, ok := parseMarker(l); ok {
+			switch {
+			case m.kind == markPhase && o.onPhase != nil:
+				o.onPhase(m.text)
+			case m.kind == markStep && o.onStep != nil:
+				o.onStep(m.step)
 			}
 			return
 		}
-		if !rm.quiet {
+		if !o.quiet {
 			rm.ui.Say("    " + l)
 		}
 	}}
 	stderr := &lineWriter{mu: &mu, capture: &lines, emit: func(l string) {
-		if onLine != nil {
-			onLine(l)
+		if o.onLine != nil {
+			o.onLine(l)
 		}
 		rm.ui.Error("    " + l)
 	}}
-	cmd := &packersdk.RemoteCmd{Command: portable(command), Stdin: bytes.NewReader(stdin), Stdout: stdout, Stderr: stderr}
+	cmd := &packersdk.RemoteCmd{Command: portable(command), Stdin: bytes.NewReader(nil), Stdout: stdout, Stderr: stderr}
 	if err := ctx.Err(); err != nil {
 		return result{}, err
 	}

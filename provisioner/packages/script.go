@@ -29,6 +29,10 @@ type scriptData struct {
 	DNF             string
 	AllowDowngrades bool
 	Layout          repoLayout
+	// Root prefixes every path the script writes or removes; "" on a
+	// target. The unit tests run the script's steps against a temporary
+	// directory.
+	Root string
 }
 
 // renderScript builds the file uploaded to the target: the bake's data as
@@ -46,17 +50,19 @@ func renderScript(d scriptData) string {
 	setVar("LOCK_TIMEOUT", strconv.Itoa(d.LockTimeout))
 	setVar("KEEP_REPOS", boolDigit(d.KeepRepos))
 	setVar("DISABLE_SERVICES", boolDigit(d.DisableServices))
-	setVar("POLICY_BACKUP", "/usr/sbin/policy-rc.d.spinnaker-packages-"+d.Bake)
+	setVar("ROOT", d.Root)
+	setVar("POLICY_RC_D", d.Root+"/usr/sbin/policy-rc.d")
+	setVar("POLICY_BACKUP", d.Root+"/usr/sbin/policy-rc.d.spinnaker-packages-"+d.Bake)
 	// Ordered deb bakes download into a directory of their own, readable
 	// by apt's unprivileged download user (unlike the staging directory).
-	setVar("DEB_DIR", "/var/cache/apt/"+filePrefix(d.Bake))
+	setVar("DEB_DIR", d.Root+"/var/cache/apt/"+filePrefix(d.Bake))
 	setVar("LIST_FILE", d.Layout.SourcesList)
 	var repoFiles, keyFiles []string
 	for _, f := range d.Layout.Files {
 		if strings.Contains(f.Path, "/keyrings/") || strings.Contains(f.Path, "/rpm-gpg/") {
-			keyFiles = append(keyFiles, f.Path)
+			keyFiles = append(keyFiles, d.Root+f.Path)
 		} else {
-			repoFiles = append(repoFiles, f.Path)
+			repoFiles = append(repoFiles, d.Root+f.Path)
 		}
 	}
 	setVar("REPO_FILES", strings.Join(repoFiles, " "))
@@ -65,20 +71,24 @@ func renderScript(d scriptData) string {
 	setVar("DNF", d.DNF)
 	setVar("DNF_REPOS", strings.Join(d.Layout.DNFRepoIDs, ","))
 	setVar("DNF_REPO_IDS", strings.Join(d.Layout.DNFRepoIDs, " "))
-	if d.AllowDowngrades {
-		setVar("ALLOW_DOWNGRADES", "--allow-downgrades")
-	} else {
-		setVar("ALLOW_DOWNGRADES", "")
-	}
+	setVar("ALLOW_DOWNGRADES", boolDigit(d.AllowDowngrades))
 
 	// File contents travel base64-encoded: no heredoc terminator or shell
 	// character in a key or a URL can end them early.
 	b.WriteString("write_repositories() {\n")
 	for _, f := range d.Layout.Files {
-		dir := f.Path[:strings.LastIndex(f.Path, "/")]
-		fmt.Fprintf(&b, "\tmkdir -p %s && printf '%%s' %s | base64 -d > %s && chmod 0644 %s || return 1\n",
-			shellQuote(dir), shellQuote(base64.StdEncoding.EncodeToString(f.Content)), shellQuote(f.Path), shellQuote(f.Path))
-		fmt.Fprintf(&b, "\tsay %s\n", shellQuote("wrote "+f.Path))
+		path := d.Root + f.Path
+		dir := path[:strings.LastIndex(path, "/")]
+		// A secret file is created empty and private before its content
+		// arrives, so that it is never readable by others, not even briefly.
+		mode := "0644"
+		if f.Secret {
+			mode = "0600"
+		}
+		fmt.Fprintf(&b, "\tmkdir -p %s && : > %s && chmod %s %s && printf '%%s' %s | base64 -d > %s || return 1\n",
+			shellQuote(dir), shellQuote(path), mode, shellQuote(path),
+			shellQuote(base64.StdEncoding.EncodeToString(f.Content)), shellQuote(path))
+		fmt.Fprintf(&b, "\tsay %s\n", shellQuote("wrote "+path))
 	}
 	b.WriteString("\treturn 0\n}\n\n")
 	b.WriteString(remoteLibrary)

@@ -31,14 +31,14 @@ func parseVerifyOutput(out string) (map[string]installedPackage, map[string]unit
 	units := map[string]unitState{}
 	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
-		line := strings.TrimPrefix(strings.TrimSpace(sc.Text()), "@@")
+		line := strings.TrimSpace(sc.Text())
 		switch {
-		case strings.HasPrefix(line, "package "):
-			rest := strings.TrimPrefix(line, "package ")
+		case strings.HasPrefix(line, packageMarker):
+			rest := strings.TrimPrefix(line, packageMarker)
 			name, state, _ := strings.Cut(rest, " ")
 			status, version, _ := strings.Cut(state, "|")
 			pkgs[name] = installedPackage{Name: name, Installed: strings.HasPrefix(strings.TrimSpace(status), "ii") && version != "", Version: strings.TrimSpace(version)}
-		case strings.HasPrefix(line, "unit "):
+		case strings.HasPrefix(line, unitMarker):
 			f := strings.Fields(line)
 			if len(f) == 4 {
 				units[f[1]] = unitState{Unit: f[1], Enabled: f[2], Active: f[3]}

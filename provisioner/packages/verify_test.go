@@ -6,7 +6,7 @@ import (
 )
 
 func TestVerify(t *testing.T) {
-	out := "package hello-svc ii |1.0.0-h5\npackage hello-lib missing|\npackage epochy ii |1:2.0-1\nunit hello-svc.service enabled inactive\nunit x.service disabled inactive\nunit y.service enabled active\n"
+	out := "@@package hello-svc ii |1.0.0-h5\n@@package hello-lib missing|\n@@package epochy ii |1:2.0-1\n@@unit hello-svc.service enabled inactive\n@@unit x.service disabled inactive\n@@unit y.service enabled active\n"
 	pkgs, units := parseVerifyOutput(out)
 	req := []PackageSpec{{Name: "hello-svc", Version: "1.0.0-h5"}, {Name: "epochy", Version: "1:2.0-1"}}
 	if err := checkPackages(Deb, req, pkgs); err != nil {

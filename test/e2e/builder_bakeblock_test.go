@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/builder-wrapper/ebs"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/datasource/bake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 // bakeBlockTemplate bakes with the bake inputs in the builder's `bake`
@@ -127,8 +129,8 @@ func TestEBSBakeBlock(t *testing.T) {
 			t.Fatalf("images with the key: %+v", imgs)
 		}
 		for _, in := range e.compute.Instances() {
-			if in.Tags[keyTag] != want {
-				t.Errorf("instance %s run tags %v lack the key", in.ID, in.Tags)
+			if len(in.Tags[ebs.BuildIDTag]) != 16 {
+				t.Errorf("instance %s run tags %v lack the build id", in.ID, in.Tags)
 			}
 		}
 		if n := e.calls()["RunInstances"]; n != 1 {
@@ -149,14 +151,35 @@ func TestEBSBakeBlock(t *testing.T) {
 		if !strings.Contains(out, "No changes detected; reused existing bake") {
 			t.Errorf("output lacks Rosco's reuse message:\n%s", out)
 		}
-		// One DescribeImages for source_ami_filter, one per region for the key.
-		if calls := e.calls(); calls["DescribeImages"] != 3 || len(calls) != 1 {
-			t.Errorf("EC2 calls on a cache hit = %v, want three DescribeImages and nothing else", calls)
+		// One DescribeImages for source_ami_filter, per region one for the
+		// key and one to check the found image.
+		if calls := e.calls(); calls["DescribeImages"] != 5 || len(calls) != 1 {
+			t.Errorf("EC2 calls on a cache hit = %v, want five DescribeImages and nothing else", calls)
 		}
 		if strings.Contains(out, "package_type=") {
 			t.Errorf("the provisioner ran on a cache hit:\n%s", out)
 		}
 		wantScraped(t, out, baked)
+	})
+
+	t.Run("a newer base image gives a new key and a bake", func(t *testing.T) {
+		newer := e.fake.AddImage(buildRegion, ec2fake.Image{Name: "debian-12-amd64-newer"})
+		e.fake.ResetCalls()
+		out, err := e.packer.Build(t, dir, args...)
+		mustSucceed(t, out, err)
+		if !strings.Contains(out, "Source AMI "+newer.ID) {
+			t.Errorf("the build did not select the newer base image %s:\n%s", newer.ID, out)
+		}
+		if got := bakeKeyOf(t, out); got == want {
+			t.Errorf("the key did not change with the base image: %s", got)
+		}
+		if strings.Contains(out, "No changes detected") || e.calls()["RunInstances"] != 1 {
+			t.Errorf("a changed base image was not baked (calls %v):\n%s", e.calls(), out)
+		}
+		instances := e.compute.Instances()
+		if last := instances[len(instances)-1]; last.ImageID != newer.ID {
+			t.Errorf("the bake launched %s from %s, want the newer base image %s", last.ID, last.ImageID, newer.ID)
+		}
 	})
 }
 

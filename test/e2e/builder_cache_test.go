@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/builder-wrapper/ebs"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 // TestEBSBakeCache walks through the bake cache with one fake EC2 and one
@@ -57,7 +58,9 @@ func TestEBSBakeCache(t *testing.T) {
 		var launched []ec2fake.Instance
 		for _, in := range e.compute.Instances() {
 			launched = append(launched, in)
-			if in.State != "terminated" || in.Tags[keyTag] != key || in.Tags["Packages"] == "" {
+			// The instance carries the build's id, not the key: the key
+			// marks finished images only.
+			if in.State != "terminated" || len(in.Tags[ebs.BuildIDTag]) != 16 || in.Tags[keyTag] != "" || in.Tags["Packages"] == "" {
 				t.Errorf("instance %s: state %s, tags %v", in.ID, in.State, in.Tags)
 			}
 		}
@@ -81,9 +84,11 @@ func TestEBSBakeCache(t *testing.T) {
 		if !strings.Contains(out, "No changes detected; reused existing bake") {
 			t.Errorf("output lacks Rosco's reuse message:\n%s", out)
 		}
+		// Per region: the lookup, and the check that the image is still
+		// there and has what the request asks (nothing to apply here).
 		calls := e.calls()
-		if calls["DescribeImages"] != 2 || len(calls) != 1 {
-			t.Errorf("EC2 calls on a cache hit = %v, want one DescribeImages per region and nothing else", calls)
+		if calls["DescribeImages"] != 4 || len(calls) != 1 {
+			t.Errorf("EC2 calls on a cache hit = %v, want two DescribeImages per region and nothing else", calls)
 		}
 		// The provisioner did not run: its header never printed.
 		if strings.Contains(out, "package_type=") {

@@ -12,9 +12,9 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/rosco"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/e2e/harness"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 // The spinnaker-ebs tests run example/ebs through a real `packer build`:
@@ -26,6 +26,7 @@ const (
 	baseAMI     = "ami-0deb1a00000000001"
 	buildRegion = "us-east-1"
 	copyRegion  = "eu-west-1"
+	thirdRegion = "eu-central-1"
 	keyTag      = "spinnaker:bake-key"
 )
 
@@ -83,7 +84,7 @@ func (e *ebsEnv) varArgs() []string {
 // keyImages returns region -> images carrying key.
 func (e *ebsEnv) keyImages(key string) map[string][]ec2fake.Image {
 	out := map[string][]ec2fake.Image{}
-	for _, region := range []string{buildRegion, copyRegion} {
+	for _, region := range []string{buildRegion, copyRegion, thirdRegion} {
 		for _, img := range e.fake.Images(region) {
 			if img.Tags[keyTag] == key {
 				out[region] = append(out[region], img)
@@ -134,11 +135,6 @@ func wantScraped(t testing.TB, out string, want map[string]string) {
 			t.Errorf("Rosco's artifacts %+v lack %s: %s", got.Artifacts, region, id)
 		}
 	}
-}
-
-// ec2fakeImage is an available image carrying key, as an earlier bake left it.
-func ec2fakeImage(name, key string) ec2fake.Image {
-	return ec2fake.Image{Name: name, Tags: map[string]string{keyTag: key, "appversion": "hello-svc-1.0.1-h1"}}
 }
 
 func publicKeyOf(t testing.TB, keyFile string) string {

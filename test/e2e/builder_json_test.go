@@ -38,8 +38,10 @@ func (e *ebsEnv) jsonTemplate(t testing.TB, builder map[string]interface{}) stri
 	template := map[string]interface{}{
 		"builders": []interface{}{b},
 		"provisioners": []interface{}{map[string]interface{}{
-			"type":         "spinnaker-packages",
-			"repository":   e.tg.Repos.AptSigned + " ./",
+			"type": "spinnaker-packages",
+			"repositories": []interface{}{map[string]interface{}{
+				"url": e.tg.Repos.AptSigned, "key_url": e.tg.Repos.KeyURL(e.tg.Repos.RepoKey), "name": "app",
+			}},
 			"package_type": "deb",
 			"packages":     "hello-svc_1.0.1-h6_all",
 		}},
@@ -61,18 +63,23 @@ func (e *ebsEnv) jsonTemplate(t testing.TB, builder map[string]interface{}) stri
 func TestEBSLegacyJSONAndValidation(t *testing.T) {
 	e := newEBSEnv(t)
 	const key = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
-	us := e.fake.AddImage(buildRegion, ec2fakeImage("hello-svc-json-1", key)).ID
-	eu := e.fake.AddImage(copyRegion, ec2fakeImage("hello-svc-json-1", key)).ID
 
-	t.Run("JSON template reuses", func(t *testing.T) {
+	t.Run("JSON template bakes, then reuses", func(t *testing.T) {
+		tmpl := e.jsonTemplate(t, map[string]interface{}{"bake_key": key, "key_tag": keyTag, "wait_for_inflight": "1m"})
+		out, err := e.packer.Build(t, tmpl)
+		mustSucceed(t, out, err)
+		imgs := e.keyImages(key)
+		if len(imgs[buildRegion]) != 1 || len(imgs[copyRegion]) != 1 {
+			t.Fatalf("images with the key: %+v", imgs)
+		}
 		e.fake.ResetCalls()
-		out, err := e.packer.Build(t, e.jsonTemplate(t, map[string]interface{}{"bake_key": key, "key_tag": keyTag, "wait_for_inflight": "1m"}))
+		out, err = e.packer.Build(t, tmpl)
 		mustSucceed(t, out, err)
 		t.Logf("cache hit:\n%s", out)
 		if !strings.Contains(out, "No changes detected; reused existing bake") || e.calls()["RunInstances"] != 0 {
 			t.Errorf("not a cache hit (calls %v):\n%s", e.calls(), out)
 		}
-		wantScraped(t, out, map[string]string{buildRegion: us, copyRegion: eu})
+		wantScraped(t, out, map[string]string{buildRegion: imgs[buildRegion][0].ID, copyRegion: imgs[copyRegion][0].ID})
 	})
 
 	for name, tc := range map[string]struct {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 // serveFakeEC2 serves fake on loopback until the test ends and points the environment Packer

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/e2e/harness"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 // TestLookupExample runs a real `packer build` of example/lookup with the

@@ -74,7 +74,7 @@ func assertCleanedUp(t *testing.T, tg *harness.Target) {
 	if tg.FileExists(t, "/usr/sbin/policy-rc.d") {
 		t.Error("/usr/sbin/policy-rc.d left on the target")
 	}
-	out := tg.MustRun(t, "ls /etc/apt/sources.list.d /etc/apt/keyrings /etc/yum.repos.d /etc/pki/rpm-gpg /var/lib/apt/lists /tmp 2>/dev/null | grep spinnaker-packages || true")
+	out := tg.MustRun(t, "ls /etc/apt/sources.list.d /etc/apt/keyrings /etc/apt/auth.conf.d /etc/yum.repos.d /etc/pki/rpm-gpg /var/lib/apt/lists /tmp 2>/dev/null | grep spinnaker-packages || true")
 	if strings.TrimSpace(out) != "" {
 		t.Errorf("bake files left on the target:\n%s", out)
 	}

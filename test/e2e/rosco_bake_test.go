@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/ec2fake"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/rosco"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/e2e/harness"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 // roscoBakeBaseAMI is the base image the fake EC2 knows; its "instance" is

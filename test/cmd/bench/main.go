@@ -137,7 +137,12 @@ func main() {
 	for _, r := range []struct {
 		name, num, den string
 		target         float64
-	}{{"b/a", "b", "a", 0.6}, {"c/a", "c", "a", 0.35}, {"b/d", "b", "d", 2.5}} {
+	}{
+		{"b/a", "b", "a", 0.6}, {"c/a", "c", "a", 0.35},
+		// Issue 14: ordered within 2x the dpkg floor, one transaction within
+		// 1.6x and faster than ordered.
+		{"b/d", "b", "d", 2.0}, {"c/d", "c", "d", 1.6}, {"c/b", "c", "b", 1.0},
+	} {
 		if med[r.num] == 0 || med[r.den] == 0 {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Apt repository directories under Fixtures.Dir. They are flat repositories
@@ -18,7 +19,14 @@ const (
 	aptUnsignedDir = "apt-unsigned" // no Release signature at all
 	aptWrongKeyDir = "apt-wrongkey" // signed with WrongKey
 	aptAuthDir     = "apt-auth"     // signed with RepoKey, HTTP basic auth
+	// aptMislabeledDir holds hello-rosco 1.0.0-h7 indexed as
+	// MislabeledVersion, signed with RepoKey.
+	aptMislabeledDir = "apt-mislabeled"
 )
+
+// MislabeledVersion is the version AptMislabeled's index gives the
+// hello-rosco .deb, which really holds 1.0.0-h7.
+const MislabeledVersion = "1.0.0-h8"
 
 // buildAptRepos indexes the .debs once and publishes the same index in the
 // four flat repositories, each signed (or not) its own way.
@@ -57,7 +65,40 @@ func (f *Fixtures) buildAptRepos(ctx context.Context, debs string) error {
 			return err
 		}
 	}
-	return nil
+	return f.buildMislabeledRepo(ctx, debs)
+}
+
+// buildMislabeledRepo publishes hello-rosco_1.0.0-h7_all.deb under an index
+// entry that claims MislabeledVersion. Sizes and hashes are the file's, so
+// apt downloads and installs it without complaint; only a check of the
+// installed version notices.
+func (f *Fixtures) buildMislabeledRepo(ctx context.Context, debs string) error {
+	dir := filepath.Join(f.Dir, aptMislabeledDir)
+	if err := linkAll(filepath.Join(debs, "hello-rosco_1.0.0-h7_all.deb"), dir); err != nil {
+		return err
+	}
+	packages, err := cmd("apt-ftparchive", "packages", ".").in(dir).output(ctx)
+	if err != nil {
+		return fmt.Errorf("index %s: %w", dir, err)
+	}
+	index := strings.Replace(string(packages), "\nVersion: 1.0.0-h7\n", "\nVersion: "+MislabeledVersion+"\n", 1)
+	if index == string(packages) {
+		return fmt.Errorf("index %s: no Version: 1.0.0-h7 line to relabel", dir)
+	}
+	if err := writeFile(filepath.Join(dir, "Packages"), index, 0o644); err != nil {
+		return err
+	}
+	if err := gzipFile(filepath.Join(dir, "Packages")); err != nil {
+		return err
+	}
+	release, err := cmd("apt-ftparchive", "release", ".").in(dir).output(ctx)
+	if err != nil {
+		return fmt.Errorf("release %s: %w", dir, err)
+	}
+	if err := writeFile(filepath.Join(dir, "Release"), release, 0o644); err != nil {
+		return err
+	}
+	return f.signRelease(ctx, dir, f.RepoKey)
 }
 
 // signRelease writes InRelease and Release.gpg next to dir/Release.

@@ -24,6 +24,10 @@ type Repos struct {
 	AptUnsigned string // flat repo with an unsigned Release
 	AptWrongKey string // flat repo signed with WrongKey
 	AptAuth     string // flat repo signed with RepoKey behind HTTP basic auth
+	// AptMislabeled is a flat repo signed with RepoKey whose index says
+	// hello-rosco is MislabeledVersion while the .deb it serves holds
+	// 1.0.0-h7: what a wrong upload or a tampered mirror looks like.
+	AptMislabeled string
 	// AuthUser and AuthPassword open AptAuth. Tests use them to prove
 	// credentials are sent and never appear in output or on the image.
 	AuthUser, AuthPassword string
@@ -81,6 +85,7 @@ func serveRepos(fx *Fixtures, hostAddr string) (*Repos, error) {
 	r.AptUnsigned = main + "/" + aptUnsignedDir + "/"
 	r.AptWrongKey = main + "/" + aptWrongKeyDir + "/"
 	r.AptAuth = main + "/" + aptAuthDir + "/"
+	r.AptMislabeled = main + "/" + aptMislabeledDir + "/"
 	r.Dist = main + "/dist/"
 	r.RPM = main + "/" + rpmRepoDir + "/"
 

@@ -5,11 +5,18 @@ package harness
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 )
 
 // rpmRepoDir is the signed rpm repository under Fixtures.Dir.
 const rpmRepoDir = "rpm"
+
+// RPMByArchPath serves the rpm repository again under one directory per
+// architecture, so that a baseurl ending in "$basearch/" (dnf expands it)
+// reaches it: Repos.BaseURL + RPMByArchPath + "$basearch/".
+const RPMByArchPath = "/rpm-by-arch/"
 
 // buildRPMRepo signs the cached rpms with RPMKey, then (order matters: the
 // checksums in repodata must be those of the signed files) runs createrepo_c
@@ -46,5 +53,17 @@ func (f *Fixtures) buildRPMRepo(ctx context.Context, rpms string) error {
 	if err := f.gpg.detachSign(ctx, f.RPMKey.Fingerprint, repomd, repomd+".asc", true); err != nil {
 		return fmt.Errorf("sign %s: %w", repomd, err)
 	}
-	return copyFile(f.RPMKey.File, filepath.Join(dir, "RPM-GPG-KEY-e2e"))
+	if err := copyFile(f.RPMKey.File, filepath.Join(dir, "RPM-GPG-KEY-e2e")); err != nil {
+		return err
+	}
+	byArch := filepath.Join(f.Dir, filepath.FromSlash(strings.Trim(RPMByArchPath, "/")))
+	if err := os.MkdirAll(byArch, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", byArch, err)
+	}
+	for _, arch := range []string{"x86_64", "aarch64"} {
+		if err := os.Symlink(filepath.Join("..", rpmRepoDir), filepath.Join(byArch, arch)); err != nil {
+			return fmt.Errorf("link %s: %w", arch, err)
+		}
+	}
+	return nil
 }

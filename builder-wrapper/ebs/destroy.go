@@ -1,0 +1,43 @@
+package ebs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
+)
+
+// destroyImage deregisters an image and deletes its snapshots: EC2's
+// DeregisterImage leaves them behind, and they are billed. An image or
+// snapshot already gone is not an error.
+func destroyImage(ctx context.Context, client ec2API, id string) error {
+	out, err := client.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}})
+	if awslookup.ErrorCode(err) == "InvalidAMIID.NotFound" {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("DescribeImages %s: %w", id, err)
+	}
+	var snapshots []string
+	for _, img := range out.Images {
+		for _, bdm := range img.BlockDeviceMappings {
+			if bdm.Ebs != nil && bdm.Ebs.SnapshotId != nil {
+				snapshots = append(snapshots, aws.ToString(bdm.Ebs.SnapshotId))
+			}
+		}
+	}
+	if _, err := client.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(id)}); err != nil && awslookup.ErrorCode(err) != "InvalidAMIID.NotFound" {
+		return fmt.Errorf("DeregisterImage %s: %w", id, err)
+	}
+	var errs []error
+	for _, snap := range snapshots {
+		if _, err := client.DeleteSnapshot(ctx, &ec2.DeleteSnapshotInput{SnapshotId: aws.String(snap)}); err != nil && awslookup.ErrorCode(err) != "InvalidSnapshot.NotFound" {
+			errs = append(errs, fmt.Errorf("DeleteSnapshot %s of %s: %w", snap, id, err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,81 @@
+package ebs
+
+import (
+	"strings"
+	"testing"
+)
+
+// prepared returns the builder's config after Prepare with minimal() and set.
+func prepared(t *testing.T, set map[string]interface{}) *Config {
+	t.Helper()
+	m := minimal()
+	for k, v := range set {
+		m[k] = v
+	}
+	b := &Builder{}
+	if _, _, err := b.Prepare(m); err != nil {
+		t.Fatalf("Prepare(%v): %v", set, err)
+	}
+	return &b.config
+}
+
+func TestImageSpecChangesWithEveryOptionThatShapesTheImage(t *testing.T) {
+	base := prepared(t, nil).specDigest
+	if !strings.HasPrefix(base, "sha256:") || len(base) != 71 {
+		t.Fatalf("spec digest %q", base)
+	}
+	disk := func(extra map[string]interface{}) []interface{} {
+		d := map[string]interface{}{"device_name": "/dev/xvda", "volume_size": 8, "volume_type": "gp3", "delete_on_termination": true}
+		for k, v := range extra {
+			d[k] = v
+		}
+		return []interface{}{d}
+	}
+	seen := map[string]string{base: "base"}
+	for name, set := range map[string]map[string]interface{}{
+		"source_ami":                   {"source_ami": "ami-0fedcba9876543210"},
+		"encrypt_boot":                 {"encrypt_boot": true},
+		"encrypt_boot with kms_key_id": {"encrypt_boot": true, "kms_key_id": "alias/app"},
+		"region_kms_key_ids":           {"encrypt_boot": true, "ami_regions": []interface{}{"eu-west-1"}, "region_kms_key_ids": map[string]interface{}{"eu-west-1": "alias/a"}},
+		"launch_block_device_mappings": {"launch_block_device_mappings": disk(nil)},
+		"launch mapping volume size":   {"launch_block_device_mappings": disk(map[string]interface{}{"volume_size": 20})},
+		"launch mapping iops":          {"launch_block_device_mappings": disk(map[string]interface{}{"iops": 4000})},
+		"launch mapping throughput":    {"launch_block_device_mappings": disk(map[string]interface{}{"throughput": 250})},
+		"launch mapping encrypted":     {"launch_block_device_mappings": disk(map[string]interface{}{"encrypted": true})},
+		"ami_block_device_mappings":    {"ami_block_device_mappings": disk(nil)},
+		"imds_support":                 {"imds_support": "v2.0"},
+		"ena_support":                  {"ena_support": false},
+		"sriov_support":                {"sriov_support": true},
+		"ami_virtualization_type":      {"ami_virtualization_type": "hvm"},
+		"ami_product_codes":            {"ami_product_codes": []interface{}{"abc123"}},
+		"no_ephemeral":                 {"no_ephemeral": true},
+	} {
+		got := prepared(t, set).specDigest
+		if prev, dup := seen[got]; dup {
+			t.Errorf("%s gives the same image spec as %s", name, prev)
+		}
+		seen[got] = name
+	}
+	// What does not shape the image leaves it alone.
+	for name, set := range map[string]map[string]interface{}{
+		"instance_type": {"instance_type": "c5.large"},
+		"ami_users":     {"ami_users": []interface{}{"210987654321"}},
+		"ami_regions":   {"ami_regions": []interface{}{"eu-west-1"}},
+		"deprecate_at":  {"deprecate_at": "2030-01-01T00:00:00Z"},
+		"tags":          {"tags": map[string]interface{}{"team": "a"}},
+	} {
+		if got := prepared(t, set).specDigest; got != base {
+			t.Errorf("%s changes the image spec", name)
+		}
+	}
+	// The order of block device mappings does not change the image.
+	two := []interface{}{
+		map[string]interface{}{"device_name": "/dev/xvda", "volume_size": 8},
+		map[string]interface{}{"device_name": "/dev/xvdb", "volume_size": 50},
+	}
+	reversed := []interface{}{two[1], two[0]}
+	if prepared(t, map[string]interface{}{"launch_block_device_mappings": two}).specDigest !=
+		prepared(t, map[string]interface{}{"launch_block_device_mappings": reversed}).specDigest {
+		t.Error("the order of launch_block_device_mappings changes the image spec")
+	}
+}

@@ -1,0 +1,62 @@
+// Package packages implements the `spinnaker-packages` provisioner: a Go
+// replacement for Spinnaker Rosco's install_packages.sh that adds signed
+// repositories, installs pinned deb/rpm packages in order, enables services
+// without starting them, verifies the result and always cleans up.
+//
+// # Go and sh
+//
+// Go decides; the embedded script (remote.sh, run on the target as
+// `sh run.sh <step> [args...]`) carries out. Go validates every input,
+// decides what to install, from which sources, in which order, and judges
+// each step's output; the script owns how each package-manager call is
+// spelled and how long it waits. Imports flow one way: provision.go (one
+// Provision call) uses steps.go (the executor), which uses batch.go (remote
+// commands) and run.go (one command), over the pure files below them.
+//
+// # One owner per policy
+//
+//   - Which inputs are accepted, and how they are refused: grammar.go
+//     (values), package_spec.go (package tokens), repository.go
+//     (repository entries, and the warnings for weakened signature checks),
+//     request.go (the whole request: conflicts, limits, deferral of
+//     `<unknown>` values is provisioner.go's).
+//   - Repository keys (OpenPGP parsing, key_fingerprint, fetching on the
+//     Packer host, TLS across redirects): keys.go.
+//   - Where credentials go on the target (apt auth.conf.d, dnf
+//     username/password, file modes): repofiles.go.
+//   - Masking secrets in every line and error: mask.go; the UI that
+//     applies it: output.go.
+//   - Package-manager flags (apt, dpkg, dnf): remote.sh, section
+//     "Package-manager flags". Go only decides whether a pinned version
+//     may be a downgrade (plan.go, allowDowngrades).
+//   - Lock waits: remote.sh (apt's DPkg::Lock::Timeout, the dpkg loop in
+//     dpkg_install, and dnf_run, which ends dnf's endless wait for the rpm
+//     database lock); the provisioner never waits or retries again. The
+//     duration, lock_timeout, is parsed by request.go.
+//   - Network retries: remote.sh (apt's Acquire::Retries) and dnf's own
+//     retries; the provisioner never runs an update twice. Keys fetched on
+//     the Packer host are retried by keys.go.
+//   - Update and resolution scope (added sources only, or all), and the
+//     widening after a failed scoped resolution: plan.go.
+//   - Install order and dpkg transactions: plan.go (steps) and
+//     deb_ordered.go (groups).
+//   - Batching steps into remote commands, and the script's upload and the
+//     cleanup's timing: batch.go. What cleanup removes: remote.sh
+//     (step_cleanup).
+//   - Verification of versions and units: verify.go.
+//
+// # The Go↔sh protocol
+//
+// Lines that start with "@@" are for the provisioner only (run.go keeps
+// them out of the UI); protocol.go defines them on the Go side:
+//
+//	@@step <id>                       a batch's step starts; 0 is the cleanup ending the batch
+//	@@cleaned                         that cleanup finished
+//	@@phase <text>                    progress inside a step (dpkg groups)
+//	@@field <line>                    a control field of a downloaded .deb (apt_resolve)
+//	@@package <name> <status>|<ver>   verify: one requested package
+//	@@unit <name> <enabled> <active>  verify: one requested unit
+//
+// Long argument lists travel as a file (`--args FILE`, one per line), not
+// in the command line (batch.go).
+package packages

@@ -1,0 +1,203 @@
+package packages
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// These tests run the prepare, enable and cleanup steps of remote.sh
+// against a temporary root directory (scriptData.Root) with fake commands,
+// so that breaking them fails a unit test, not only the root-only
+// end-to-end suite.
+
+func stepsFixture(t *testing.T, keep bool) (root string, d scriptData) {
+	t.Helper()
+	root = t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "usr/sbin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	repos := []sourceRepo{{URL: mustURL("http://u:pw@10.0.0.1/apt/"), Distribution: "./"}}
+	d = scriptData{Bake: "b9", Type: Deb, LockTimeout: 5, DisableServices: true, KeepRepos: keep, Root: root,
+		Layout: layoutRepositories(Deb, "b9", repos, [][]byte{[]byte(testKey)})}
+	return root, d
+}
+
+func mode(t *testing.T, path string) os.FileMode {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Mode().Perm()
+}
+
+func TestPrepareStepWritesPolicyRcdAndRepositoryFiles(t *testing.T) {
+	root, d := stepsFixture(t, false)
+	policy := filepath.Join(root, "usr/sbin/policy-rc.d")
+	if err := os.MkdirAll(filepath.Dir(policy), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(policy, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, err := runScript(t, t.TempDir(), d, nil, "--in-batch", "prepare"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	got, err := os.ReadFile(policy)
+	if err != nil || !strings.Contains(string(got), "exit 101") || !strings.Contains(string(got), "spinnaker-packages b9") || mode(t, policy) != 0o755 {
+		t.Errorf("policy-rc.d %q (%v), want an executable that exits 101", got, err)
+	}
+	if backup, _ := os.ReadFile(policy + ".spinnaker-packages-b9"); string(backup) != "#!/bin/sh\nexit 0\n" {
+		t.Errorf("the image's policy-rc.d was not moved aside: %q", backup)
+	}
+	// Keys and the sources file are world-readable (apt's download user
+	// reads them); credentials are not.
+	for path, want := range map[string]os.FileMode{
+		"etc/apt/keyrings/spinnaker-packages-b9-0.asc":      0o644,
+		"etc/apt/sources.list.d/spinnaker-packages-b9.list": 0o644,
+		"etc/apt/auth.conf.d/spinnaker-packages-b9.conf":    0o600,
+	} {
+		if got := mode(t, filepath.Join(root, path)); got != want {
+			t.Errorf("%s has mode %o, want %o", path, got, want)
+		}
+	}
+}
+
+func TestCleanupStepRemovesWhatPrepareWrote(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		root, d := stepsFixture(t, keep)
+		stage := t.TempDir()
+		if out, _, err := runScript(t, stage, d, nil, "--in-batch", "prepare"); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		lists := filepath.Join(root, "var/lib/apt/lists")
+		if err := os.MkdirAll(lists, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		ours := filepath.Join(lists, "10.0.0.1_apt_._Packages")
+		theirs := filepath.Join(lists, "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages")
+		for _, f := range []string{ours, theirs} {
+			if err := os.WriteFile(f, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if out, _, err := runScript(t, stage, d, nil, "cleanup"); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if _, err := os.Stat(filepath.Join(root, "usr/sbin/policy-rc.d")); !os.IsNotExist(err) {
+			t.Errorf("keep=%v: policy-rc.d left behind (%v)", keep, err)
+		}
+		for _, f := range d.Layout.Files {
+			_, err := os.Stat(root + f.Path)
+			if kept := err == nil; kept != keep {
+				t.Errorf("keep_repositories=%v: %s kept=%v", keep, f.Path, kept)
+			}
+		}
+		if _, err := os.Stat(ours); (err == nil) != keep {
+			t.Errorf("keep_repositories=%v: the added source's list kept=%v", keep, err == nil)
+		}
+		if _, err := os.Stat(theirs); err != nil {
+			t.Errorf("the distribution's list was removed: %v", err)
+		}
+		if _, err := os.Stat(stage); !os.IsNotExist(err) {
+			t.Errorf("the staging directory is left: %v", err)
+		}
+	}
+}
+
+func TestCleanupStepRestoresTheImagesPolicyRcd(t *testing.T) {
+	root, d := stepsFixture(t, false)
+	policy := filepath.Join(root, "usr/sbin/policy-rc.d")
+	if err := os.MkdirAll(filepath.Dir(policy), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(policy, []byte("image's own\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stage := t.TempDir()
+	for _, step := range [][]string{{"--in-batch", "prepare"}, {"cleanup"}} {
+		if out, _, err := runScript(t, stage, d, nil, step...); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	}
+	if got, _ := os.ReadFile(policy); string(got) != "image's own\n" {
+		t.Errorf("policy-rc.d after cleanup %q, want the image's own", got)
+	}
+}
+
+func TestEnableStepNeverStarts(t *testing.T) {
+	_, calls, err := runLibrary(t, map[string]string{"systemctl": "exit 0"}, "--in-batch", "enable", "a.service", "b.socket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"systemctl enable a.service", "systemctl enable b.socket"}
+	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
+		t.Errorf("calls %q, want %q (enable only: no --now, no start)", calls, want)
+	}
+}
+
+func TestArgsFileCarriesLongArgumentLists(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "args")
+	var tokens []string
+	for i := 0; i < 5000; i++ {
+		tokens = append(tokens, "pkg-"+strings.Repeat("x", 20)+"="+"1.0")
+	}
+	if err := os.WriteFile(file, []byte(strings.Join(tokens, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, calls, err := runLibrary(t, map[string]string{"systemctl": "exit 0"}, "--in-batch", "--args", file, "enable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != len(tokens) || calls[0] != "systemctl enable "+tokens[0] {
+		t.Errorf("%d calls, first %q", len(calls), calls[0])
+	}
+}
+
+// Every installing apt-get call carries the bake's lock wait, network
+// retries, dpkg's configuration-file policy and, for pinned packages,
+// --allow-downgrades: remote.sh is their only home.
+func TestAptInstallCarriesItsPolicies(t *testing.T) {
+	for _, downgrades := range []bool{false, true} {
+		d := scriptData{Bake: "t1", Type: Deb, LockTimeout: 7, AllowDowngrades: downgrades}
+		_, calls, err := runScript(t, t.TempDir(), d, map[string]string{"apt-get": "exit 0"}, "--in-batch", "apt_install", "hello=1.0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(calls) != 1 {
+			t.Fatalf("calls %q", calls)
+		}
+		for _, want := range []string{"-o DPkg::Lock::Timeout=7", "-o Acquire::Retries=3", "-o Dpkg::Options::=--force-confold", "-o Dpkg::Options::=--force-confdef", "install hello=1.0"} {
+			if !strings.Contains(calls[0], want) {
+				t.Errorf("apt-get call lacks %q: %s", want, calls[0])
+			}
+		}
+		if got := strings.Contains(calls[0], "--allow-downgrades"); got != downgrades {
+			t.Errorf("AllowDowngrades=%v, --allow-downgrades present=%v", downgrades, got)
+		}
+	}
+}
+
+// dnf waits for ever for another process's rpm database lock: the step
+// ends that wait after LOCK_TIMEOUT, and only that wait.
+func TestDnfLockWaitEndsAfterLockTimeout(t *testing.T) {
+	d := scriptData{Bake: "t1", Type: RPM, LockTimeout: 1, DNF: "dnf"}
+	waiting := `echo "Waiting for process with pid 42 to finish."; exec sleep 30`
+	start := time.Now()
+	out, _, err := runScript(t, t.TempDir(), d, map[string]string{"dnf": waiting}, "--in-batch", "dnf_install", "hello-1.0-1")
+	if err == nil || !strings.Contains(out, "longer than lock_timeout (1s)") {
+		t.Fatalf("err %v, output:\n%s", err, out)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the step took %s: something kept waiting", took)
+	}
+	// A slow dnf that never waits for a lock is left alone.
+	out, _, err = runScript(t, t.TempDir(), d, map[string]string{"dnf": "sleep 2; echo Complete!"}, "--in-batch", "dnf_install", "hello-1.0-1")
+	if err != nil || !strings.Contains(out, "Complete!") {
+		t.Errorf("err %v, output:\n%s", err, out)
+	}
+}

@@ -1,0 +1,168 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/e2e/harness"
+)
+
+// End-to-end cases of the provisioner's input and signature rules (issue
+// 14, part 2): each runs a real `packer build` against a booted target.
+
+// A .deb that holds another version than the index names must fail the
+// bake, naming the package and both versions, in both install orders.
+func TestPackagesVerificationCatchesAMislabeledPackage(t *testing.T) {
+	for _, order := range []string{"ordered", "single_transaction"} {
+		t.Run(order, func(t *testing.T) {
+			tg := harness.NewTarget(t, harness.Debian)
+			out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
+    repositories {
+      url             = %q
+      key_url         = %q
+      key_fingerprint = %q
+    }
+    packages      = "hello-rosco=%s"
+    install_order = %q`, tg.Repos.AptMislabeled, tg.Repos.KeyURL(tg.Repos.RepoKey), tg.Repos.RepoKey.Fingerprint,
+				harness.MislabeledVersion, order))
+			mustFail(t, out, err, "verification failed", "package hello-rosco: installed version 1.0.0-h7, requested "+harness.MislabeledVersion)
+			assertCleanedUp(t, tg)
+		})
+	}
+}
+
+// A key that does not have key_fingerprint stops the bake before anything
+// is written to the target.
+func TestPackagesKeyFingerprintMismatch(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
+    repositories {
+      url             = %q
+      key_url         = %q
+      key_fingerprint = %q
+    }
+    packages = "hello-svc=1.0.0-h5"`, tg.Repos.AptSigned, tg.Repos.KeyURL(tg.Repos.RepoKey), tg.Repos.WrongKey.Fingerprint))
+	failedBake(t, tg, out, err, "does not have the key_fingerprint "+tg.Repos.WrongKey.Fingerprint)
+	if strings.Contains(out, "apt-get update") || strings.Contains(out, "] repositories") {
+		t.Errorf("the bake went on after the fingerprint mismatch:\n%s", out)
+	}
+}
+
+// Credentials never sit in a world-readable file, not even with
+// keep_repositories: apt gets them from auth.conf.d (0600).
+func TestPackagesCredentialsKeptPrivately(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	authURL := strings.Replace(tg.Repos.AptAuth, "://", "://"+tg.Repos.AuthUser+":"+tg.Repos.AuthPassword+"@", 1)
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
+    repositories {
+      url             = %q
+      key_file        = %q
+      key_fingerprint = %q
+    }
+    packages          = "hello-svc=1.0.0-h5"
+    keep_repositories = true`, authURL, tg.Repos.RepoKey.File, tg.Repos.RepoKey.Fingerprint))
+	mustSucceed(t, out, err)
+	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
+	if strings.Contains(out, tg.Repos.AuthPassword) {
+		t.Error("the password is in the build output")
+	}
+	private := strings.Fields(tg.MustRun(t, "stat -c '%a %U %n' /etc/apt/auth.conf.d/spinnaker-packages-*.conf"))
+	if len(private) != 3 || private[0] != "600" || private[1] != "root" {
+		t.Errorf("auth.conf.d file: %q, want mode 600 owned by root", private)
+	}
+	if n := strings.TrimSpace(tg.MustRun(t, "grep -c -F -e "+shellWord(tg.Repos.AuthPassword)+" /etc/apt/auth.conf.d/spinnaker-packages-*.conf")); n != "1" {
+		t.Errorf("auth.conf.d holds the password %s times, want 1", n)
+	}
+	hits := tg.MustRun(t, "grep -rl -F -e "+shellWord(tg.Repos.AuthPassword)+" /etc /var/lib/apt /var/cache/apt /var/log /tmp /root 2>/dev/null | grep -v '^/etc/apt/auth.conf.d/spinnaker-packages-' || true")
+	if strings.TrimSpace(hits) != "" {
+		t.Errorf("the password is in other files of the image:\n%s", hits)
+	}
+	if tg.FileExists(t, "/usr/sbin/policy-rc.d") {
+		t.Error("/usr/sbin/policy-rc.d left on the target")
+	}
+}
+
+// Inputs that would weaken signature checking or mislead apt and dnf are
+// refused by Prepare: the target sees no SSH login.
+func TestPackagesHostileInputsRefusedAtPrepare(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	p := harness.NewPacker(t)
+	cases := map[string]struct{ body, want string }{
+		"trusted with a key": {fmt.Sprintf(`repositories {
+      line    = "[trusted=yes] %s ./"
+      key_url = %q
+    }`, tg.Repos.AptSigned, tg.Repos.KeyURL(tg.Repos.RepoKey)), "excludes key_url"},
+		"key_url file:": {fmt.Sprintf(`repositories {
+      url     = %q
+      key_url = "file:///etc/apt/trusted.gpg"
+    }`, tg.Repos.AptSigned), `scheme "file"`},
+		"not a key": {fmt.Sprintf(`repositories {
+      url      = %q
+      key_file = "/etc/hostname"
+    }`, tg.Repos.AptSigned), "not an OpenPGP public key"},
+		"conflicting versions": {`packages = "hello-svc=1.0.0-h5 hello-svc=1.0.1-h6"`, "different versions of hello-svc"},
+		"unit with a space":    {`services = ["hello svc"]`, `services: "hello svc"`},
+	}
+	before := sshLogins(t, tg)
+	for name, c := range cases {
+		out, err := buildHCL(t, p, tg, "root", c.body)
+		mustFail(t, out, err, c.want)
+		if strings.Contains(out, "inspect target") {
+			t.Errorf("%s: the provisioner reached the target:\n%s", name, out)
+		}
+	}
+	if after := sshLogins(t, tg); after != before {
+		t.Errorf("%d SSH logins reached the target during the refused builds", after-before)
+	}
+}
+
+// dnf expands $basearch in a baseurl: the provisioner passes it through.
+func TestPackagesRPMBaseurlWithDnfVariable(t *testing.T) {
+	tg := harness.NewTarget(t, harness.RPM)
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
+    repositories {
+      url             = %q
+      key_url         = %q
+      key_fingerprint = %q
+    }
+    packages = "hello-svc-1.0.0-h5"`, tg.Repos.BaseURL+harness.RPMByArchPath+"$basearch/", tg.Repos.KeyURL(tg.Repos.RPMKey), tg.Repos.RPMKey.Fingerprint))
+	mustSucceed(t, out, err)
+	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
+	assertCleanedUp(t, tg)
+}
+
+// `packer validate` of example/local, without -evaluate-datasources: the
+// provisioner's packages come from the data source and are unknown.
+func TestLocalExampleValidates(t *testing.T) {
+	// validate reads the SSH key; any key does, the host is never reached.
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "id_ed25519")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := harness.NewPacker(t).Validate(t, filepath.Join(repoDir(t), "example", "local"),
+		"-var", "ssh_host=192.0.2.1",
+		"-var", "ssh_private_key_file="+keyFile,
+		"-var", "repo_url=http://192.0.2.1/apt/",
+		"-var", "repo_key_url=https://192.0.2.1/keys/repo.asc")
+	if err != nil {
+		t.Fatalf("packer validate: %v\n%s", err, out)
+	}
+}

@@ -1,0 +1,365 @@
+package ec2fake
+
+import (
+	"encoding/xml"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+)
+
+// This file holds what a bake cache hit applies to an existing image: launch
+// permissions, snapshot create-volume permissions and deprecation, and the
+// snapshots behind images.
+
+// snapshot is the EBS snapshot behind an image's root device.
+type snapshot struct {
+	ID, Region string
+	VolumeSize int
+	Encrypted  bool
+	// Users and Groups may create volumes from it (createVolumePermission).
+	Users, Groups []string
+	Tags          map[string]string
+}
+
+// rootDevice makes the snapshot of a new image's root device.
+func (c *Compute) rootDevice(region string, size int, encrypted bool) BlockDevice {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	snap := &snapshot{ID: c.newIDLocked("snap"), Region: region, VolumeSize: size, Encrypted: encrypted}
+	c.snapshots[snap.ID] = snap
+	return BlockDevice{DeviceName: "/dev/xvda", SnapshotID: snap.ID, VolumeSize: size, Encrypted: encrypted}
+}
+
+// Snapshots lists the snapshot ids of a region, sorted.
+func (c *Compute) Snapshots(region string) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for id, s := range c.snapshots {
+		if s.Region == region {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// SnapshotPermissions returns who may create volumes from a snapshot.
+func (c *Compute) SnapshotPermissions(id string) (users, groups []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.snapshots[id]; ok {
+		return slices.Clone(s.Users), slices.Clone(s.Groups)
+	}
+	return nil, nil
+}
+
+// deleteSnapshot deletes a snapshot no registered image uses; EC2 refuses
+// one that an image still uses (InvalidSnapshot.InUse).
+func (c *Compute) deleteSnapshot(r *Request) (any, error) {
+	id := r.Form.Get("SnapshotId")
+	for _, img := range c.s.Images(r.Region) {
+		for _, d := range img.BlockDevices {
+			if d.SnapshotID == id {
+				return nil, &APIError{Code: "InvalidSnapshot.InUse", Message: fmt.Sprintf("The snapshot %s is currently in use by %s", id, img.ID)}
+			}
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.snapshots[id]; !ok || s.Region != r.Region {
+		return nil, snapshotNotFound(id)
+	}
+	delete(c.snapshots, id)
+	return okReply(r), nil
+}
+
+func snapshotNotFound(id string) *APIError {
+	return &APIError{Code: "InvalidSnapshot.NotFound", Message: fmt.Sprintf("The snapshot '%s' does not exist.", id)}
+}
+
+func imageNotFound(id string) *APIError {
+	return &APIError{Code: "InvalidAMIID.NotFound", Message: fmt.Sprintf("The image id '[%s]' does not exist", id)}
+}
+
+// launchPermissionList reads prefix.N.UserId / Group / OrganizationArn /
+// OrganizationalUnitArn.
+func launchPermissionList(r *Request, prefix string) []LaunchPermission {
+	var out []LaunchPermission
+	for n := 1; ; n++ {
+		p := fmt.Sprintf("%s.%d.", prefix, n)
+		lp := LaunchPermission{UserID: r.Form.Get(p + "UserId"), Group: r.Form.Get(p + "Group"),
+			OrganizationARN: r.Form.Get(p + "OrganizationArn"), OrganizationalUnitARN: r.Form.Get(p + "OrganizationalUnitArn")}
+		if lp == (LaunchPermission{}) {
+			return out
+		}
+		out = append(out, lp)
+	}
+}
+
+// modifyImageAttribute applies LaunchPermission.Add and .Remove. Adding a
+// permission the image already has is not an error and changes nothing, as
+// in EC2. Other attributes (description) are accepted and ignored.
+func (c *Compute) modifyImageAttribute(r *Request) (any, error) {
+	id := r.Form.Get("ImageId")
+	add, remove := launchPermissionList(r, "LaunchPermission.Add"), launchPermissionList(r, "LaunchPermission.Remove")
+	for _, lp := range add {
+		if lp.Group != "" && lp.Group != "all" {
+			return nil, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("Invalid value '%s' for group", lp.Group)}
+		}
+	}
+	if !c.s.UpdateImage(r.Region, id, func(img *Image) {
+		for _, lp := range add {
+			if !slices.Contains(img.LaunchPermissions, lp) {
+				img.LaunchPermissions = append(img.LaunchPermissions, lp)
+			}
+		}
+		img.LaunchPermissions = slices.DeleteFunc(img.LaunchPermissions, func(lp LaunchPermission) bool { return slices.Contains(remove, lp) })
+	}) {
+		return nil, imageNotFound(id)
+	}
+	return okReply(r), nil
+}
+
+type launchPermissionXML struct {
+	UserID                string `xml:"userId,omitempty"`
+	Group                 string `xml:"group,omitempty"`
+	OrganizationARN       string `xml:"organizationArn,omitempty"`
+	OrganizationalUnitARN string `xml:"organizationalUnitArn,omitempty"`
+}
+
+type describeImageAttributeResponse struct {
+	XMLName          xml.Name              `xml:"DescribeImageAttributeResponse"`
+	Xmlns            string                `xml:"xmlns,attr"`
+	RequestID        string                `xml:"requestId"`
+	ImageID          string                `xml:"imageId"`
+	LaunchPermission []launchPermissionXML `xml:"launchPermission>item"`
+}
+
+// describeImageAttribute answers the launchPermission attribute only.
+func (c *Compute) describeImageAttribute(r *Request) (any, error) {
+	id, attr := r.Form.Get("ImageId"), r.Form.Get("Attribute")
+	if attr != "launchPermission" {
+		return nil, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("The fake answers only the launchPermission attribute, not %q", attr)}
+	}
+	var img *Image
+	for _, i := range c.s.Images(r.Region) {
+		if i.ID == id {
+			img = &i
+		}
+	}
+	if img == nil {
+		return nil, imageNotFound(id)
+	}
+	resp := describeImageAttributeResponse{Xmlns: xmlns, RequestID: r.RequestID, ImageID: id}
+	for _, lp := range img.LaunchPermissions {
+		resp.LaunchPermission = append(resp.LaunchPermission, launchPermissionXML(lp))
+	}
+	return resp, nil
+}
+
+// modifySnapshotAttribute applies CreateVolumePermission.Add.N / .Remove.N
+// (UserId or Group "all"); adding what is there changes nothing.
+func (c *Compute) modifySnapshotAttribute(r *Request) (any, error) {
+	id := r.Form.Get("SnapshotId")
+	if a := r.Form.Get("Attribute"); a != "" && a != "createVolumePermission" {
+		return nil, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("The fake modifies only createVolumePermission, not %q", a)}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.snapshots[id]
+	if !ok || s.Region != r.Region {
+		return nil, snapshotNotFound(id)
+	}
+	for _, op := range []string{"Add", "Remove"} {
+		for n := 1; ; n++ {
+			p := fmt.Sprintf("CreateVolumePermission.%s.%d.", op, n)
+			user, group := r.Form.Get(p+"UserId"), r.Form.Get(p+"Group")
+			if user == "" && group == "" {
+				break
+			}
+			if group != "" && group != "all" {
+				return nil, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("Invalid value '%s' for group", group)}
+			}
+			s.Users = editSet(s.Users, user, op == "Add")
+			s.Groups = editSet(s.Groups, group, op == "Add")
+		}
+	}
+	return okReply(r), nil
+}
+
+func editSet(set []string, v string, add bool) []string {
+	switch {
+	case v == "":
+		return set
+	case add && !slices.Contains(set, v):
+		return append(set, v)
+	case !add:
+		return slices.DeleteFunc(set, func(x string) bool { return x == v })
+	}
+	return set
+}
+
+type volumePermissionXML struct {
+	UserID string `xml:"userId,omitempty"`
+	Group  string `xml:"group,omitempty"`
+}
+
+type describeSnapshotAttributeResponse struct {
+	XMLName                xml.Name              `xml:"DescribeSnapshotAttributeResponse"`
+	Xmlns                  string                `xml:"xmlns,attr"`
+	RequestID              string                `xml:"requestId"`
+	SnapshotID             string                `xml:"snapshotId"`
+	CreateVolumePermission []volumePermissionXML `xml:"createVolumePermission>item"`
+}
+
+func (c *Compute) describeSnapshotAttribute(r *Request) (any, error) {
+	id := r.Form.Get("SnapshotId")
+	if a := r.Form.Get("Attribute"); a != "createVolumePermission" {
+		return nil, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("The fake answers only createVolumePermission, not %q", a)}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.snapshots[id]
+	if !ok || s.Region != r.Region {
+		return nil, snapshotNotFound(id)
+	}
+	resp := describeSnapshotAttributeResponse{Xmlns: xmlns, RequestID: r.RequestID, SnapshotID: id}
+	for _, u := range s.Users {
+		resp.CreateVolumePermission = append(resp.CreateVolumePermission, volumePermissionXML{UserID: u})
+	}
+	for _, g := range s.Groups {
+		resp.CreateVolumePermission = append(resp.CreateVolumePermission, volumePermissionXML{Group: g})
+	}
+	return resp, nil
+}
+
+// maxDeprecation is how far ahead EC2 accepts DeprecateAt for a private AMI.
+const maxDeprecation = 10 * 365 * 24 * time.Hour
+
+// enableImageDeprecation sets DeprecateAt, rounded to the nearest minute as
+// EC2 rounds it. A time in the past or more than 10 years ahead is refused.
+func (c *Compute) enableImageDeprecation(r *Request) (any, error) {
+	id := r.Form.Get("ImageId")
+	at, err := time.Parse(time.RFC3339, r.Form.Get("DeprecateAt"))
+	if err != nil {
+		return nil, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("Value (%s) for parameter deprecateAt is invalid.", r.Form.Get("DeprecateAt"))}
+	}
+	at = at.UTC().Round(time.Minute)
+	now := time.Now()
+	if at.Before(now) || at.After(now.Add(maxDeprecation)) {
+		return nil, &APIError{Code: "InvalidParameterValue", Message: "The deprecation time must be in the future and at most 10 years from now."}
+	}
+	if !c.s.UpdateImage(r.Region, id, func(img *Image) { img.DeprecationTime = at }) {
+		return nil, imageNotFound(id)
+	}
+	return okReply(r), nil
+}
+
+type keyPairXML struct {
+	KeyPairID      string   `xml:"keyPairId"`
+	KeyName        string   `xml:"keyName"`
+	KeyFingerprint string   `xml:"keyFingerprint"`
+	KeyType        string   `xml:"keyType"`
+	CreateTime     string   `xml:"createTime"`
+	Tags           []tagXML `xml:"tagSet>item"`
+}
+
+type describeKeyPairsResponse struct {
+	XMLName   xml.Name     `xml:"DescribeKeyPairsResponse"`
+	Xmlns     string       `xml:"xmlns,attr"`
+	RequestID string       `xml:"requestId"`
+	KeyPairs  []keyPairXML `xml:"keySet>item"`
+}
+
+var keyPairQuery = describeQuery[*keyPair]{
+	IDParam: "KeyPairId",
+	ID:      func(kp *keyPair) string { return kp.ID },
+	Region:  func(kp *keyPair) string { return kp.Region },
+	Values: func(kp *keyPair, name string) ([]string, bool) {
+		switch name {
+		case "key-name":
+			return []string{kp.Name}, true
+		case "key-pair-id":
+			return []string{kp.ID}, true
+		}
+		return tagFilterValues(kp.Tags, name)
+	},
+	NotFound: func(id string) error {
+		return &APIError{Code: "InvalidKeyPair.NotFound", Message: fmt.Sprintf("The key pair ID '%s' does not exist", id)}
+	},
+}
+
+// describeKeyPairs answers KeyName.N and KeyPairId.N (a name or id that
+// does not exist is InvalidKeyPair.NotFound, as in EC2) and the filters
+// key-name, key-pair-id, tag:<key> and tag-key.
+func (c *Compute) describeKeyPairs(r *Request) (any, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Names are a second id list; EC2 answers NotFound for one that does
+	// not exist in the region.
+	names := ListParam(r.Form, "KeyName")
+	for _, want := range names {
+		if _, ok := c.keyPairs[r.Region+"/"+want]; !ok {
+			return nil, &APIError{Code: "InvalidKeyPair.NotFound", Message: fmt.Sprintf("The key pair '%s' does not exist", want)}
+		}
+	}
+	found, err := keyPairQuery.run(r, c.keyPairs)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) > 0 {
+		found = slices.DeleteFunc(found, func(kp *keyPair) bool { return !slices.Contains(names, kp.Name) })
+	}
+	resp := describeKeyPairsResponse{Xmlns: xmlns, RequestID: r.RequestID}
+	for _, kp := range found {
+		resp.KeyPairs = append(resp.KeyPairs, keyPairXML{KeyPairID: kp.ID, KeyName: kp.Name, KeyFingerprint: kp.Fingerprint,
+			KeyType: kp.Type, CreateTime: kp.Created.UTC().Format(creationDateLayout), Tags: tagsXML(kp.Tags)})
+	}
+	return resp, nil
+}
+
+// KeyPairTags returns the tags of a key pair by region and name (nil when
+// it does not exist).
+func (c *Compute) KeyPairTags(region, name string) map[string]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if kp, ok := c.keyPairs[region+"/"+name]; ok {
+		return maps.Clone(kp.Tags)
+	}
+	return nil
+}
+
+// AddImage stores an image as Server.AddImage does and, when it has no
+// block devices, gives it a root device with a new snapshot, as an image
+// an earlier bake made has.
+func (c *Compute) AddImage(region string, img Image) Image {
+	if len(img.BlockDevices) == 0 {
+		img.BlockDevices = []BlockDevice{c.rootDevice(region, 8, false)}
+	}
+	return c.s.AddImage(region, img)
+}
+
+// DeleteImage removes an image and its snapshots, as an operator's
+// DeregisterImage and DeleteSnapshot would; it reports whether the image
+// existed.
+func (c *Compute) DeleteImage(region, id string) bool {
+	var snaps []string
+	for _, img := range c.s.Images(region) {
+		if img.ID == id {
+			for _, d := range img.BlockDevices {
+				snaps = append(snaps, d.SnapshotID)
+			}
+		}
+	}
+	if !c.s.RemoveImage(region, id) {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range snaps {
+		delete(c.snapshots, s)
+	}
+	return true
+}

@@ -1,0 +1,108 @@
+package ec2fake
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+func TestKeyPairsAreAnAtomicCreateWithTagsAndCreateTime(t *testing.T) {
+	_, _, clients := computeClient(t, ComputeOptions{})
+	ctx := context.Background()
+	cl := clients["us-east-1"]
+	in := &ec2.CreateKeyPairInput{KeyName: aws.String("claim"), KeyType: ec2types.KeyTypeEd25519,
+		TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeKeyPair, Tags: []ec2types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}}}
+	first, err := cl.CreateKeyPair(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.CreateKeyPair(ctx, in); apiCode(err) != "InvalidKeyPair.Duplicate" {
+		t.Fatalf("second create: %v, want InvalidKeyPair.Duplicate", err)
+	}
+	// Another region has its own names.
+	if _, err := clients["eu-west-1"].CreateKeyPair(ctx, in); err != nil {
+		t.Fatalf("create in another region: %v", err)
+	}
+	out, err := cl.DescribeKeyPairs(ctx, &ec2.DescribeKeyPairsInput{Filters: []ec2types.Filter{{Name: aws.String("key-name"), Values: []string{"claim"}}}})
+	if err != nil || len(out.KeyPairs) != 1 {
+		t.Fatalf("describe by filter: %+v, %v", out, err)
+	}
+	kp := out.KeyPairs[0]
+	if aws.ToString(kp.KeyPairId) != aws.ToString(first.KeyPairId) || kp.CreateTime == nil || time.Since(*kp.CreateTime) > time.Minute || len(kp.Tags) != 1 {
+		t.Errorf("key pair %+v", kp)
+	}
+	if _, err := cl.DescribeKeyPairs(ctx, &ec2.DescribeKeyPairsInput{KeyNames: []string{"nope"}}); apiCode(err) != "InvalidKeyPair.NotFound" {
+		t.Errorf("describe an unknown name: %v, want InvalidKeyPair.NotFound", err)
+	}
+	// Deleting by an id that is gone succeeds and deletes nothing else.
+	if _, err := cl.DeleteKeyPair(ctx, &ec2.DeleteKeyPairInput{KeyPairId: aws.String("key-0000000000000dead")}); err != nil {
+		t.Errorf("delete an unknown id: %v", err)
+	}
+	if _, err := cl.DeleteKeyPair(ctx, &ec2.DeleteKeyPairInput{KeyPairId: first.KeyPairId}); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := cl.DescribeKeyPairs(ctx, &ec2.DescribeKeyPairsInput{}); len(out.KeyPairs) != 0 {
+		t.Errorf("key pairs after delete: %+v", out.KeyPairs)
+	}
+}
+
+func TestSharingIsIdempotentAndDeprecationRoundsToTheMinute(t *testing.T) {
+	s, c, clients := computeClient(t, ComputeOptions{})
+	ctx := context.Background()
+	cl := clients["us-east-1"]
+	img := c.AddImage("us-east-1", Image{Name: "app"})
+	add := &ec2.ModifyImageAttributeInput{ImageId: aws.String(img.ID), LaunchPermission: &ec2types.LaunchPermissionModifications{
+		Add: []ec2types.LaunchPermission{{UserId: aws.String("210987654321")}, {Group: ec2types.PermissionGroupAll}}}}
+	for range 2 {
+		if _, err := cl.ModifyImageAttribute(ctx, add); err != nil {
+			t.Fatal(err)
+		}
+	}
+	attr, err := cl.DescribeImageAttribute(ctx, &ec2.DescribeImageAttributeInput{ImageId: aws.String(img.ID), Attribute: ec2types.ImageAttributeNameLaunchPermission})
+	if err != nil || len(attr.LaunchPermissions) != 2 {
+		t.Fatalf("launch permissions after adding twice: %+v, %v", attr, err)
+	}
+	snap := img.BlockDevices[0].SnapshotID
+	for range 2 {
+		if _, err := cl.ModifySnapshotAttribute(ctx, &ec2.ModifySnapshotAttributeInput{SnapshotId: aws.String(snap), Attribute: ec2types.SnapshotAttributeNameCreateVolumePermission,
+			CreateVolumePermission: &ec2types.CreateVolumePermissionModifications{Add: []ec2types.CreateVolumePermission{{UserId: aws.String("210987654321")}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sattr, err := cl.DescribeSnapshotAttribute(ctx, &ec2.DescribeSnapshotAttributeInput{SnapshotId: aws.String(snap), Attribute: ec2types.SnapshotAttributeNameCreateVolumePermission})
+	if err != nil || len(sattr.CreateVolumePermissions) != 1 {
+		t.Fatalf("snapshot permissions after adding twice: %+v, %v", sattr, err)
+	}
+	at := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Minute).Add(31 * time.Second)
+	if _, err := cl.EnableImageDeprecation(ctx, &ec2.EnableImageDeprecationInput{ImageId: aws.String(img.ID), DeprecateAt: aws.Time(at)}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := cl.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{img.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := aws.ToString(out.Images[0].DeprecationTime), at.Round(time.Minute).Format("2006-01-02T15:04:05.000Z"); got != want {
+		t.Errorf("deprecation time %s, want %s (rounded to the nearest minute)", got, want)
+	}
+	if _, err := cl.EnableImageDeprecation(ctx, &ec2.EnableImageDeprecationInput{ImageId: aws.String(img.ID), DeprecateAt: aws.Time(time.Now().Add(-time.Hour))}); apiCode(err) != "InvalidParameterValue" {
+		t.Errorf("deprecation in the past: %v, want InvalidParameterValue", err)
+	}
+	// A snapshot an image uses cannot be deleted; after deregistering it can.
+	if _, err := cl.DeleteSnapshot(ctx, &ec2.DeleteSnapshotInput{SnapshotId: aws.String(snap)}); apiCode(err) != "InvalidSnapshot.InUse" {
+		t.Errorf("delete a snapshot in use: %v, want InvalidSnapshot.InUse", err)
+	}
+	if _, err := cl.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(img.ID)}); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Snapshots("us-east-1")) != 1 {
+		t.Errorf("DeregisterImage deleted the snapshot; EC2 leaves it")
+	}
+	if _, err := cl.DeleteSnapshot(ctx, &ec2.DeleteSnapshotInput{SnapshotId: aws.String(snap)}); err != nil {
+		t.Errorf("delete a free snapshot: %v", err)
+	}
+	_ = s
+}

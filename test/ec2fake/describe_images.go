@@ -1,0 +1,269 @@
+package ec2fake
+
+import (
+	"encoding/base64"
+	"encoding/xml"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+type describeImagesResponse struct {
+	XMLName   xml.Name   `xml:"DescribeImagesResponse"`
+	Xmlns     string     `xml:"xmlns,attr"`
+	RequestID string     `xml:"requestId"`
+	Images    []imageXML `xml:"imagesSet>item"`
+	NextToken string     `xml:"nextToken,omitempty"`
+}
+
+type imageXML struct {
+	ImageID            string   `xml:"imageId"`
+	ImageLocation      string   `xml:"imageLocation"`
+	ImageState         string   `xml:"imageState"`
+	ImageOwnerID       string   `xml:"imageOwnerId"`
+	CreationDate       string   `xml:"creationDate"`
+	IsPublic           bool     `xml:"isPublic"`
+	Architecture       string   `xml:"architecture"`
+	ImageType          string   `xml:"imageType"`
+	ImageOwnerAlias    string   `xml:"imageOwnerAlias,omitempty"`
+	Name               string   `xml:"name"`
+	Description        string   `xml:"description,omitempty"`
+	RootDeviceType     string   `xml:"rootDeviceType"`
+	RootDeviceName     string   `xml:"rootDeviceName"`
+	VirtualizationType string   `xml:"virtualizationType"`
+	Hypervisor         string   `xml:"hypervisor"`
+	Tags               []tagXML `xml:"tagSet>item"`
+	BlockDevices       []bdmXML `xml:"blockDeviceMapping>item"`
+	DeprecationTime    string   `xml:"deprecationTime,omitempty"`
+}
+
+type bdmXML struct {
+	DeviceName string `xml:"deviceName"`
+	EBS        struct {
+		SnapshotID          string `xml:"snapshotId,omitempty"`
+		VolumeSize          int    `xml:"volumeSize,omitempty"`
+		DeleteOnTermination bool   `xml:"deleteOnTermination"`
+		VolumeType          string `xml:"volumeType"`
+		Encrypted           bool   `xml:"encrypted"`
+	} `xml:"ebs"`
+}
+
+type tagXML struct {
+	Key   string `xml:"key"`
+	Value string `xml:"value"`
+}
+
+// creationDateLayout is how EC2 writes CreationDate: ISO 8601, milliseconds, UTC.
+const creationDateLayout = "2006-01-02T15:04:05.000Z"
+
+var amiIDPattern = regexp.MustCompile(`^ami-[0-9a-f]{8,17}$`)
+
+func describeImages(s *Server, r *Request) (any, error) {
+	filters, err := Filters(r.Form)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range filters {
+		// EC2 rejects an unknown filter even when no image would be tested.
+		if _, err := imageValues(Image{}, f.Name); err != nil {
+			return nil, err
+		}
+	}
+	maxResults, err := parseMaxResults(r.Form.Get("MaxResults"))
+	if err != nil {
+		return nil, err
+	}
+	owners := ListParam(r.Form, "Owner")
+	ids := ListParam(r.Form, "ImageId")
+	for _, id := range ids {
+		if !amiIDPattern.MatchString(id) {
+			return nil, &APIError{Code: "InvalidAMIID.Malformed", Message: fmt.Sprintf("Invalid id: %q (expecting \"ami-...\")", id)}
+		}
+	}
+
+	all := s.Images(r.Region)
+	for _, id := range ids {
+		if !slices.ContainsFunc(all, func(img Image) bool { return img.ID == id }) {
+			return nil, &APIError{Code: "InvalidAMIID.NotFound", Message: fmt.Sprintf("The image id '[%s]' does not exist", id)}
+		}
+	}
+	var matched []Image
+	for _, img := range all {
+		ok, err := imageMatches(img, r.AccountID, owners, ids, filters)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			matched = append(matched, img)
+		}
+	}
+
+	pageSize := maxResults
+	if pageSize == 0 {
+		pageSize = s.opts.DefaultPageSize
+	}
+	start, err := decodeToken(r.Form.Get("NextToken"), len(matched))
+	if err != nil {
+		return nil, err
+	}
+	end := len(matched)
+	next := ""
+	if pageSize > 0 && start+pageSize < len(matched) {
+		end = start + pageSize
+		next = encodeToken(end)
+	}
+
+	resp := describeImagesResponse{Xmlns: xmlns, RequestID: r.RequestID, NextToken: next}
+	for _, img := range matched[start:end] {
+		resp.Images = append(resp.Images, toImageXML(img))
+	}
+	return resp, nil
+}
+
+func parseMaxResults(v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 5 || n > 1000 {
+		return 0, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("Value ( %s ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.", v)}
+	}
+	return n, nil
+}
+
+// Tokens carry the offset of the next page. EC2's are opaque; so are these,
+// enough that a caller cannot mistake one for a number it may compute.
+func encodeToken(offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("ec2fake:" + strconv.Itoa(offset)))
+}
+
+func decodeToken(token string, total int) (int, error) {
+	if token == "" {
+		return 0, nil
+	}
+	invalid := &APIError{Code: "InvalidPaginationToken", Message: fmt.Sprintf("The pagination token %q is invalid.", token)}
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return 0, invalid
+	}
+	rest, ok := strings.CutPrefix(string(raw), "ec2fake:")
+	if !ok {
+		return 0, invalid
+	}
+	n, err := strconv.Atoi(rest)
+	if err != nil || n < 0 || n > total {
+		return 0, invalid
+	}
+	return n, nil
+}
+
+func imageMatches(img Image, account string, owners, ids []string, filters []Filter) (bool, error) {
+	if len(owners) > 0 && !slices.ContainsFunc(owners, func(o string) bool { return ownerMatches(img, account, o) }) {
+		return false, nil
+	}
+	if len(ids) > 0 && !slices.Contains(ids, img.ID) {
+		return false, nil
+	}
+	for _, f := range filters {
+		values, err := imageValues(img, f.Name)
+		if err != nil {
+			return false, err
+		}
+		if !matchAny(f, values...) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func ownerMatches(img Image, account, owner string) bool {
+	switch owner {
+	case "self":
+		return img.OwnerID == account
+	case "amazon", "aws-marketplace", "aws-backup-vault":
+		return img.OwnerAlias == owner
+	default:
+		return img.OwnerID == owner
+	}
+}
+
+// imageValues returns the values a filter name selects. A filter matches when
+// any of them matches any of its patterns, so an absent tag (no values) never
+// matches, and tag-key matches when any of the image's keys does.
+func imageValues(img Image, name string) ([]string, error) {
+	if key, isTag := strings.CutPrefix(name, "tag:"); isTag {
+		if v, ok := img.Tags[key]; ok {
+			return []string{v}, nil
+		}
+		return nil, nil
+	}
+	switch name {
+	case "name":
+		return []string{img.Name}, nil
+	case "state":
+		return []string{img.State}, nil
+	case "image-id":
+		return []string{img.ID}, nil
+	case "owner-id":
+		return []string{img.OwnerID}, nil
+	case "owner-alias":
+		if img.OwnerAlias == "" {
+			return nil, nil
+		}
+		return []string{img.OwnerAlias}, nil
+	case "virtualization-type":
+		return []string{img.VirtualizationType}, nil
+	case "architecture":
+		return []string{img.Architecture}, nil
+	case "root-device-type":
+		return []string{img.RootDeviceType}, nil
+	case "description":
+		return []string{img.Description}, nil
+	case "image-type":
+		return []string{"machine"}, nil
+	case "is-public":
+		return []string{strconv.FormatBool(img.Public)}, nil
+	case "creation-date":
+		return []string{img.CreationDate.UTC().Format(creationDateLayout)}, nil
+	case "tag-key":
+		return slices.Sorted(maps.Keys(img.Tags)), nil
+	}
+	return nil, invalidFilter(name)
+}
+
+func toImageXML(img Image) imageXML {
+	out := imageXML{
+		ImageID:            img.ID,
+		ImageLocation:      img.OwnerID + "/" + img.Name,
+		ImageState:         img.State,
+		ImageOwnerID:       img.OwnerID,
+		CreationDate:       img.CreationDate.UTC().Format(creationDateLayout),
+		IsPublic:           img.Public,
+		Architecture:       img.Architecture,
+		ImageType:          "machine",
+		ImageOwnerAlias:    img.OwnerAlias,
+		Name:               img.Name,
+		Description:        img.Description,
+		RootDeviceType:     img.RootDeviceType,
+		RootDeviceName:     "/dev/xvda",
+		VirtualizationType: img.VirtualizationType,
+		Hypervisor:         "xen",
+	}
+	for _, k := range slices.Sorted(maps.Keys(img.Tags)) {
+		out.Tags = append(out.Tags, tagXML{Key: k, Value: img.Tags[k]})
+	}
+	for _, d := range img.BlockDevices {
+		var x bdmXML
+		x.DeviceName = d.DeviceName
+		x.EBS.SnapshotID, x.EBS.VolumeSize, x.EBS.Encrypted = d.SnapshotID, d.VolumeSize, d.Encrypted
+		x.EBS.DeleteOnTermination, x.EBS.VolumeType = true, "gp3"
+		out.BlockDevices = append(out.BlockDevices, x)
+	}
+	if !img.DeprecationTime.IsZero() {
+		out.DeprecationTime = img.DeprecationTime.UTC().Format(creationDateLayout)
+	}
+	return out
+}

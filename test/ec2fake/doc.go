@@ -1,0 +1,48 @@
+// Package ec2fake is an EC2 Query-protocol endpoint for tests: the one
+// thing this project fakes, since AWS cannot be reached from CI.
+//
+// The real aws-sdk-go-v2 client, and the real amazon plugin inside Packer,
+// talk to it over HTTP as they would talk to EC2 (Start, Listen and
+// cmd/ec2fake serve it on a loopback port; unit tests mount it with
+// httptest). It is test code: nothing outside tests imports it.
+//
+// What it emulates, as EC2's API reference documents it:
+//   - the Query protocol: the form the SDK posts (Action, Version, list
+//     members .N, Filter.N.Name / Filter.N.Value.M, TagSpecification.N,
+//     MaxResults / NextToken), the region taken from the SigV4 credential
+//     scope (one server serves every region behind one endpoint), EC2's XML
+//     answers and error documents with EC2's codes and HTTP statuses;
+//   - images (server.go, describe_images.go, compute_images.go): states
+//     pending → available (or failed, see Compute.FailNextImage), owners and
+//     "self", filters (name with wildcards, state, tag:<key>, tag-key,
+//     owner-id, is-public and others), pagination, InvalidAMIID.NotFound /
+//     .Malformed, InvalidAMIName.Duplicate per owner and region, CopyImage
+//     (CopyImageTags, Encrypted), DeregisterImage (which, as in EC2, leaves
+//     the snapshots);
+//   - what a bake cache hit applies (compute_sharing.go): launch permissions
+//     (users, group "all", organization and OU ARNs; adding one that is there
+//     changes nothing), snapshot create-volume permissions, EnableImageDeprecation
+//     (rounded to the nearest minute, future and at most 10 years ahead);
+//   - what amazon-ebs calls to bake (compute*.go): regions, the default VPC and
+//     subnet, key pairs (CreateKeyPair / ImportKeyPair fail with
+//     InvalidKeyPair.Duplicate on a taken name, DescribeKeyPairs returns
+//     CreateTime and tags, DeleteKeyPair by name or id succeeds for one that
+//     does not exist), security groups (InvalidGroup.Duplicate), instances
+//     with their state machine, CreateImage with a root snapshot, CreateTags
+//     on images, instances, groups, snapshots and key pairs, DeleteSnapshot
+//     (InvalidSnapshot.InUse while an image uses it). The instance is a real
+//     machine the test supplies through a Launcher, so SSH and provisioners
+//     run for real;
+//   - faults (faults.go): an EC2 error code for the first N matching calls
+//     or for every one (RequestLimitExceeded is a 503 the SDK retries), a
+//     fixed latency per call, and AfterCall, which changes state between a
+//     client's calls (an image deregistered right after a lookup found it).
+//     Every call is recorded, failed ones included, for call counts.
+//
+// What it does not emulate: signatures (the caller's secret is unknown; an
+// authorization failure is injected as a fault), IAM and KMS (encrypted
+// images need no key grants here), eventual consistency (a write is visible
+// to the next read), volumes beyond an instance's root, any action not
+// registered (EC2's InvalidAction answers it), and filters other than those
+// listed in each Describe handler (EC2's InvalidParameterValue answers them).
+package ec2fake
