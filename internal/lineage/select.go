@@ -72,7 +72,7 @@ func Select(lineage string, build Image, images []Image, keepLatest int) ([]Deci
 			all = append(all, im)
 		}
 	}
-	sort.SliceStable(all, func(i, j int) bool { return newer(all[i], all[j]) })
+	sort.SliceStable(all, func(i, j int) bool { return Newer(all[i], all[j]) })
 
 	newestOfLineage := ""
 	for _, im := range all {
@@ -116,8 +116,9 @@ func Select(lineage string, build Image, images []Image, keepLatest int) ([]Deci
 	return decisions, nil
 }
 
-// newer orders a before b when a is the newer image.
-func newer(a, b Image) bool {
+// Newer orders a before b when a is the newer image: by creation time, then name, then id, so
+// equal creation times still give one order.
+func Newer(a, b Image) bool {
 	if !a.Created.Equal(b.Created) {
 		return a.Created.After(b.Created)
 	}
