@@ -2,6 +2,7 @@ package ec2fake
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -105,4 +106,42 @@ func TestSharingIsIdempotentAndDeprecationRoundsToTheMinute(t *testing.T) {
 		t.Errorf("delete a free snapshot: %v", err)
 	}
 	_ = s
+}
+
+// EC2 lists another account's deprecated image only when it is asked for by id or with
+// IncludeDeprecated; the owner always sees its own.
+func TestDeprecatedImagesOfOtherAccountsAreHidden(t *testing.T) {
+	s, _, clients := computeClient(t, ComputeOptions{})
+	ctx := context.Background()
+	cl := clients["us-east-1"]
+	past := time.Now().Add(-time.Hour).UTC().Truncate(time.Minute)
+	shared := s.AddImage("us-east-1", Image{Name: "shared-old", OwnerID: "210987654321", DeprecationTime: past})
+	future := s.AddImage("us-east-1", Image{Name: "shared-later", OwnerID: "210987654321", DeprecationTime: time.Now().Add(time.Hour)})
+	own := s.AddImage("us-east-1", Image{Name: "own-old", DeprecationTime: past})
+	list := func(in *ec2.DescribeImagesInput) []string {
+		t.Helper()
+		out, err := cl.DescribeImages(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, im := range out.Images {
+			ids = append(ids, aws.ToString(im.ImageId))
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	all := []string{shared.ID, future.ID, own.ID}
+	slices.Sort(all)
+	visible := []string{future.ID, own.ID}
+	slices.Sort(visible)
+	if got := list(&ec2.DescribeImagesInput{}); !slices.Equal(got, visible) {
+		t.Errorf("plain listing %v, want %v (not the other account's deprecated image)", got, visible)
+	}
+	if got := list(&ec2.DescribeImagesInput{IncludeDeprecated: aws.Bool(true)}); !slices.Equal(got, all) {
+		t.Errorf("IncludeDeprecated listing %v, want %v", got, all)
+	}
+	if got := list(&ec2.DescribeImagesInput{ImageIds: []string{shared.ID}}); !slices.Equal(got, []string{shared.ID}) {
+		t.Errorf("by id %v, want %v", got, shared.ID)
+	}
 }

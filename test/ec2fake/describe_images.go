@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 type describeImagesResponse struct {
@@ -90,13 +91,18 @@ func describeImages(s *Server, r *Request) (any, error) {
 			return nil, &APIError{Code: "InvalidAMIID.NotFound", Message: fmt.Sprintf("The image id '[%s]' does not exist", id)}
 		}
 	}
+	// Another account's deprecated image is listed only when asked for by id or with
+	// IncludeDeprecated; its owner always sees it.
+	includeDeprecated := r.Form.Get("IncludeDeprecated") == "true" || len(ids) > 0
+	now := time.Now()
 	var matched []Image
 	for _, img := range all {
 		ok, err := imageMatches(img, r.AccountID, owners, ids, filters)
 		if err != nil {
 			return nil, err
 		}
-		if ok {
+		hidden := img.OwnerID != r.AccountID && !includeDeprecated && !img.DeprecationTime.IsZero() && !img.DeprecationTime.After(now)
+		if ok && !hidden {
 			matched = append(matched, img)
 		}
 	}

@@ -22,7 +22,9 @@
 //   - what a bake cache hit applies (compute_sharing.go): launch permissions
 //     (users, group "all", organization and OU ARNs; adding one that is there
 //     changes nothing), snapshot create-volume permissions, EnableImageDeprecation
-//     (rounded to the nearest minute, future and at most 10 years ahead);
+//     (rounded to the nearest minute, future and at most 10 years ahead; once
+//     passed, DescribeImages hides the image from other accounts unless they
+//     ask by id or with IncludeDeprecated);
 //   - what amazon-ebs calls to bake (compute*.go): regions, the default VPC and
 //     subnet, key pairs (CreateKeyPair / ImportKeyPair fail with
 //     InvalidKeyPair.Duplicate on a taken name, DescribeKeyPairs returns
