@@ -84,6 +84,18 @@ type Config struct {
 	// Maximum age of the distribution's package lists for `apt_update = auto`
 	// to skip refreshing them, as a Go duration. Default `24h`.
 	AptListsMaxAge string `mapstructure:"apt_lists_max_age"`
+	// Path, on the machine running Packer, to write the image's inventory to: a CycloneDX 1.6 JSON
+	// document listing every package installed on the target (taken after the installs, before
+	// cleanup), the requested ones as the image's direct dependencies with the repository they
+	// came from. Default: none written. The `spinnaker-ebs` builder tags the image with the
+	// document's SHA-256 when its own `sbom_file` names the same path.
+	SBOMFile string `mapstructure:"sbom_file"`
+	// The bake key the inventory's metadata names (for example `data.spinnaker-bake.app.key`).
+	// Only used with `sbom_file`.
+	SBOMBakeKey string `mapstructure:"sbom_bake_key"`
+	// The image name the inventory describes (for example the builder's `ami_name`). Only used
+	// with `sbom_file`. The source AMI comes from the builder (amazon-ebs's `SourceAMI`).
+	SBOMImageName string `mapstructure:"sbom_image_name"`
 
 	ctx interpolate.Context
 }

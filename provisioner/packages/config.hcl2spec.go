@@ -34,6 +34,9 @@ type FlatConfig struct {
 	Sudo                *bool                  `mapstructure:"sudo" cty:"sudo" hcl:"sudo"`
 	AptUpdate           *string                `mapstructure:"apt_update" cty:"apt_update" hcl:"apt_update"`
 	AptListsMaxAge      *string                `mapstructure:"apt_lists_max_age" cty:"apt_lists_max_age" hcl:"apt_lists_max_age"`
+	SBOMFile            *string                `mapstructure:"sbom_file" cty:"sbom_file" hcl:"sbom_file"`
+	SBOMBakeKey         *string                `mapstructure:"sbom_bake_key" cty:"sbom_bake_key" hcl:"sbom_bake_key"`
+	SBOMImageName       *string                `mapstructure:"sbom_image_name" cty:"sbom_image_name" hcl:"sbom_image_name"`
 }
 
 // FlatMapstructure returns a new FlatConfig.
@@ -72,6 +75,9 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"sudo":                       &hcldec.AttrSpec{Name: "sudo", Type: cty.Bool, Required: false},
 		"apt_update":                 &hcldec.AttrSpec{Name: "apt_update", Type: cty.String, Required: false},
 		"apt_lists_max_age":          &hcldec.AttrSpec{Name: "apt_lists_max_age", Type: cty.String, Required: false},
+		"sbom_file":                  &hcldec.AttrSpec{Name: "sbom_file", Type: cty.String, Required: false},
+		"sbom_bake_key":              &hcldec.AttrSpec{Name: "sbom_bake_key", Type: cty.String, Required: false},
+		"sbom_image_name":            &hcldec.AttrSpec{Name: "sbom_image_name", Type: cty.String, Required: false},
 	}
 	return s
 }

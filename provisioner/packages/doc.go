@@ -44,6 +44,10 @@
 //     cleanup's timing: batch.go. What cleanup removes: remote.sh
 //     (step_cleanup).
 //   - Verification of versions and units: verify.go.
+//   - The inventory (sbom_file): which queries and formats, and the
+//     document, are internal/sbom's; when they run (after verify, before
+//     cleanup) is plan.go's; turning their output into the file is
+//     inventory.go's; the calls themselves are remote.sh's (step_inventory).
 //
 // # The Go↔sh protocol
 //
@@ -56,6 +60,7 @@
 //	@@field <line>                    a control field of a downloaded .deb (apt_resolve)
 //	@@package <name> <status>|<ver>   verify: one requested package
 //	@@unit <name> <enabled> <active>  verify: one requested unit
+//	@@os / @@installed / @@origin <line>  inventory: os-release, installed packages, origins
 //
 // Long argument lists travel as a file (`--args FILE`, one per line), not
 // in the command line (batch.go).

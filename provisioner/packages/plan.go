@@ -25,6 +25,8 @@ const (
 	// requested package, or one for all); the script announces each group
 	// and waits for the dpkg lock itself.
 	kindGroups
+	// kindInventory prints the installed package set for sbom_file.
+	kindInventory
 )
 
 // step is one step function of the bake script; steps run in batches
@@ -145,6 +147,9 @@ func buildPlan(r *request, o planOptions) []step {
 			args = append(append(args, "--units"), r.Units...)
 		}
 		add(step{Phase: "verify", Func: "verify", Args: args, Kind: kindVerify})
+	}
+	if r.SBOMFile != "" {
+		add(inventoryStep(r.Type, names))
 	}
 	return plan
 }

@@ -59,6 +59,14 @@ func TestBuildPlan(t *testing.T) {
 		{"rpm single, upgrade, no repo", request{Type: RPM, Packages: pinned, Order: SingleTransaction, Upgrade: true},
 			planOptions{},
 			[]string{"prepare", "dnf_upgrade", "dnf_install a-1-1 b", "verify rpm a b"}},
+		// The inventory runs last, after verify: cleanup, which removes the added repositories,
+		// only follows it.
+		{"deb with sbom_file", request{Type: Deb, Repositories: []sourceRepo{repo}, Packages: pinned[:1], Order: Ordered, SBOMFile: "/tmp/x.json"},
+			planOptions{ScopedUpdate: true},
+			[]string{"prepare", "apt_update scoped", "apt_resolve scoped a=1-1", "verify deb a", "inventory deb ${Package}\\t${Version}\\t${Architecture}\\t${Status}\\n - a"}},
+		{"rpm with sbom_file", request{Type: RPM, Packages: pinned[:1], Order: Ordered, SBOMFile: "/tmp/x.json"},
+			planOptions{},
+			[]string{"prepare", "dnf_install a-1-1", "verify rpm a", "inventory rpm %{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\n %{name} %{from_repo} a"}},
 	}
 	for _, c := range cases {
 		if got := planFuncs(buildPlan(&c.req, c.opts)); !reflect.DeepEqual(got, c.want) {

@@ -16,15 +16,21 @@ import (
 //	@@field <control field line>      a control field of a downloaded .deb (apt_resolve)
 //	@@package <name> <status>|<ver>   verify: one requested package
 //	@@unit <name> <enabled> <active>  verify: one requested unit
+//	@@os <line>                       inventory: a line of the target's os-release
+//	@@installed <line>                inventory: a line of the installed-package query
+//	@@origin <line>                   inventory: a line of the requested packages' origin query
 const (
-	markerPrefix  = "@@"
-	stepMarker    = "@@step "
-	cleanupMarker = "@@step 0"
-	cleanedMarker = "@@cleaned"
-	phaseMarker   = "@@phase "
-	fieldsMarker  = "@@field "
-	packageMarker = "@@package "
-	unitMarker    = "@@unit "
+	markerPrefix    = "@@"
+	stepMarker      = "@@step "
+	cleanupMarker   = "@@step 0"
+	cleanedMarker   = "@@cleaned"
+	phaseMarker     = "@@phase "
+	fieldsMarker    = "@@field "
+	packageMarker   = "@@package "
+	unitMarker      = "@@unit "
+	osMarker        = "@@os "
+	installedMarker = "@@installed "
+	originMarker    = "@@origin "
 )
 
 type markerKind int

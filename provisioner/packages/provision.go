@@ -10,6 +10,8 @@ import (
 	"time"
 
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/sbom"
 )
 
 // Provision runs the bake on the target. Cleanup runs whatever happens,
@@ -38,6 +40,11 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 		secrets: &prelim.secrets,
 		start:   time.Now(),
 		id:      newBakeID(),
+	}
+	// amazon-ebs (and so spinnaker-ebs) names the AMI the instance was launched from; other
+	// builders leave it out.
+	if ami, ok := generatedData["SourceAMI"].(string); ok && strings.HasPrefix(ami, "ami-") {
+		b.sourceAMI = ami
 	}
 	b.ui = safeUI{ui: ui, secrets: b.secrets}
 	b.rm = &remote{comm: comm, ui: b.ui}
@@ -93,6 +100,10 @@ type provisionRun struct {
 	id      string
 	facts   facts
 	batches *batcher
+	// sourceAMI is the builder's source AMI, for the inventory's metadata.
+	sourceAMI string
+	// repoURLs maps the added dnf repository ids to their URLs (the inventory's origins).
+	repoURLs map[string]string
 }
 
 func (b *provisionRun) sayPhase(phase string) {
@@ -169,6 +180,32 @@ func (b *provisionRun) perform(ctx context.Context) (err error) {
 	for _, line := range summaryLines(b.req, e.installed, e.units, time.Since(b.start)) {
 		b.ui.Say(line)
 	}
+	if b.req.SBOMFile != "" {
+		return b.writeInventory(e.inventory)
+	}
+	return nil
+}
+
+// writeInventory writes the CycloneDX document of the inventory step's output to sbom_file.
+func (b *provisionRun) writeInventory(lines []string) error {
+	requested := make([]string, len(b.req.Packages))
+	for i, p := range b.req.Packages {
+		requested[i], _, _ = strings.Cut(p.Name, ":")
+	}
+	doc, err := buildInventory(b.req.Type, requested, lines, inventoryMeta{
+		BakeKey:   b.inputs.cfg.SBOMBakeKey,
+		ImageName: b.inputs.cfg.SBOMImageName,
+		SourceAMI: b.sourceAMI,
+		Time:      time.Now(),
+		RepoURLs:  b.repoURLs,
+	}, b.secrets.Mask)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(b.req.SBOMFile, doc); err != nil {
+		return err
+	}
+	b.ui.Say(fmt.Sprintf("inventory: %s (CycloneDX 1.6, sha256 %s)", b.req.SBOMFile, sbom.Digest(doc)))
 	return nil
 }
 
@@ -232,6 +269,12 @@ func (b *provisionRun) stageScript(ctx context.Context) error {
 		}
 	}
 	layout := layoutRepositories(b.req.Type, b.id, b.req.Repositories, keys)
+	b.repoURLs = map[string]string{}
+	for i, id := range layout.DNFRepoIDs {
+		u := *b.req.Repositories[i].URL
+		u.User = nil
+		b.repoURLs[id] = u.String()
+	}
 	script := renderScript(scriptData{
 		Bake:            b.id,
 		Type:            b.req.Type,

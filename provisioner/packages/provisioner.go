@@ -102,6 +102,7 @@ func firstUnknown(c *Config) (string, bool) {
 		"package_list": c.PackageList, "install_order": {c.InstallOrder}, "upgrade": {c.Upgrade},
 		"disable_services": {c.DisableServices}, "services": c.Services, "artifacts_file": {c.ArtifactsFile},
 		"lock_timeout": {c.LockTimeout}, "apt_update": {c.AptUpdate}, "apt_lists_max_age": {c.AptListsMaxAge},
+		"sbom_file": {c.SBOMFile}, "sbom_bake_key": {c.SBOMBakeKey}, "sbom_image_name": {c.SBOMImageName},
 	}
 	for i, r := range c.Repositories {
 		fields[fmt.Sprintf("repositories[%d]", i)] = append([]string{r.Line, r.URL, r.Distribution, r.KeyURL, r.Key, r.KeyFile, r.KeyFingerprint, r.Name}, r.Components...)

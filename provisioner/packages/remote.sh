@@ -284,6 +284,56 @@ step_verify() {
 	done
 }
 
+# step_inventory prints what internal/sbom reads: the os-release lines, the installed package
+# set, and where the requested packages came from. Arguments: TYPE INSTALLED_FORMAT
+# ORIGIN_FORMAT PACKAGE... (the formats are the provisioner's, see internal/sbom). Each output
+# goes through a file first, so that a failing query fails the step.
+step_inventory() {
+	type=$1 installed_fmt=$2 origin_fmt=$3; shift 3
+	for f in "$ROOT/etc/os-release" "$ROOT/usr/lib/os-release"; do
+		if [ -r "$f" ]; then sed 's/^/@@os /' "$f"; break; fi
+	done
+	out="$STAGE/inventory"
+	case "$type" in
+	deb)
+		dpkg-query -W -f="$installed_fmt" > "$out" || fail "dpkg-query -W failed"
+		sed 's/^/@@installed /' "$out"
+		if [ $# -gt 0 ]; then
+			# Against the added sources first: apt then builds its cache from their lists and
+			# dpkg's status only, not from the distribution's whole index (which costs half a
+			# second on a large one). Packages whose installed version none of them offers are
+			# asked of all sources after that.
+			rest="$*"
+			if [ -n "$LIST_FILE" ]; then
+				# shellcheck disable=SC2046
+				LC_ALL=C apt-cache $(apt_scope) policy "$@" > "$out" || fail "apt-cache policy failed"
+				sed 's/^/@@origin /' "$out"
+				rest=$(awk '
+					function done() { if (pkg != "" && !found) print pkg }
+					/^[^ ].*:$/ { done(); pkg = substr($0, 1, length($0) - 1); row = 0; found = 0; next }
+					$1 == "***" { row = 1; next }
+					row && NF == 2 && $2 ~ /^-?[0-9]+$/ { row = 0; next }
+					row && $1 ~ /^-?[0-9]+$/ && $2 !~ /^\// { found = 1 }
+					END { done() }' "$out")
+			fi
+			if [ -n "$rest" ]; then
+				# shellcheck disable=SC2086
+				LC_ALL=C apt-cache policy $rest > "$out" || fail "apt-cache policy failed"
+				sed 's/^/@@origin /' "$out"
+			fi
+		fi ;;
+	rpm)
+		rpm -qa --qf "$installed_fmt" > "$out" || fail "rpm -qa failed"
+		sed 's/^/@@installed /' "$out"
+		# yum has no repoquery of its own: its packages get no origin.
+		if [ $# -gt 0 ] && [ "$DNF" = dnf ]; then
+			dnf -q repoquery --installed --qf "$origin_fmt" "$@" > "$out" 2>/dev/null || fail "dnf repoquery --installed failed"
+			sed 's/^/@@origin /' "$out"
+		fi ;;
+	esac
+	rm -f "$out"
+}
+
 # stop_interrupted_step stops the step or batch that a cancel left running
 # before cleanup undoes its work.
 stop_interrupted_step() {

@@ -44,6 +44,8 @@ type request struct {
 	Sudo            *bool
 	AptUpdate       AptUpdateMode
 	ListsMaxAge     time.Duration
+	// SBOMFile is where the inventory goes on the Packer host ("" for none).
+	SBOMFile string
 	// Header holds Rosco's four echo lines, credentials masked per URL.
 	Header []string
 	// Warnings name every repository whose signature checking is weakened
@@ -198,6 +200,10 @@ func buildRequest(in inputs, t PackageType) (*request, error) {
 			errs = append(errs, err)
 		}
 	}
+	if err := checkSBOMConfig(cfg); err != nil {
+		errs = append(errs, err)
+	}
+	r.SBOMFile = cfg.SBOMFile
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

@@ -19,6 +19,8 @@ type executor struct {
 	announce  func(string)
 	installed map[string]installedPackage
 	units     map[string]unitState
+	// inventory holds the output of the inventory step (sbom_file).
+	inventory []string
 }
 
 // runPlan runs the batches in order. Steps returned by a step (the installs
@@ -66,6 +68,13 @@ func (e *executor) runStep(ctx context.Context, s step) ([]step, error) {
 		return nil, err
 	case kindDebOrdered:
 		return e.runDebOrdered(ctx, s)
+	case kindInventory:
+		res, err := e.runChecked(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		e.inventory = res.Lines
+		return nil, nil
 	case kindVerify:
 		res, err := e.runChecked(ctx, s)
 		if err != nil {
