@@ -54,6 +54,27 @@ type Config struct {
 	// of the key for at most this long: the next one removes the stale claim
 	// and bakes. Default `"5m"`.
 	ClaimTTL string `mapstructure:"claim_ttl"`
+	// Path, on the machine running Packer, of the inventory the
+	// `spinnaker-packages` provisioner writes (its `sbom_file`). After a bake
+	// the builder tags each image with the document's SHA-256
+	// (`spinnaker:sbom-sha256`); the build fails when the provisioner did not
+	// write the file during this build. A hit or a copy reports the digest
+	// the found image carries.
+	SBOMFile string `mapstructure:"sbom_file"`
+	// Deprecate the images this build supersedes: after a bake or a copy
+	// succeeds, the older images of the build's lineage (see the docs) in each
+	// region of the build, beyond the newest `keep_latest`, get an EC2
+	// deprecation time of now plus this duration (a Go duration of at least
+	// `"1m"`, such as `"24h"` or `"720h"`; at most 10 years). Nothing is
+	// deregistered or deleted. Needs the `bake` block, which the lineage is
+	// computed from. Default: off.
+	DeprecateSuperseded string `mapstructure:"deprecate_superseded"`
+	// How many of the lineage's newest images each region keeps without a
+	// deprecation time, this build's image included. Default 1.
+	KeepLatest int `mapstructure:"keep_latest"`
+	// Print which images `deprecate_superseded` would deprecate, and change
+	// nothing.
+	DeprecateSupersededDryRun bool `mapstructure:"deprecate_superseded_dry_run"`
 
 	// waitForInflight is WaitForInflight parsed, with the default applied.
 	waitForInflight time.Duration
@@ -74,6 +95,11 @@ type Config struct {
 	// ictx is the template context Decode filled (user variables, build
 	// name): what a hit renders the deferred `tags` with, as amazon-ebs does.
 	ictx interpolate.Context
+	// deprecateAfter is DeprecateSuperseded parsed (0: off).
+	deprecateAfter time.Duration
+	// lineageParts are the lineage's request parts, from the bake block; the
+	// account comes from the images.
+	lineageParts *lineageParts
 	// buildID tells this build's images and instance from other builds'
 	// (the build-id run tag), so that clean-up touches only what it made.
 	buildID string

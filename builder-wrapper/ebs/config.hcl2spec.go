@@ -176,6 +176,10 @@ type FlatConfig struct {
 	KeyTag                                    *string                                     `mapstructure:"key_tag" cty:"key_tag" hcl:"key_tag"`
 	WaitForInflight                           *string                                     `mapstructure:"wait_for_inflight" cty:"wait_for_inflight" hcl:"wait_for_inflight"`
 	ClaimTTL                                  *string                                     `mapstructure:"claim_ttl" cty:"claim_ttl" hcl:"claim_ttl"`
+	SBOMFile                                  *string                                     `mapstructure:"sbom_file" cty:"sbom_file" hcl:"sbom_file"`
+	DeprecateSuperseded                       *string                                     `mapstructure:"deprecate_superseded" cty:"deprecate_superseded" hcl:"deprecate_superseded"`
+	KeepLatest                                *int                                        `mapstructure:"keep_latest" cty:"keep_latest" hcl:"keep_latest"`
+	DeprecateSupersededDryRun                 *bool                                       `mapstructure:"deprecate_superseded_dry_run" cty:"deprecate_superseded_dry_run" hcl:"deprecate_superseded_dry_run"`
 }
 
 // FlatMapstructure returns a new FlatConfig.
@@ -352,6 +356,10 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"key_tag":                      &hcldec.AttrSpec{Name: "key_tag", Type: cty.String, Required: false},
 		"wait_for_inflight":            &hcldec.AttrSpec{Name: "wait_for_inflight", Type: cty.String, Required: false},
 		"claim_ttl":                    &hcldec.AttrSpec{Name: "claim_ttl", Type: cty.String, Required: false},
+		"sbom_file":                    &hcldec.AttrSpec{Name: "sbom_file", Type: cty.String, Required: false},
+		"deprecate_superseded":         &hcldec.AttrSpec{Name: "deprecate_superseded", Type: cty.String, Required: false},
+		"keep_latest":                  &hcldec.AttrSpec{Name: "keep_latest", Type: cty.Number, Required: false},
+		"deprecate_superseded_dry_run": &hcldec.AttrSpec{Name: "deprecate_superseded_dry_run", Type: cty.Bool, Required: false},
 	}
 	return s
 }

@@ -17,6 +17,10 @@
 //   - none has it: the build claims the key (claim.go) and amazon-ebs bakes,
 //     or, when another build holds the claim, waits for its image.
 //
+// After a bake the images also carry the inventory's digest and the lineage
+// (lifecycle.go); after a bake or a copy, deprecate_superseded retires the
+// lineage's older images, as internal/lineage selects them.
+//
 // The artifact prints amazon-ebs's own "AMIs were created:" lines on every
 // path, so Rosco's log scraping finds the AMI ids whether the image was
 // baked, copied or reused.

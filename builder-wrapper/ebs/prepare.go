@@ -117,6 +117,7 @@ func (c *Config) prepare(now time.Time) error {
 	if c.claimTTL, err = parseDuration("claim_ttl", c.ClaimTTL, DefaultClaimTTL, 3*time.Second); err != nil {
 		errs = packersdk.MultiErrorAppend(errs, err)
 	}
+	errs = packersdk.MultiErrorAppend(errs, c.prepareLifecycle()...)
 	if c.SourceAmi != "" && c.SourceAmi != unknownValue {
 		c.setSourceAMI(c.SourceAmi)
 	}

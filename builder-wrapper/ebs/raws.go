@@ -10,7 +10,8 @@ import (
 // ownKeys are the options amazon-ebs does not know. They are removed from
 // the raw configuration before amazon-ebs decodes it, since it refuses
 // unknown keys.
-var ownKeys = []string{"bake_key", "bake", "rebake", "key_tag", "wait_for_inflight", "claim_ttl"}
+var ownKeys = []string{"bake_key", "bake", "rebake", "key_tag", "wait_for_inflight", "claim_ttl",
+	"sbom_file", "deprecate_superseded", "keep_latest", "deprecate_superseded_dry_run"}
 
 // innerRaws returns the raw configurations for amazon-ebs: copies of raws
 // without ownKeys, followed by one more raw that sets tags and run_tags to

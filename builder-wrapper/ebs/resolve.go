@@ -44,7 +44,7 @@ func (r *resolver) run(ctx context.Context, hook packersdk.Hook) (packersdk.Arti
 		plan := Decide(Situation{Regions: r.cl.regions, Existing: found.AMIIDs})
 		switch plan.Action {
 		case Reuse:
-			art, again, err := r.reuse(ctx, plan)
+			art, again, err := r.reuse(ctx, plan, found)
 			if again {
 				continue
 			}
@@ -74,7 +74,7 @@ func (r *resolver) run(ctx context.Context, hook packersdk.Hook) (packersdk.Arti
 
 // reuse applies the request to the found images and returns them; again is
 // true when one vanished since the lookup.
-func (r *resolver) reuse(ctx context.Context, plan Plan) (art packersdk.Artifact, again bool, err error) {
+func (r *resolver) reuse(ctx context.Context, plan Plan, found awslookup.Result) (art packersdk.Artifact, again bool, err error) {
 	gone, err := satisfy(ctx, r.cl, plan.Images, r.b.grantsOf(), r.ui.Say)
 	if err != nil {
 		return nil, false, err
@@ -84,6 +84,7 @@ func (r *resolver) reuse(ctx context.Context, plan Plan) (art packersdk.Artifact
 		return nil, again, err
 	}
 	r.ui.Say(fmt.Sprintf("%s: %s (matched %s)", ReusedMessage, describeImages(plan.Images), r.id))
+	reportDigests(plan.Images, foundTags(found), r.ui.Say)
 	return newCachedArtifact(plan.Images, nil, r.cl, r.cl.cfg), false, nil
 }
 
@@ -127,7 +128,17 @@ func (r *resolver) copy(ctx context.Context, plan Plan, source awslookup.Image) 
 		return nil, again, err
 	}
 	r.ui.Say(fmt.Sprintf("Copied without baking: %s", describeImages(created)))
-	return newCachedArtifact(plan.Images, created, r.cl, r.cl.cfg), false, nil
+	tags := map[string]map[string]string{}
+	for region := range all {
+		// A copy carries its source's tags (CopyImageTags, then CreateTags).
+		tags[region] = source.Tags
+	}
+	reportDigests(all, tags, r.ui.Say)
+	art = newCachedArtifact(plan.Images, created, r.cl, r.cl.cfg)
+	if err := r.b.retireSuperseded(ctx, r.ui, r.cl, all); err != nil {
+		return art, false, err
+	}
+	return art, false, nil
 }
 
 // claimOrWait takes the claim, or waits while another build holds it: until
@@ -249,6 +260,7 @@ func (b *Builder) bake(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook
 	if !b.config.Rebake {
 		ui.Say(fmt.Sprintf("Baking: no image carries %s", id))
 	}
+	start := time.Now()
 	art, err := b.inner.Run(ctx, ui, hook)
 	if err != nil {
 		removed, sweepErr := sweepFailedBake(cl, b.config.buildID)
@@ -270,6 +282,12 @@ func (b *Builder) bake(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook
 	}
 	if err := ensureTags(ctx, cl, amis, b.config.identityTags()); err != nil {
 		return art, fmt.Errorf("put the bake key and image spec on the new images: %w", err)
+	}
+	if err := b.tagLifecycle(ctx, ui, cl, amis, start); err != nil {
+		return art, err
+	}
+	if err := b.retireSuperseded(ctx, ui, cl, amis); err != nil {
+		return art, err
 	}
 	return art, nil
 }
