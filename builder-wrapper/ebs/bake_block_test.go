@@ -1,6 +1,7 @@
 package ebs
 
 import (
+	"fmt"
 	"maps"
 	"strings"
 	"testing"
@@ -268,13 +269,18 @@ func TestRunResolvesSourceAMIFilterBeforeTheLookup(t *testing.T) {
 		t.Fatalf("first call %+v, want the filter's DescribeImages in the build region", calls)
 	}
 	form := calls[0].Form
-	for k, v := range map[string]string{
-		"Owner.1": "self", "Filter.1.Name": "name", "Filter.1.Value.1": "debian-12-amd64-*",
-		"Filter.2.Name": "virtualization-type", "Filter.2.Value.1": "hvm", "IncludeDeprecated": "false",
-	} {
+	for k, v := range map[string]string{"Owner.1": "self", "IncludeDeprecated": "false"} {
 		if form.Get(k) != v {
 			t.Errorf("filter request %s = %q, want %q", k, form.Get(k), v)
 		}
+	}
+	// amazon's GetFilteredImage builds its filters from a map: their numbering is not stable.
+	filters := map[string]string{}
+	for n := 1; form.Get(fmt.Sprintf("Filter.%d.Name", n)) != ""; n++ {
+		filters[form.Get(fmt.Sprintf("Filter.%d.Name", n))] = form.Get(fmt.Sprintf("Filter.%d.Value.1", n))
+	}
+	if want := map[string]string{"name": "debian-12-amd64-*", "virtualization-type": "hvm"}; !maps.Equal(filters, want) {
+		t.Errorf("filters of the request %v, want %v", filters, want)
 	}
 	// The key reached amazon-ebs's tags and run tags, prepared again.
 	if f.builder.inner == nil {
