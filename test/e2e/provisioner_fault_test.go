@@ -18,9 +18,10 @@ import (
 func signedRepoBlock(tg *harness.Target, url string) string {
 	return fmt.Sprintf(`
     repositories {
-      url     = %q
-      key_url = %q
-    }`, url, tg.Repos.KeyURL(tg.Repos.RepoKey))
+      url             = %q
+      key_url         = %q
+      key_fingerprint = %q
+    }`, url, tg.Repos.KeyURL(tg.Repos.RepoKey), tg.Repos.RepoKey.Fingerprint)
 }
 
 // failedBake asserts a failed bake left nothing installed and nothing behind.
@@ -130,11 +131,12 @@ func TestPackagesFaultRPMLockTimeout(t *testing.T) {
 	start := time.Now()
 	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
     repositories {
-      url     = %q
-      key_url = %q
+      url             = %q
+      key_url         = %q
+      key_fingerprint = %q
     }
     packages     = "hello-svc-1.0.0-h5"
-    lock_timeout = "5s"`, tg.Repos.RPM, tg.Repos.KeyURL(tg.Repos.RPMKey)))
+    lock_timeout = "5s"`, tg.Repos.RPM, tg.Repos.KeyURL(tg.Repos.RPMKey), tg.Repos.RPMKey.Fingerprint))
 	failedBake(t, tg, out, err, "longer than lock_timeout (5s)")
 	if d := time.Since(start); d > 3*time.Minute {
 		t.Errorf("the build gave up after %s; lock_timeout is 5s", d)

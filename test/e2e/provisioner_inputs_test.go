@@ -106,6 +106,12 @@ func TestPackagesHostileInputsRefusedAtPrepare(t *testing.T) {
       url     = %q
       key_url = "file:///etc/apt/trusted.gpg"
     }`, tg.Repos.AptSigned), `scheme "file"`},
+		// The fixture key over plain http, not pinned: anyone on the path could swap it.
+		"plain-http key_url": {fmt.Sprintf(`repositories {
+      url     = %q
+      key_url = %q
+    }`, tg.Repos.AptSigned, strings.Replace(tg.Repos.KeyURL(tg.Repos.RepoKey), "http://", "http://T0KEN@", 1)),
+			`key_url: "http://***@` + strings.TrimPrefix(tg.Repos.KeyURL(tg.Repos.RepoKey), "http://") + `" is plain http, so anyone on the path could replace the key: use https, or pin the key with key_fingerprint`},
 		"not a key": {fmt.Sprintf(`repositories {
       url      = %q
       key_file = "/etc/hostname"
@@ -117,6 +123,9 @@ func TestPackagesHostileInputsRefusedAtPrepare(t *testing.T) {
 	for name, c := range cases {
 		out, err := buildHCL(t, p, tg, "root", c.body)
 		mustFail(t, out, err, c.want)
+		if strings.Contains(out, "T0KEN") {
+			t.Errorf("%s: the output holds the key_url's token:\n%s", name, out)
+		}
 		if strings.Contains(out, "inspect target") {
 			t.Errorf("%s: the provisioner reached the target:\n%s", name, out)
 		}
@@ -161,8 +170,26 @@ func TestLocalExampleValidates(t *testing.T) {
 		"-var", "ssh_host=192.0.2.1",
 		"-var", "ssh_private_key_file="+keyFile,
 		"-var", "repo_url=http://192.0.2.1/apt/",
-		"-var", "repo_key_url=https://192.0.2.1/keys/repo.asc")
+		"-var", "repo_key_url=https://192.0.2.1/keys/repo.asc",
+		"-var", "repo_key_fingerprint=")
 	if err != nil {
 		t.Fatalf("packer validate: %v\n%s", err, out)
+	}
+	// A plain-http key_url needs key_fingerprint: validate already says so.
+	out, err = harness.NewPacker(t).Validate(t, filepath.Join(repoDir(t), "example", "local"),
+		"-var", "ssh_host=192.0.2.1",
+		"-var", "ssh_private_key_file="+keyFile,
+		"-var", "repo_url=http://192.0.2.1/apt/",
+		"-var", "repo_key_url=http://192.0.2.1/keys/repo.asc",
+		"-var", "repo_key_fingerprint=")
+	mustFail(t, out, err, `repositories[0].key_url: "http://192.0.2.1/keys/repo.asc" is plain http`, "key_fingerprint")
+	out, err = harness.NewPacker(t).Validate(t, filepath.Join(repoDir(t), "example", "local"),
+		"-var", "ssh_host=192.0.2.1",
+		"-var", "ssh_private_key_file="+keyFile,
+		"-var", "repo_url=http://192.0.2.1/apt/",
+		"-var", "repo_key_url=http://192.0.2.1/keys/repo.asc",
+		"-var", "repo_key_fingerprint=0123456789ABCDEF0123456789ABCDEF01234567")
+	if err != nil {
+		t.Fatalf("packer validate with a pinned plain-http key: %v\n%s", err, out)
 	}
 }
