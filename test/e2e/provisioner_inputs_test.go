@@ -175,8 +175,11 @@ func TestLocalExampleValidates(t *testing.T) {
 	if err != nil {
 		t.Fatalf("packer validate: %v\n%s", err, out)
 	}
-	// A plain-http key_url needs key_fingerprint: validate already says so.
+	// A plain-http key_url needs key_fingerprint: validate already says so
+	// once the data source has run (otherwise the provisioner waits for the
+	// build to know its packages).
 	out, err = harness.NewPacker(t).Validate(t, filepath.Join(repoDir(t), "example", "local"),
+		"-evaluate-datasources",
 		"-var", "ssh_host=192.0.2.1",
 		"-var", "ssh_private_key_file="+keyFile,
 		"-var", "repo_url=http://192.0.2.1/apt/",
@@ -184,6 +187,7 @@ func TestLocalExampleValidates(t *testing.T) {
 		"-var", "repo_key_fingerprint=")
 	mustFail(t, out, err, `repositories[0].key_url: "http://192.0.2.1/keys/repo.asc" is plain http`, "key_fingerprint")
 	out, err = harness.NewPacker(t).Validate(t, filepath.Join(repoDir(t), "example", "local"),
+		"-evaluate-datasources",
 		"-var", "ssh_host=192.0.2.1",
 		"-var", "ssh_private_key_file="+keyFile,
 		"-var", "repo_url=http://192.0.2.1/apt/",
