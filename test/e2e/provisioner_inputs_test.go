@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -197,3 +199,58 @@ func TestLocalExampleValidates(t *testing.T) {
 		t.Fatalf("packer validate with a pinned plain-http key: %v\n%s", err, out)
 	}
 }
+
+// A package list of thousands of pinned tokens, longer than Linux allows
+// for one argument (128 KiB): the list reaches the target as an uploaded
+// file (`--args FILE`), and apt installs every package in one transaction.
+func TestPackagesThousandsOfTokensTravelAsAFile(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	t.Setenv("PACKER_LOG", "1")
+	tokens := append(harness.BulkTokens(), "hello-svc=1.0.0-h5")
+	list := strings.Join(tokens, " ")
+	if len(list) <= 128<<10 {
+		t.Fatalf("the package list is %d bytes; it must exceed 128 KiB to prove anything", len(list))
+	}
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
+    repositories {
+      url             = %q
+      key_url         = %q
+      key_fingerprint = %q
+      name            = "bulk"
+    }
+    repositories {
+      url             = %q
+      key_url         = %q
+      key_fingerprint = %q
+      name            = "fixtures"
+    }
+    packages      = %q
+    install_order = "single_transaction"`,
+		tg.Repos.AptBulk, tg.Repos.KeyURL(tg.Repos.RepoKey), tg.Repos.RepoKey.Fingerprint,
+		tg.Repos.AptSigned, tg.Repos.KeyURL(tg.Repos.RepoKey), tg.Repos.RepoKey.Fingerprint, list))
+	mustSucceed(t, out, err)
+	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
+	wantVersion(t, tg, harness.BulkPackage(0), harness.BulkVersion)
+	wantVersion(t, tg, harness.BulkPackage(harness.BulkCount-1), harness.BulkVersion)
+	installed := tg.MustRun(t, `dpkg-query -W -f='${db:Status-Status} ${Version}\n' 'spinnaker-bulk-fixture-*' | grep -cx 'installed `+harness.BulkVersion+`'`)
+	if n := strings.TrimSpace(installed); n != fmt.Sprint(harness.BulkCount) {
+		t.Errorf("%s bulk packages installed, want %d", n, harness.BulkCount)
+	}
+	// The communicator logs each upload: the list went up as an arguments
+	// file at least as long as the list itself (no single argument of a
+	// command line could have carried it).
+	var largest int
+	for _, m := range argsUpload.FindAllStringSubmatch(out, -1) {
+		if n, _ := strconv.Atoi(m[1]); n > largest {
+			largest = n
+		}
+	}
+	if largest < len(list) {
+		t.Errorf("the largest arguments file uploaded holds %d bytes; the package list has %d", largest, len(list))
+	}
+	assertCleanedUp(t, tg)
+}
+
+// argsUpload matches the SSH communicator's debug line for the upload of a
+// step's arguments file (batch.go) and captures its size.
+var argsUpload = regexp.MustCompile(`scp: Uploading args-[0-9]+: perms=C[0-7]+ size=([0-9]+)`)
