@@ -254,3 +254,32 @@ func TestPackagesThousandsOfTokensTravelAsAFile(t *testing.T) {
 // argsUpload matches the SSH communicator's debug line for the upload of a
 // step's arguments file (batch.go) and captures its size.
 var argsUpload = regexp.MustCompile(`scp: Uploading args-[0-9]+: perms=C[0-7]+ size=([0-9]+)`)
+
+// apt's mirror method with a local mirror list (`mirror+file:`) is
+// accepted and works: apt reads the list on the target and fetches the
+// signed repository from the mirror it names.
+func TestPackagesDebMirrorFile(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	const mirrors = "/etc/apt/e2e-mirrors.txt"
+	tg.WriteFile(t, mirrors, tg.Repos.AptSigned+"\n", 0o644)
+	before := len(tg.Repos.Requests("/apt/"))
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
+    repositories {
+      url             = "mirror+file:%s"
+      key_url         = %q
+      key_fingerprint = %q
+    }
+    packages = "hello-svc=1.0.0-h5"`, mirrors, tg.Repos.KeyURL(tg.Repos.RepoKey), tg.Repos.RepoKey.Fingerprint))
+	mustSucceed(t, out, err)
+	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
+	var debs int
+	for _, r := range tg.Repos.Requests("/apt/")[before:] {
+		if strings.HasSuffix(r.Path, ".deb") && r.Status == 200 {
+			debs++
+		}
+	}
+	if debs == 0 {
+		t.Error("no .deb was fetched from the mirror the list names")
+	}
+	assertCleanedUp(t, tg)
+}
