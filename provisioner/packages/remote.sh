@@ -116,7 +116,10 @@ step_apt_upgrade() {
 step_apt_resolve() {
 	scope=$1; shift
 	export DEBIAN_FRONTEND=noninteractive
-	{ rm -rf "$DEB_DIR" && mkdir -p "$DEB_DIR/partial"; } || fail "cannot create $DEB_DIR"
+	# apt downloads as its sandbox user (_apt) into partial/, which it
+	# creates and hands to that user itself; the directory must let _apt
+	# through (the bake's umask is 077), or apt downloads as root.
+	{ rm -rf "$DEB_DIR" && mkdir -m 0755 "$DEB_DIR"; } || fail "cannot create $DEB_DIR"
 	# shellcheck disable=SC2046
 	set -- -y -q $(apt_install_options) --no-remove -o "Dir::Cache::Archives=$DEB_DIR/" --download-only install "$@"
 	if [ "$scope" = scoped ]; then

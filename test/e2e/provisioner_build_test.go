@@ -153,6 +153,10 @@ func TestPackagesDebianHCL2KeyURLOrdered(t *testing.T) {
 			t.Errorf("output lacks %q", line)
 		}
 	}
+	// apt downloads as its sandbox user, not as root.
+	if strings.Contains(out, "unsandboxed") {
+		t.Errorf("apt downloaded as root:\n%s", out)
+	}
 }
 
 func TestPackagesDebianJSONInlineKeySingleTransaction(t *testing.T) {
