@@ -68,9 +68,12 @@ apt_install_options() {
 }
 
 # apt_no_sources hides every source list from apt, for calls that only
-# touch installed packages.
+# touch installed packages: an empty list and an empty directory of the
+# bake (apt-mark warns about /dev/null, which is no regular file, and about
+# "-", which it reads as a directory name).
 apt_no_sources() {
-	printf '%s\n' -o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts=- \
+	{ mkdir -p "$STAGE/no-sources.d" && : > "$STAGE/no-sources.list"; } || fail "cannot create $STAGE/no-sources.list"
+	printf '%s\n' -o "Dir::Etc::sourcelist=$STAGE/no-sources.list" -o "Dir::Etc::sourceparts=$STAGE/no-sources.d" \
 		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
 }
 
