@@ -57,7 +57,13 @@ variable "repository_url" {
 
 variable "repository_key_url" {
   type        = string
-  description = "URL of the repository's signing key."
+  description = "URL of the repository's signing key (https, or plain http with repository_key_fingerprint)."
+  default     = ""
+}
+
+variable "repository_key_fingerprint" {
+  type        = string
+  description = "The signing key's OpenPGP fingerprint (gpg --show-keys key.asc); every bake checks the fetched key against it. Required when repository_key_url is plain http."
   default     = ""
 }
 
@@ -169,9 +175,10 @@ build {
 
   provisioner "spinnaker-packages" {
     repositories {
-      url     = var.repository_url
-      key_url = var.repository_key_url
-      name    = "app"
+      url             = var.repository_url
+      key_url         = var.repository_key_url
+      key_fingerprint = var.repository_key_fingerprint
+      name            = "app"
     }
     package_list = var.packages
     # Enabled, not started: the image boots them.

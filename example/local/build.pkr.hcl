@@ -4,7 +4,8 @@
 # signed demo repository and runs this template with the variables below.
 #
 #   packer build -var ssh_host=... -var ssh_private_key_file=... \
-#     -var repo_url=http://.../apt/ -var repo_key_url=http://.../keys/repo.asc example/local
+#     -var repo_url=http://.../apt/ -var repo_key_url=http://.../keys/repo.asc \
+#     -var repo_key_fingerprint=... example/local
 #
 # Plain `packer validate` does not run data sources; use `packer validate -evaluate-datasources`
 # with the same -var arguments.
@@ -45,6 +46,11 @@ variable "repo_url" {
 variable "repo_key_url" {
   type        = string
   description = "URL of the repository's armored signing key."
+}
+
+variable "repo_key_fingerprint" {
+  type        = string
+  description = "The signing key's OpenPGP fingerprint (gpg --show-keys key.asc). It pins the key, which is what lets the demo fetch it over plain http."
 }
 
 variable "package_name" {
@@ -90,9 +96,10 @@ build {
 
   provisioner "spinnaker-packages" {
     repositories {
-      url     = var.repo_url
-      key_url = var.repo_key_url
-      name    = "demo"
+      url             = var.repo_url
+      key_url         = var.repo_key_url
+      key_fingerprint = var.repo_key_fingerprint
+      name            = "demo"
     }
     # Rosco's packages parameter, e.g. "hello-svc=1.0.0-h5": pinned while 1.0.1-h6 is available.
     packages = local.bake.packages

@@ -113,8 +113,9 @@ type RepositoryConfig struct {
 	Distribution string `mapstructure:"distribution"`
 	// deb: components, e.g. `["main"]`. Must be empty for a flat repository.
 	Components []string `mapstructure:"components"`
-	// URL (`https`, or `http` with a warning unless `key_fingerprint` is
-	// set) of the repository's signing key. The Packer host fetches it,
+	// URL of the repository's signing key: `https`, or plain `http` only
+	// together with `key_fingerprint` (which pins the key, so the transport
+	// no longer matters). The Packer host fetches it,
 	// refuses redirects that leave https, checks that it is an OpenPGP public
 	// key (and has `key_fingerprint`), and writes it to /etc/apt/keyrings
 	// (deb) or /etc/pki/rpm-gpg (rpm, as dnf's `gpgkey`).

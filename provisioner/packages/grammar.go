@@ -133,7 +133,7 @@ func parseRepoURL(t PackageType, field, raw string) (*url.URL, error) {
 }
 
 // parseKeyURL validates a key_url. The Packer host fetches keys itself,
-// over https (or http, with a warning unless key_fingerprint is set);
+// over https (or http when key_fingerprint pins the key: repositoryFromConfig);
 // other schemes would fail only after the fetch retries, so they are
 // refused here.
 func parseKeyURL(field, raw string) (*url.URL, error) {
@@ -145,7 +145,7 @@ func parseKeyURL(field, raw string) (*url.URL, error) {
 		return nil, err
 	}
 	if u.Scheme != "https" && u.Scheme != "http" {
-		return nil, fmt.Errorf("%s: %q has scheme %q; the Packer host fetches keys over https (or http)", field, maskValue(raw), u.Scheme)
+		return nil, fmt.Errorf("%s: %q has scheme %q; the Packer host fetches keys over https (or http with key_fingerprint)", field, maskValue(raw), u.Scheme)
 	}
 	if u.Host == "" {
 		return nil, fmt.Errorf("%s: %q has no host", field, maskValue(raw))

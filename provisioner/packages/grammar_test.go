@@ -123,7 +123,7 @@ func TestRepositoryLines(t *testing.T) {
 }
 
 func TestRepositoryBlocks(t *testing.T) {
-	repo, err := repositoryFromConfig(Deb, "repositories[0]", RepositoryConfig{URL: "http://10.0.0.1:8080/apt/", KeyURL: "http://10.0.0.1:8080/key.asc", Name: "demo"})
+	repo, err := repositoryFromConfig(Deb, "repositories[0]", RepositoryConfig{URL: "http://10.0.0.1:8080/apt/", KeyURL: "http://10.0.0.1:8080/key.asc", KeyFingerprint: testKeyFingerprint, Name: "demo"})
 	if err != nil {
 		t.Fatal(err)
 	}

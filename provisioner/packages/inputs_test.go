@@ -60,6 +60,11 @@ func TestPrepareRefusesHostileInputs(t *testing.T) {
 			"repositories": repo(map[string]interface{}{"url": "http://r/apt", "key_url": "s3://bucket/key.asc"})}, `scheme "s3"`},
 		{"key_url mirror:", map[string]interface{}{"package_type": "deb",
 			"repositories": repo(map[string]interface{}{"url": "http://r/apt", "key_url": "mirror://r/list"})}, `scheme "mirror"`},
+		{"plain-http key_url without key_fingerprint", map[string]interface{}{"package_type": "deb",
+			"repositories": repo(map[string]interface{}{"url": "https://r/apt", "key_url": "http://T0KEN:@r/key.asc"})},
+			`repositories[0].key_url: "http://***@r/key.asc" is plain http, so anyone on the path could replace the key: use https, or pin the key with key_fingerprint`},
+		{"plain-http key_url without key_fingerprint (rpm)", map[string]interface{}{"package_type": "rpm",
+			"repositories": repo(map[string]interface{}{"url": "https://r/rpm", "key_url": "http://r/RPM-GPG-KEY"})}, "pin the key with key_fingerprint"},
 		{"a JPEG as key_file", map[string]interface{}{"package_type": "deb",
 			"repositories": repo(map[string]interface{}{"url": "http://r/apt", "key_file": jpeg})}, "not an OpenPGP public key"},
 		{"armor header around garbage", map[string]interface{}{"package_type": "deb",
@@ -121,8 +126,9 @@ func TestWeakSignatureCheckingWarns(t *testing.T) {
 		"allow-insecure":  {"package_type": "deb", "repository": "[allow-insecure=yes] http://r/apt ./"},
 		"allow-weak":      {"package_type": "deb", "repository": "[allow-weak=yes] http://r/apt ./"},
 		"unsigned rpm":    {"package_type": "rpm", "repositories": []interface{}{map[string]interface{}{"url": "http://r/rpm", "trusted": true, "name": "legacy"}}},
-		"http key_url":    {"package_type": "deb", "repositories": []interface{}{map[string]interface{}{"url": "http://r/apt", "key_url": "http://r/key.asc"}}},
 		"signed, for ref": {"package_type": "deb", "repositories": []interface{}{map[string]interface{}{"url": "http://r/apt", "key_url": "https://r/key.asc"}}},
+		// A pinned key may come over plain http: the fingerprint, not the transport, vouches for it.
+		"pinned http key_url, for ref": {"package_type": "deb", "repositories": []interface{}{map[string]interface{}{"url": "http://r/apt", "key_url": "http://r/key.asc", "key_fingerprint": testKeyFingerprint}}},
 	}
 	for name, raw := range cases {
 		p, err := prepare(raw)
@@ -130,7 +136,7 @@ func TestWeakSignatureCheckingWarns(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		w := strings.Join(p.req.Warnings, "\n")
-		if name == "signed, for ref" {
+		if strings.HasSuffix(name, "for ref") {
 			if w != "" {
 				t.Errorf("%s: unexpected warning %q", name, w)
 			}

@@ -68,9 +68,12 @@ apt_install_options() {
 }
 
 # apt_no_sources hides every source list from apt, for calls that only
-# touch installed packages.
+# touch installed packages: an empty list and an empty directory of the
+# bake (apt-mark warns about /dev/null, which is no regular file, and about
+# "-", which it reads as a directory name).
 apt_no_sources() {
-	printf '%s\n' -o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts=- \
+	{ mkdir -p "$STAGE/no-sources.d" && : > "$STAGE/no-sources.list"; } || fail "cannot create $STAGE/no-sources.list"
+	printf '%s\n' -o "Dir::Etc::sourcelist=$STAGE/no-sources.list" -o "Dir::Etc::sourceparts=$STAGE/no-sources.d" \
 		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
 }
 
@@ -116,7 +119,10 @@ step_apt_upgrade() {
 step_apt_resolve() {
 	scope=$1; shift
 	export DEBIAN_FRONTEND=noninteractive
-	{ rm -rf "$DEB_DIR" && mkdir -p "$DEB_DIR/partial"; } || fail "cannot create $DEB_DIR"
+	# apt downloads as its sandbox user (_apt) into partial/, which it
+	# creates and hands to that user itself; the directory must let _apt
+	# through (the bake's umask is 077), or apt downloads as root.
+	{ rm -rf "$DEB_DIR" && mkdir -m 0755 "$DEB_DIR"; } || fail "cannot create $DEB_DIR"
 	# shellcheck disable=SC2046
 	set -- -y -q $(apt_install_options) --no-remove -o "Dir::Cache::Archives=$DEB_DIR/" --download-only install "$@"
 	if [ "$scope" = scoped ]; then

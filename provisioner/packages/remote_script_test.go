@@ -1,6 +1,7 @@
 package packages
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,7 +45,11 @@ func runScript(t *testing.T, dir string, d scriptData, fakes map[string]string, 
 }
 
 func TestDpkgGroupsStep(t *testing.T) {
-	out, calls, err := runLibrary(t, map[string]string{"dpkg": "exit 0", "apt-mark": "exit 0"},
+	stage := t.TempDir()
+	// apt-mark sees no source: an empty list and an empty directory of the
+	// bake (it warns about /dev/null and "-").
+	noSources := fmt.Sprintf(`test -f %[1]s/no-sources.list && test ! -s %[1]s/no-sources.list && test -d %[1]s/no-sources.d`, stage)
+	out, calls, err := runScript(t, stage, scriptData{Bake: "t1", Type: Deb, LockTimeout: 5}, map[string]string{"dpkg": "exit 0", "apt-mark": noSources},
 		"dpkg_groups", "--group", "a=1(dependency),b=2", "/c/a_1_all.deb", "/c/b_2_all.deb", "--group", "c=3", "/c/c_3_all.deb", "--auto", "a")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -52,7 +57,7 @@ func TestDpkgGroupsStep(t *testing.T) {
 	want := []string{
 		"dpkg --force-confold --force-confdef -i /c/a_1_all.deb /c/b_2_all.deb",
 		"dpkg --force-confold --force-confdef -i /c/c_3_all.deb",
-		"apt-mark -o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts=- -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= auto a",
+		"apt-mark -o Dir::Etc::sourcelist=" + stage + "/no-sources.list -o Dir::Etc::sourceparts=" + stage + "/no-sources.d -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= auto a",
 	}
 	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
 		t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(calls, "\n"), strings.Join(want, "\n"))

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -199,5 +200,28 @@ func TestDnfLockWaitEndsAfterLockTimeout(t *testing.T) {
 	out, _, err = runScript(t, t.TempDir(), d, map[string]string{"dnf": "sleep 2; echo Complete!"}, "--in-batch", "dnf_install", "hello-1.0-1")
 	if err != nil || !strings.Contains(out, "Complete!") {
 		t.Errorf("err %v, output:\n%s", err, out)
+	}
+}
+
+// The bake's umask is 077; the directory apt downloads into must still let
+// apt's sandbox user through, or apt downloads as root (and warns).
+func TestResolveDirectoryLetsAptDownloadSandboxed(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	if err := os.MkdirAll(filepath.Join(root, "var/cache/apt"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d := scriptData{Bake: "r1", Type: Deb, LockTimeout: 5, Root: root}
+	old := syscall.Umask(0o077)
+	out, calls, err := runScript(t, dir, d, map[string]string{"apt-get": "exit 0"}, "--in-batch", "apt_resolve", "scoped", "hello=1.0")
+	syscall.Umask(old)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(calls) != 1 || !strings.Contains(calls[0], "--download-only install hello=1.0") {
+		t.Fatalf("calls %q", calls)
+	}
+	if got := mode(t, filepath.Join(root, "var/cache/apt", filePrefix("r1"))); got != 0o755 {
+		t.Errorf("download directory mode %o, want 755", got)
 	}
 }

@@ -50,9 +50,6 @@ func (r sourceRepo) warnings(t PackageType) []string {
 			}
 		}
 	}
-	if strings.HasPrefix(r.KeyURL, "http:") && r.Fingerprint == "" {
-		w = append(w, fmt.Sprintf("warning: repository %s fetches its key over plain http without key_fingerprint: anyone on the path can replace the key", r.Label))
-	}
 	return w
 }
 
@@ -217,6 +214,12 @@ func repositoryFromConfig(t PackageType, field string, rc RepositoryConfig) (sou
 		u, err := parseKeyURL(field+".key_url", rc.KeyURL)
 		if err != nil {
 			return sourceRepo{}, err
+		}
+		// Over plain http anyone on the path can replace the key, and
+		// with it every signature check of the repository; a pinned
+		// fingerprint makes the transport irrelevant.
+		if u.Scheme == "http" && repo.Fingerprint == "" {
+			return sourceRepo{}, fmt.Errorf("%s.key_url: %q is plain http, so anyone on the path could replace the key: use https, or pin the key with key_fingerprint", field, maskValue(rc.KeyURL))
 		}
 		repo.KeyURL = u.String()
 	case rc.Key != "":

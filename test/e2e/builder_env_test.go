@@ -73,6 +73,7 @@ func (e *ebsEnv) varArgs() []string {
 		"-var", "source_ami=" + baseAMI,
 		"-var", "repository_url=" + e.tg.Repos.AptSigned,
 		"-var", "repository_key_url=" + e.tg.Repos.KeyURL(e.tg.Repos.RepoKey),
+		"-var", "repository_key_fingerprint=" + e.tg.Repos.RepoKey.Fingerprint,
 		"-var", "ssh_username=root",
 		"-var", "ssh_keypair_name=harness",
 		"-var", "ssh_private_key_file=" + e.tg.KeyFile,

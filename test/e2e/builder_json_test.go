@@ -41,6 +41,7 @@ func (e *ebsEnv) jsonTemplate(t testing.TB, builder map[string]interface{}) stri
 			"type": "spinnaker-packages",
 			"repositories": []interface{}{map[string]interface{}{
 				"url": e.tg.Repos.AptSigned, "key_url": e.tg.Repos.KeyURL(e.tg.Repos.RepoKey), "name": "app",
+				"key_fingerprint": e.tg.Repos.RepoKey.Fingerprint,
 			}},
 			"package_type": "deb",
 			"packages":     "hello-svc_1.0.1-h6_all",

@@ -24,6 +24,7 @@ const lifecycleTemplate = `
 variable "source_ami" { type = string }
 variable "repository_url" { type = string }
 variable "repository_key_url" { type = string }
+variable "repository_key_fingerprint" { type = string }
 variable "ssh_username" { type = string }
 variable "ssh_keypair_name" { type = string }
 variable "ssh_private_key_file" { type = string }
@@ -72,7 +73,8 @@ build {
   provisioner "spinnaker-packages" {
     repositories {
       url     = var.repository_url
-      key_url = var.repository_key_url
+      key_url         = var.repository_key_url
+      key_fingerprint = var.repository_key_fingerprint
     }
     package_list    = ["hello-svc_1.0.1-h6_all"]
     sbom_file       = var.sbom_file

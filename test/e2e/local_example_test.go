@@ -22,7 +22,8 @@ func TestLocalExample(t *testing.T) {
 		"-var", "ssh_port="+strconv.Itoa(tg.SSHPort),
 		"-var", "ssh_private_key_file="+tg.KeyFile,
 		"-var", "repo_url="+tg.Repos.AptSigned,
-		"-var", "repo_key_url="+tg.Repos.KeyURL(tg.Repos.RepoKey))
+		"-var", "repo_key_url="+tg.Repos.KeyURL(tg.Repos.RepoKey),
+		"-var", "repo_key_fingerprint="+tg.Repos.RepoKey.Fingerprint)
 	mustSucceed(t, out, err)
 	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
 	wantUnit(t, tg, "hello-svc.service", "enabled", "inactive")

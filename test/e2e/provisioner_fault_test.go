@@ -18,9 +18,10 @@ import (
 func signedRepoBlock(tg *harness.Target, url string) string {
 	return fmt.Sprintf(`
     repositories {
-      url     = %q
-      key_url = %q
-    }`, url, tg.Repos.KeyURL(tg.Repos.RepoKey))
+      url             = %q
+      key_url         = %q
+      key_fingerprint = %q
+    }`, url, tg.Repos.KeyURL(tg.Repos.RepoKey), tg.Repos.RepoKey.Fingerprint)
 }
 
 // failedBake asserts a failed bake left nothing installed and nothing behind.
@@ -130,11 +131,12 @@ func TestPackagesFaultRPMLockTimeout(t *testing.T) {
 	start := time.Now()
 	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
     repositories {
-      url     = %q
-      key_url = %q
+      url             = %q
+      key_url         = %q
+      key_fingerprint = %q
     }
     packages     = "hello-svc-1.0.0-h5"
-    lock_timeout = "5s"`, tg.Repos.RPM, tg.Repos.KeyURL(tg.Repos.RPMKey)))
+    lock_timeout = "5s"`, tg.Repos.RPM, tg.Repos.KeyURL(tg.Repos.RPMKey), tg.Repos.RPMKey.Fingerprint))
 	failedBake(t, tg, out, err, "longer than lock_timeout (5s)")
 	if d := time.Since(start); d > 3*time.Minute {
 		t.Errorf("the build gave up after %s; lock_timeout is 5s", d)
@@ -234,4 +236,49 @@ func TestPackagesInjectionRefusedAtPrepare(t *testing.T) {
 	if tg.FileExists(t, "/tmp/pwned") {
 		t.Error("an injected command ran")
 	}
+}
+
+// A token in key_url (`http://TOKEN@`, `http://TOKEN:@`) is a secret: it
+// never reaches the output of a real `packer build` with PACKER_LOG=1, not
+// when the fetch succeeds and not through the retry log when it fails (Go's
+// error for a refused connection quotes the URL with its user).
+func TestPackagesKeyURLTokenNeverLogged(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	t.Setenv("PACKER_LOG", "1")
+	const token = "T0KENe2e5b1d"
+	withToken := func(u, userinfo string) string { return strings.Replace(u, "://", "://"+userinfo+"@", 1) }
+	check := func(name, out string) {
+		t.Helper()
+		if n := strings.Count(out, token); n != 0 {
+			t.Errorf("%s: the key_url token appears %d times in the PACKER_LOG=1 output", name, n)
+		}
+		if !strings.Contains(out, "[DEBUG]") {
+			t.Errorf("%s: PACKER_LOG=1 output has no debug lines; the check proves nothing", name)
+		}
+	}
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
+    repositories {
+      url             = %q
+      key_url         = %q
+      key_fingerprint = %q
+    }
+    packages = "hello-svc=1.0.0-h5"`, tg.Repos.AptSigned, withToken(tg.Repos.KeyURL(tg.Repos.RepoKey), token+":"), tg.Repos.RepoKey.Fingerprint))
+	mustSucceed(t, out, err)
+	check("fetched", out)
+	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
+
+	refused := strings.TrimSuffix(tg.Repos.RefusedURL, "/") + tg.Repos.RepoKey.Path
+	out, err = buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
+    repositories {
+      url             = %q
+      key_url         = %q
+      key_fingerprint = %q
+    }
+    packages = "hello-lib=1.0.0-h5"`, tg.Repos.AptSigned, withToken(refused, token), tg.Repos.RepoKey.Fingerprint))
+	mustFail(t, out, err, "key_url: fetch "+withToken(refused, "***"), "connection refused")
+	check("refused", out)
+	if !strings.Contains(out, "Retryable error") {
+		t.Error("the refused fetch left no retry log line; the check proves nothing")
+	}
+	assertCleanedUp(t, tg)
 }

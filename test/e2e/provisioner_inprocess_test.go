@@ -92,7 +92,7 @@ func assertCleanedUp(t *testing.T, tg *harness.Target) {
 func TestProvisionerInProcessDebianOrdered(t *testing.T) {
 	tg := harness.NewTarget(t, harness.Debian)
 	out, err := provisionInProcess(context.Background(), t, tg, "root", map[string]interface{}{
-		"repositories": []interface{}{map[string]interface{}{"url": tg.Repos.AptSigned, "key_url": tg.Repos.KeyURL(tg.Repos.RepoKey)}},
+		"repositories": []interface{}{map[string]interface{}{"url": tg.Repos.AptSigned, "key_url": tg.Repos.KeyURL(tg.Repos.RepoKey), "key_fingerprint": tg.Repos.RepoKey.Fingerprint}},
 		"packages":     "hello-svc=1.0.0-h5 hello-auto",
 		"services":     []interface{}{"hello-svc"},
 	})

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -106,6 +108,12 @@ func TestPackagesHostileInputsRefusedAtPrepare(t *testing.T) {
       url     = %q
       key_url = "file:///etc/apt/trusted.gpg"
     }`, tg.Repos.AptSigned), `scheme "file"`},
+		// The fixture key over plain http, not pinned: anyone on the path could swap it.
+		"plain-http key_url": {fmt.Sprintf(`repositories {
+      url     = %q
+      key_url = %q
+    }`, tg.Repos.AptSigned, strings.Replace(tg.Repos.KeyURL(tg.Repos.RepoKey), "http://", "http://T0KEN@", 1)),
+			`key_url: "http://***@` + strings.TrimPrefix(tg.Repos.KeyURL(tg.Repos.RepoKey), "http://") + `" is plain http, so anyone on the path could replace the key: use https, or pin the key with key_fingerprint`},
 		"not a key": {fmt.Sprintf(`repositories {
       url      = %q
       key_file = "/etc/hostname"
@@ -117,6 +125,9 @@ func TestPackagesHostileInputsRefusedAtPrepare(t *testing.T) {
 	for name, c := range cases {
 		out, err := buildHCL(t, p, tg, "root", c.body)
 		mustFail(t, out, err, c.want)
+		if strings.Contains(out, "T0KEN") {
+			t.Errorf("%s: the output holds the key_url's token:\n%s", name, out)
+		}
 		if strings.Contains(out, "inspect target") {
 			t.Errorf("%s: the provisioner reached the target:\n%s", name, out)
 		}
@@ -161,8 +172,114 @@ func TestLocalExampleValidates(t *testing.T) {
 		"-var", "ssh_host=192.0.2.1",
 		"-var", "ssh_private_key_file="+keyFile,
 		"-var", "repo_url=http://192.0.2.1/apt/",
-		"-var", "repo_key_url=https://192.0.2.1/keys/repo.asc")
+		"-var", "repo_key_url=https://192.0.2.1/keys/repo.asc",
+		"-var", "repo_key_fingerprint=")
 	if err != nil {
 		t.Fatalf("packer validate: %v\n%s", err, out)
 	}
+	// A plain-http key_url needs key_fingerprint: validate already says so
+	// once the data source has run (otherwise the provisioner waits for the
+	// build to know its packages).
+	out, err = harness.NewPacker(t).Validate(t, filepath.Join(repoDir(t), "example", "local"),
+		"-evaluate-datasources",
+		"-var", "ssh_host=192.0.2.1",
+		"-var", "ssh_private_key_file="+keyFile,
+		"-var", "repo_url=http://192.0.2.1/apt/",
+		"-var", "repo_key_url=http://192.0.2.1/keys/repo.asc",
+		"-var", "repo_key_fingerprint=")
+	mustFail(t, out, err, `repositories[0].key_url: "http://192.0.2.1/keys/repo.asc" is plain http`, "key_fingerprint")
+	out, err = harness.NewPacker(t).Validate(t, filepath.Join(repoDir(t), "example", "local"),
+		"-evaluate-datasources",
+		"-var", "ssh_host=192.0.2.1",
+		"-var", "ssh_private_key_file="+keyFile,
+		"-var", "repo_url=http://192.0.2.1/apt/",
+		"-var", "repo_key_url=http://192.0.2.1/keys/repo.asc",
+		"-var", "repo_key_fingerprint=0123456789ABCDEF0123456789ABCDEF01234567")
+	if err != nil {
+		t.Fatalf("packer validate with a pinned plain-http key: %v\n%s", err, out)
+	}
+}
+
+// A package list of thousands of pinned tokens, longer than Linux allows
+// for one argument (128 KiB): the list reaches the target as an uploaded
+// file (`--args FILE`), and apt installs every package in one transaction.
+func TestPackagesThousandsOfTokensTravelAsAFile(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	t.Setenv("PACKER_LOG", "1")
+	tokens := append(harness.BulkTokens(), "hello-svc=1.0.0-h5")
+	list := strings.Join(tokens, " ")
+	if len(list) <= 128<<10 {
+		t.Fatalf("the package list is %d bytes; it must exceed 128 KiB to prove anything", len(list))
+	}
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
+    repositories {
+      url             = %q
+      key_url         = %q
+      key_fingerprint = %q
+      name            = "bulk"
+    }
+    repositories {
+      url             = %q
+      key_url         = %q
+      key_fingerprint = %q
+      name            = "fixtures"
+    }
+    packages      = %q
+    install_order = "single_transaction"`,
+		tg.Repos.AptBulk, tg.Repos.KeyURL(tg.Repos.RepoKey), tg.Repos.RepoKey.Fingerprint,
+		tg.Repos.AptSigned, tg.Repos.KeyURL(tg.Repos.RepoKey), tg.Repos.RepoKey.Fingerprint, list))
+	mustSucceed(t, out, err)
+	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
+	wantVersion(t, tg, harness.BulkPackage(0), harness.BulkVersion)
+	wantVersion(t, tg, harness.BulkPackage(harness.BulkCount-1), harness.BulkVersion)
+	installed := tg.MustRun(t, `dpkg-query -W -f='${db:Status-Status} ${Version}\n' 'spinnaker-bulk-fixture-*' | grep -cx 'installed `+harness.BulkVersion+`'`)
+	if n := strings.TrimSpace(installed); n != fmt.Sprint(harness.BulkCount) {
+		t.Errorf("%s bulk packages installed, want %d", n, harness.BulkCount)
+	}
+	// The communicator logs each upload: the list went up as an arguments
+	// file at least as long as the list itself (no single argument of a
+	// command line could have carried it).
+	var largest int
+	for _, m := range argsUpload.FindAllStringSubmatch(out, -1) {
+		if n, _ := strconv.Atoi(m[1]); n > largest {
+			largest = n
+		}
+	}
+	if largest < len(list) {
+		t.Errorf("the largest arguments file uploaded holds %d bytes; the package list has %d", largest, len(list))
+	}
+	assertCleanedUp(t, tg)
+}
+
+// argsUpload matches the SSH communicator's debug line for the upload of a
+// step's arguments file (batch.go) and captures its size.
+var argsUpload = regexp.MustCompile(`scp: Uploading args-[0-9]+: perms=C[0-7]+ size=([0-9]+)`)
+
+// apt's mirror method with a local mirror list (`mirror+file:`) is
+// accepted and works: apt reads the list on the target and fetches the
+// signed repository from the mirror it names.
+func TestPackagesDebMirrorFile(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	const mirrors = "/etc/apt/e2e-mirrors.txt"
+	tg.WriteFile(t, mirrors, tg.Repos.AptSigned+"\n", 0o644)
+	before := len(tg.Repos.Requests("/apt/"))
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
+    repositories {
+      url             = "mirror+file:%s"
+      key_url         = %q
+      key_fingerprint = %q
+    }
+    packages = "hello-svc=1.0.0-h5"`, mirrors, tg.Repos.KeyURL(tg.Repos.RepoKey), tg.Repos.RepoKey.Fingerprint))
+	mustSucceed(t, out, err)
+	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
+	var debs int
+	for _, r := range tg.Repos.Requests("/apt/")[before:] {
+		if strings.HasSuffix(r.Path, ".deb") && r.Status == 200 {
+			debs++
+		}
+	}
+	if debs == 0 {
+		t.Error("no .deb was fetched from the mirror the list names")
+	}
+	assertCleanedUp(t, tg)
 }

@@ -62,18 +62,19 @@ func directDependencies(bom *cdx.BOM) []string {
 	return nil
 }
 
-// buildWithSBOM bakes on tg from the repository at url (signed with the key at keyURL) and
+// buildWithSBOM bakes on tg from the repository at url (signed with key, served at keyURL) and
 // returns the output and the sbom_file path; body adds the package and sbom settings.
-func buildWithSBOM(t *testing.T, tg *harness.Target, url, keyURL, body string) (string, string) {
+func buildWithSBOM(t *testing.T, tg *harness.Target, url string, key harness.Key, body string) (string, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "sbom.json")
 	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
     repositories {
       url     = %q
-      key_url = %q
+      key_url         = %q
+      key_fingerprint = %q
     }
     sbom_file = %q
-%s`, url, keyURL, path, body))
+%s`, url, tg.Repos.KeyURL(key), key.Fingerprint, path, body))
 	mustSucceed(t, out, err)
 	return out, path
 }
@@ -102,7 +103,7 @@ func wantRequested(t *testing.T, bom *cdx.BOM, doc []byte, name, version, repo s
 func TestPackagesSBOMDebian(t *testing.T) {
 	tg := harness.NewTarget(t, harness.Debian)
 	authURL := strings.Replace(tg.Repos.AptAuth, "://", "://"+tg.Repos.AuthUser+":"+tg.Repos.AuthPassword+"@", 1)
-	out, path := buildWithSBOM(t, tg, authURL, tg.Repos.KeyURL(tg.Repos.RepoKey), `
+	out, path := buildWithSBOM(t, tg, authURL, tg.Repos.RepoKey, `
     packages        = "hello-svc=1.0.0-h5"
     sbom_bake_key   = "e2e-key"
     sbom_image_name = "hello-svc-all-e2e"`)
@@ -143,7 +144,7 @@ func TestPackagesSBOMDebian(t *testing.T) {
 
 func TestPackagesSBOMRPM(t *testing.T) {
 	tg := harness.NewTarget(t, harness.RPM)
-	out, path := buildWithSBOM(t, tg, tg.Repos.RPM, tg.Repos.KeyURL(tg.Repos.RPMKey), `
+	out, path := buildWithSBOM(t, tg, tg.Repos.RPM, tg.Repos.RPMKey, `
     packages = "hello-svc-1.0.0-h5"`)
 	bom, doc := readSBOM(t, path, out)
 	wantRequested(t, bom, doc, "hello-svc", "1.0.0-h5", tg.Repos.RPM)

@@ -43,7 +43,8 @@ func main() {
 			"-var", "ssh_port="+strconv.Itoa(tg.SSHPort),
 			"-var", "ssh_private_key_file="+tg.KeyFile,
 			"-var", "repo_url="+tg.Repos.AptSigned,
-			"-var", "repo_key_url="+tg.Repos.KeyURL(tg.Repos.RepoKey))
+			"-var", "repo_key_url="+tg.Repos.KeyURL(tg.Repos.RepoKey),
+			"-var", "repo_key_fingerprint="+tg.Repos.RepoKey.Fingerprint)
 		if *verbose || err != nil {
 			fmt.Println(out)
 		}

@@ -79,6 +79,11 @@ func (e *Env) buildFixtures(ctx context.Context) (*Fixtures, error) {
 	if err != nil {
 		return nil, err
 	}
+	bulk, err := buildCached(ctx, e.CacheDir, "bulkrepo", recipeHash(bulkRecipe()...),
+		"building the bulk repository of thousands of tiny packages", buildBulkRepo)
+	if err != nil {
+		return nil, err
+	}
 	f := &Fixtures{Dir: filepath.Join(e.WorkDir, "www")}
 	if f.gpg, err = newGPGHome(filepath.Join(e.WorkDir, "gnupg")); err != nil {
 		return nil, err
@@ -108,6 +113,9 @@ func (e *Env) buildFixtures(ctx context.Context) (*Fixtures, error) {
 		return nil, err
 	}
 	if err := f.publishDist(ctx, dist); err != nil {
+		return nil, err
+	}
+	if err := f.publishBulk(ctx, bulk); err != nil {
 		return nil, err
 	}
 	return f, nil

@@ -28,6 +28,9 @@ type Repos struct {
 	// hello-rosco is MislabeledVersion while the .deb it serves holds
 	// 1.0.0-h7: what a wrong upload or a tampered mirror looks like.
 	AptMislabeled string
+	// AptBulk is a flat repo signed with RepoKey holding BulkCount tiny
+	// packages (BulkTokens), for package lists of thousands of tokens.
+	AptBulk string
 	// AuthUser and AuthPassword open AptAuth. Tests use them to prove
 	// credentials are sent and never appear in output or on the image.
 	AuthUser, AuthPassword string
@@ -86,6 +89,7 @@ func serveRepos(fx *Fixtures, hostAddr string) (*Repos, error) {
 	r.AptWrongKey = main + "/" + aptWrongKeyDir + "/"
 	r.AptAuth = main + "/" + aptAuthDir + "/"
 	r.AptMislabeled = main + "/" + aptMislabeledDir + "/"
+	r.AptBulk = main + "/" + aptBulkDir + "/"
 	r.Dist = main + "/dist/"
 	r.RPM = main + "/" + rpmRepoDir + "/"
 

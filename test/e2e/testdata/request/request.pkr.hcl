@@ -5,6 +5,7 @@
 variable "source_ami" { type = string }
 variable "repository_url" { type = string }
 variable "repository_key_url" { type = string }
+variable "repository_key_fingerprint" { type = string }
 variable "ssh_username" { type = string }
 variable "ssh_keypair_name" { type = string }
 variable "ssh_private_key_file" { type = string }
@@ -104,8 +105,9 @@ build {
   provisioner "spinnaker-packages" {
     repositories {
       url     = var.repository_url
-      key_url = var.repository_key_url
-      name    = "app"
+      key_url         = var.repository_key_url
+      key_fingerprint = var.repository_key_fingerprint
+      name            = "app"
     }
     package_list = ["hello-svc_1.0.1-h6_all"]
     services     = ["hello-svc"]
