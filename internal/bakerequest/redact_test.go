@@ -18,7 +18,7 @@ func secretForms(password string) []string {
 }
 
 func TestComputeMasksCredentialsInEveryOutputThatDescribesTheBake(t *testing.T) {
-	for _, password := range []string{"pl41n", "se;cr;et", "se/cr/et", "se@cr@et", "se cr et", "a;b/c d@e", "Xq7sec;Yq8pw/Zq9pw@Wq6pw Vq5pw"} {
+	for _, password := range []string{"pl41n", "se;cr;et", "se/cr/et", "se@cr@et", "se cr et", "a;b/c d@e", "P@ss:123", "P@ssw0rd/1", "Adm1n@corp#1", "Xq7sec;Yq8pw/Zq9pw@Wq6pw Vq5pw"} {
 		repo := "http://u:" + password + "@repo.example.com/apt"
 		in := Inputs{
 			PackageName: "kato_1.0-h5.abc_all", BaseOS: "bookworm", BaseAMI: "ami-1", AMISuffix: "20261121000000",

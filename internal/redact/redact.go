@@ -16,15 +16,16 @@ var scheme = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://`)
 //
 // Each URL is masked on its own, unlike Rosco's echo, which drops everything up to the last '@' of
 // the whole string. Users write passwords that RFC 3986 would have them percent-encode, so the
-// userinfo is not taken to end at the first '/', ';' or space as a URL parser would. It ends at
-// the first '@' followed by a host (a name or [address], an optional port) and then '/', ':', '?'
-// or '#'; failing that, at the last '@' followed by a host and then the end of the text, white
-// space, ';' or a quote (`https://u:p@host ./`). A password holding '@', ';', '/' or spaces is
-// therefore masked whole, except one holding '@' directly followed by a name and '/', which is cut
-// there. Two cases stay unmasked because they are not credentials: an authority `host:port`
-// followed by a path holding '@' (`https://h:8443/npm/@scope/x`), and a '@' after the next URL's
-// scheme. Erring the other way, a later `word@host` in the same text, with no '/' after the URL's
-// own host, is masked with the credentials.
+// userinfo is not taken to end at the first '/', ';' or space as a URL parser would. With a
+// password, it ends at the last '@' (before the next URL's scheme) followed by a host (a name or
+// [address], an optional port) and then '/', ':', '?' or '#'; failing that, at the last '@'
+// followed by a host and then the end of the text, white space, ';' or a quote
+// (`https://u:p@host ./`). A password holding '@', ':', ';', '/' or spaces (`P@ss:123`,
+// `P@ssw0rd/1`) is therefore masked whole. A token without a password ends at its first such '@'.
+// Two cases stay unmasked because they are not credentials: an authority `host:port` followed by
+// a path holding '@' (`https://h:8443/npm/@scope/x`), and a '@' after the next URL's scheme.
+// Erring the other way, when a URL has credentials, a later `word@host` before the next URL is
+// masked with them: a secret matters more than the text after it.
 //
 // This is a scanner rather than net/url because the text is not one URL: it is a repository line,
 // a `;`-separated list or a log line, and a password with '/' or spaces is not a valid URL.
@@ -90,25 +91,29 @@ func userinfoLen(rest string) int {
 	if hasPassword && portThenPath.MatchString(password) {
 		return 0 // host:port/path, whatever '@' the path holds
 	}
-	weak := 0
+	strong, weak := 0, 0
 	for at := 0; ; at++ {
 		i := strings.IndexByte(rest[at:], '@')
 		if i < 0 {
-			return weak
+			break
 		}
 		at += i
 		if !hasPassword && strings.ContainsAny(rest[:at], "/ \t\r\n") {
-			return weak // a token holds none of these; this '@' is in a path
+			break // a token holds none of these; this '@' is in a path
 		}
 		m := hostThenEnd.FindStringSubmatch(rest[at+1:])
 		switch {
 		case m == nil:
 		case m[1] != "" && strings.Contains("/:?#", m[1]):
-			return at + 1
+			strong = at + 1
 		default:
 			weak = at + 1
 		}
 	}
+	if strong > 0 {
+		return strong
+	}
+	return weak
 }
 
 var (

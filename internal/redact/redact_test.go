@@ -18,6 +18,11 @@ func TestURLCredentials(t *testing.T) {
 		"https://u:pw@host":                                                          "https://***@host",
 		"https://d:Xq7sec;Yq8pw/Zq9pw@Wq6pw Vq5pw@repo.example.com/apt ./ hello-svc": "https://***@repo.example.com/apt ./ hello-svc",
 		"https://d:a@b c@host ./;https://d:a@b c@host2 stable main":                  "https://***@host ./;https://***@host2 stable main",
+		"https://deploy:P@ss:123@repo.example.com/apt ./":                            "https://***@repo.example.com/apt ./",
+		"http://u:P@ssw0rd/1@repo.example.com/apt stable main":                       "http://***@repo.example.com/apt stable main",
+		"http://u:Adm1n@corp#1@repo.example.com/apt ./;http://v:P@ss:1@h2/x ./":      "http://***@repo.example.com/apt ./;http://***@h2/x ./",
+		// Erring towards the secret: a later word@host/ before the next URL goes with it.
+		"http://u:p@host/apt ./ see ops@example.com/x": "http://***@example.com/x",
 		// Tokens without a password.
 		"https://T0KEN@host/key.asc":        "https://***@host/key.asc",
 		"https://T0KEN:@host/key.asc":       "https://***@host/key.asc",

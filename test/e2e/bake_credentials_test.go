@@ -23,9 +23,10 @@ import (
 )
 
 // credentialsPassword holds every character that used to cut a password short before masking:
-// ';' (Rosco's repository separator), '/', '@' and a space. Each piece between them is distinctive,
-// so a password masked only in part still shows.
-const credentialsPassword = "Xq7sec;Yq8pw/Zq9pw@Wq6pw Vq5pw"
+// ';' (Rosco's repository separator), '/', '@' and a space, and '@' before a host-like word and
+// ':' (`P@ss:123`). Each piece between them is distinctive, so a password masked only in part
+// still shows.
+const credentialsPassword = "Xq7sec;Yq8pw/Zq9pw@Wq6pw Vq5pw@Tq3:45"
 
 // credentialsInputs are the bake inputs of both templates: the password in Rosco's repository
 // string, the repositories list, a package artifact reference in Rosco's `<repository line>
