@@ -48,6 +48,15 @@ func TestPrepareRefusesHostileInputs(t *testing.T) {
 			"repositories": repo(map[string]interface{}{"line": "[trusted=yes] http://r/apt ./", "key_file": "testdata/repo.asc"})}, "trusted"},
 		{"line trusted=yes with a key (rpm)", map[string]interface{}{"package_type": "rpm",
 			"repositories": repo(map[string]interface{}{"line": "[trusted=yes] http://r/rpm", "key_url": "https://r/key.asc"})}, "trusted"},
+		// apt reads these as trusted=yes.
+		{"line trusted=true with a key (deb)", map[string]interface{}{"package_type": "deb",
+			"repositories": repo(map[string]interface{}{"line": "[trusted=true] http://r/apt ./", "key_file": "testdata/repo.asc"})}, "trusted"},
+		{"line trusted=1 with a key (deb)", map[string]interface{}{"package_type": "deb",
+			"repositories": repo(map[string]interface{}{"line": "[arch=amd64 trusted=1] http://r/apt ./", "key_file": "testdata/repo.asc"})}, "trusted"},
+		{"line trusted=YES with a key (rpm)", map[string]interface{}{"package_type": "rpm",
+			"repositories": repo(map[string]interface{}{"line": "[trusted=YES] http://r/rpm", "key_url": "https://r/key.asc"})}, "trusted"},
+		{"trusted=maybe", map[string]interface{}{"package_type": "deb", "repository": "[trusted=maybe] http://r/apt ./"}, "yes or no"},
+		{"allow-weak=perhaps", map[string]interface{}{"package_type": "deb", "repository": "[allow-weak=perhaps] http://r/apt ./"}, "yes or no"},
 		{"trusted = true with a key", map[string]interface{}{"package_type": "deb",
 			"repositories": repo(map[string]interface{}{"url": "http://r/apt", "trusted": true, "key_url": "https://r/key.asc"})}, "trusted"},
 		{"trusted=yes with signed-by", map[string]interface{}{"package_type": "deb",
@@ -122,11 +131,14 @@ func TestPrepareAcceptsWhatAptAndDnfAccept(t *testing.T) {
 
 func TestWeakSignatureCheckingWarns(t *testing.T) {
 	cases := map[string]map[string]interface{}{
-		"[trusted=yes]":   {"package_type": "deb", "repository": "[trusted=yes] http://r/apt ./"},
-		"allow-insecure":  {"package_type": "deb", "repository": "[allow-insecure=yes] http://r/apt ./"},
-		"allow-weak":      {"package_type": "deb", "repository": "[allow-weak=yes] http://r/apt ./"},
-		"unsigned rpm":    {"package_type": "rpm", "repositories": []interface{}{map[string]interface{}{"url": "http://r/rpm", "trusted": true, "name": "legacy"}}},
-		"signed, for ref": {"package_type": "deb", "repositories": []interface{}{map[string]interface{}{"url": "http://r/apt", "key_url": "https://r/key.asc"}}},
+		"[trusted=yes]":       {"package_type": "deb", "repository": "[trusted=yes] http://r/apt ./"},
+		"allow-insecure":      {"package_type": "deb", "repository": "[allow-insecure=yes] http://r/apt ./"},
+		"allow-weak":          {"package_type": "deb", "repository": "[allow-weak=yes] http://r/apt ./"},
+		"[trusted=on]":        {"package_type": "deb", "repository": "[trusted=on] http://r/apt ./"},
+		"allow-insecure=True": {"package_type": "deb", "repository": "[allow-insecure=True] http://r/apt ./"},
+		"trusted=no, for ref": {"package_type": "deb", "repositories": []interface{}{map[string]interface{}{"line": "[trusted=no] http://r/apt ./", "key_url": "https://r/key.asc"}}},
+		"unsigned rpm":        {"package_type": "rpm", "repositories": []interface{}{map[string]interface{}{"url": "http://r/rpm", "trusted": true, "name": "legacy"}}},
+		"signed, for ref":     {"package_type": "deb", "repositories": []interface{}{map[string]interface{}{"url": "http://r/apt", "key_url": "https://r/key.asc"}}},
 		// A pinned key may come over plain http: the fingerprint, not the transport, vouches for it.
 		"pinned http key_url, for ref": {"package_type": "deb", "repositories": []interface{}{map[string]interface{}{"url": "http://r/apt", "key_url": "http://r/key.asc", "key_fingerprint": testKeyFingerprint}}},
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -29,9 +30,22 @@ type sourceRepo struct {
 	Fingerprint string
 }
 
-// weakSecurityOptions are apt options that loosen signature checking; they
-// stay possible (Rosco's users rely on them) but each prints a warning.
-var weakSecurityOptions = []string{"trusted=yes", "allow-insecure=yes", "allow-weak=yes", "allow-downgrade-to-insecure=yes"}
+// weakSecurityOptions are apt options that loosen signature checking when
+// set to a true value; they stay possible (Rosco's users rely on them) but
+// each prints a warning. trusted is handled apart: it is Trusted.
+var weakSecurityOptions = []string{"allow-insecure", "allow-weak", "allow-downgrade-to-insecure"}
+
+// aptBool reads a boolean option value as apt does (StringToBool, any case):
+// ok is false for a value apt reads as neither.
+func aptBool(v string) (value, ok bool) {
+	switch strings.ToLower(v) {
+	case "yes", "true", "with", "on", "enable", "1":
+		return true, true
+	case "no", "false", "without", "off", "disable", "0":
+		return false, true
+	}
+	return false, false
+}
 
 // warnings name what weakens this repository's signature checking.
 func (r sourceRepo) warnings(t PackageType) []string {
@@ -44,8 +58,9 @@ func (r sourceRepo) warnings(t PackageType) []string {
 		}
 	}
 	for _, o := range r.Options {
+		name, value, _ := strings.Cut(o, "=")
 		for _, weak := range weakSecurityOptions {
-			if o == weak {
+			if on, _ := aptBool(value); name == weak && on {
 				w = append(w, fmt.Sprintf("warning: repository %s sets %s: apt accepts it with weak or missing signatures", r.Label, o))
 			}
 		}
@@ -91,9 +106,19 @@ func parseRoscoLine(t PackageType, field, line string) (sourceRepo, error) {
 			if !sourceFieldPattern.MatchString(opt) || !strings.Contains(opt, "=") {
 				return sourceRepo{}, fmt.Errorf("%s: %q: option %q is not key=value", field, maskValue(line), opt)
 			}
-			if opt == "trusted=yes" {
-				repo.Trusted = true
-				continue
+			// apt reads trusted=true, =1, =on or =YES as trusted=yes: each
+			// switches signature checking off, so each is Trusted.
+			if name, value, _ := strings.Cut(opt, "="); name == "trusted" || slices.Contains(weakSecurityOptions, name) {
+				on, ok := aptBool(value)
+				if !ok {
+					return sourceRepo{}, fmt.Errorf("%s: %q: option %q: apt reads %s as yes or no only", field, maskValue(line), opt, name)
+				}
+				if name == "trusted" {
+					repo.Trusted = repo.Trusted || on
+					if on || t == RPM {
+						continue
+					}
+				}
 			}
 			if t == RPM {
 				return sourceRepo{}, fmt.Errorf("%s: %q: rpm entries accept only the [trusted=yes] option", field, maskValue(line))
