@@ -127,10 +127,21 @@ func readClaim(ctx context.Context, client ec2API, region, name string, ttl time
 // removeStale deletes an expired claim by its id, so that a claim created
 // since by another build is never touched.
 func removeStale(ctx context.Context, cl *cloud, other *otherClaim) error {
-	if _, err := cl.clients[cl.buildRegion].DeleteKeyPair(ctx, &ec2.DeleteKeyPairInput{KeyPairId: aws.String(other.ID)}); err != nil {
+	if _, err := cl.clients[cl.buildRegion].DeleteKeyPair(ctx, &ec2.DeleteKeyPairInput{KeyPairId: aws.String(other.ID)}); err != nil && !claimGone(err) {
 		return fmt.Errorf("%s: DeleteKeyPair %s (a stale bake claim): %w", cl.buildRegion, other.ID, err)
 	}
 	return nil
+}
+
+// claimGone tells that a claim was deleted already: two waiters may remove
+// one stale claim at once, and EC2's reference does not promise success for
+// an id that no longer exists, so its not-found answers mean "done".
+func claimGone(err error) bool {
+	switch awslookup.ErrorCode(err) {
+	case "InvalidKeyPair.NotFound", "InvalidKeyPairId.NotFound":
+		return true
+	}
+	return false
 }
 
 // renew pushes the expiry forward every third of the ttl until release.
@@ -165,7 +176,7 @@ func (c *claim) release() error {
 	<-c.done
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := c.client.DeleteKeyPair(ctx, &ec2.DeleteKeyPairInput{KeyPairId: aws.String(c.id)}); err != nil {
+	if _, err := c.client.DeleteKeyPair(ctx, &ec2.DeleteKeyPairInput{KeyPairId: aws.String(c.id)}); err != nil && !claimGone(err) {
 		return fmt.Errorf("%s: DeleteKeyPair %s (the bake claim %s): %w", c.region, c.id, c.name, err)
 	}
 	return nil
