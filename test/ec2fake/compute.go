@@ -68,6 +68,11 @@ type Compute struct {
 	launchCtx context.Context
 	cancel    context.CancelFunc
 
+	// imageNames makes an image's name check and its creation one step, as
+	// EC2's CreateImage and CopyImage are: of two concurrent creates of one
+	// name, exactly one succeeds.
+	imageNames sync.Mutex
+
 	mu        sync.Mutex
 	seq       uint64
 	instances map[string]*instance      // id -> instance, every region

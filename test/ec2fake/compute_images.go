@@ -80,14 +80,17 @@ func (c *Compute) copyImage(r *Request) (any, error) {
 // newImage adds a pending image to the request's region, after EC2's name
 // check, and schedules its end state.
 func (c *Compute) newImage(r *Request, img Image) (Image, error) {
+	c.imageNames.Lock()
 	for _, other := range c.s.Images(r.Region) {
 		if other.Name == img.Name && other.OwnerID == r.AccountID {
+			c.imageNames.Unlock()
 			return Image{}, &APIError{Code: "InvalidAMIName.Duplicate", Message: fmt.Sprintf("AMI name %s is already in use by AMI %s", img.Name, other.ID)}
 		}
 	}
 	img.State = "pending"
 	img.OwnerID = r.AccountID
 	created := c.s.AddImage(r.Region, img)
+	c.imageNames.Unlock()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	final := "available"

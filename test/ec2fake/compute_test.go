@@ -273,3 +273,30 @@ func TestDescribeRegionsAndDefaultNetwork(t *testing.T) {
 		t.Fatalf("DescribeSubnets = %v, %v", subnets, err)
 	}
 }
+
+// Of concurrent copies under one name, exactly one gets the name, as in EC2.
+func TestConcurrentCopiesOfOneNameOneSucceeds(t *testing.T) {
+	s, _, clients := computeClient(t, ComputeOptions{})
+	src := s.AddImage("us-east-1", Image{Name: "src"})
+	const n = 16
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := clients["eu-west-1"].CopyImage(context.Background(), &ec2.CopyImageInput{
+				SourceRegion: aws.String("us-east-1"), SourceImageId: aws.String(src.ID), Name: aws.String("app")})
+			errs <- err
+		}()
+	}
+	ok := 0
+	for range n {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case apiCode(err) != "InvalidAMIName.Duplicate":
+			t.Errorf("CopyImage: %v", err)
+		}
+	}
+	if ok != 1 || len(s.Images("eu-west-1")) != 1 {
+		t.Errorf("%d copies succeeded, %d images named app; want 1 and 1", ok, len(s.Images("eu-west-1")))
+	}
+}
