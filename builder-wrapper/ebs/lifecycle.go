@@ -66,11 +66,7 @@ func (b *Builder) tagLifecycle(ctx context.Context, ui packersdk.Ui, cl *cloud, 
 	if b.config.SBOMFile == "" && b.config.lineageParts == nil {
 		return nil
 	}
-	region := cl.buildRegion
-	if _, ok := amis[region]; !ok {
-		region = slices.Sorted(maps.Keys(amis))[0]
-	}
-	owner, err := imageOwner(ctx, cl, region, amis[region])
+	owner, err := amisOwner(ctx, cl, amis)
 	if err != nil {
 		return fmt.Errorf("tag the new images: %w", err)
 	}
@@ -94,6 +90,16 @@ func foundTags(found awslookup.Result) map[string]map[string]string {
 		out[region] = im.Tags
 	}
 	return out
+}
+
+// amisOwner is the account that owns the build's images: read in the build region, or in the
+// first region of amis when the build region keeps no image (skip_save_build_region).
+func amisOwner(ctx context.Context, cl *cloud, amis map[string]string) (string, error) {
+	region := cl.buildRegion
+	if _, ok := amis[region]; !ok {
+		region = slices.Sorted(maps.Keys(amis))[0]
+	}
+	return imageOwner(ctx, cl, region, amis[region])
 }
 
 // imageOwner is the account that owns the image id in region.
@@ -129,7 +135,7 @@ func (b *Builder) retireSuperseded(ctx context.Context, ui packersdk.Ui, cl *clo
 	if c.deprecateAfter == 0 || c.lineageParts == nil || len(amis) == 0 {
 		return nil
 	}
-	owner, err := imageOwner(ctx, cl, cl.buildRegion, amis[cl.buildRegion])
+	owner, err := amisOwner(ctx, cl, amis)
 	if err != nil {
 		return fmt.Errorf("deprecate_superseded: %w", err)
 	}

@@ -178,3 +178,27 @@ func TestRetireSupersededDryRunCallsNothing(t *testing.T) {
 		t.Errorf("again: %d EnableImageDeprecation calls, want 0", n)
 	}
 }
+
+// TestRetireSupersededWithoutTheBuildRegion: with skip_save_build_region the build region keeps
+// no image, so the owner is read in the first region that does.
+func TestRetireSupersededWithoutTheBuildRegion(t *testing.T) {
+	f := newCacheFixture(t, map[string]interface{}{"bake_key": nil, "bake": bakeInputs(), "deprecate_superseded": "24h", "skip_save_build_region": true})
+	cl := f.cloud(t)
+	b := f.builder
+	id, err := b.config.lineageParts.identity(ec2fake.DefaultAccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	older := f.fake.AddImage("eu-west-1", ec2fake.Image{Name: "hello-1", CreationDate: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+		Tags: map[string]string{lineage.TagKey: id.TagValue(), DefaultKeyTag: "k1"}})
+	build := f.fake.AddImage("eu-west-1", ec2fake.Image{Name: "hello-2", CreationDate: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC),
+		Tags: map[string]string{lineage.TagKey: id.TagValue(), DefaultKeyTag: "k2"}})
+	if err := b.retireSuperseded(context.Background(), f.ui, cl, map[string]string{"eu-west-1": build.ID}); err != nil {
+		t.Fatal(err)
+	}
+	for _, img := range f.fake.Images("eu-west-1") {
+		if img.ID == older.ID && img.DeprecationTime.IsZero() {
+			t.Errorf("%s not deprecated:\n%s", older.ID, f.out)
+		}
+	}
+}
