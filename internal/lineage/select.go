@@ -17,7 +17,7 @@ type Image struct {
 	Lineage string
 	// DeprecationTime is EC2's DeprecationTime, zero when none is set.
 	DeprecationTime time.Time
-	// Spec is the image's spec digest (spinnaker:spec tag): what amazon-ebs made the image be
+	// Spec is the image's spec digest (spinnaker:image-spec tag): what amazon-ebs made the image be
 	// beyond its packages (encryption, disks, architecture). Empty when the image has none.
 	Spec string
 	// CurrentHitOfOtherKey says that the bake cache's lookup for a (bake key, spec) pair other
