@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/hashicorp/packer-plugin-sdk/retry"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
 )
@@ -21,6 +22,10 @@ import (
 type imageWait struct {
 	MinDelay time.Duration
 	MaxWait  time.Duration
+	// ReadLag bounds how long a read may trail a write EC2 already accepted (EC2's eventual
+	// consistency): the image whose name made CopyImage fail, not yet listed or not yet tagged.
+	// ReadDelay is the first pause between reads; each next one doubles, up to 5 seconds.
+	ReadLag, ReadDelay time.Duration
 }
 
 // copySettings are the amazon-ebs options that shape a copy the way
@@ -98,14 +103,10 @@ func copyOne(ctx context.Context, client ec2API, region, from string, want ident
 // spec tags (CopyImageTags) is waited for and used; anything else is the
 // user's and the error stands.
 func resumeCopy(ctx context.Context, client ec2API, region string, want identity, source awslookup.Image, wait imageWait, dup error) (string, error) {
-	out, err := client.DescribeImages(ctx, &ec2.DescribeImagesInput{
-		Owners:  []string{"self"},
-		Filters: []ec2types.Filter{{Name: aws.String("name"), Values: []string{source.Name}}},
-	})
-	if err != nil || len(out.Images) != 1 {
-		return "", fmt.Errorf("%s: CopyImage %s: %w", region, source.ID, dup)
+	img, err := readNamedImage(ctx, client, source.Name, want.KeyTag, wait)
+	if err != nil {
+		return "", fmt.Errorf("%s: CopyImage %s: %w (%v)", region, source.ID, dup, err)
 	}
-	img := out.Images[0]
 	id := aws.ToString(img.ImageId)
 	if tagValue(img.Tags, want.KeyTag) != want.Key || tagValue(img.Tags, DefaultSpecTag) != want.Spec {
 		return "", fmt.Errorf("%s: CopyImage %s: %w (the image %s of that name does not carry the same key and spec)", region, source.ID, dup, id)
@@ -119,6 +120,44 @@ func resumeCopy(ctx context.Context, client ec2API, region string, want identity
 		return "", discard(client, region, id, fmt.Errorf("%s: wait for the earlier copy %s: %w", region, id, err))
 	}
 	return id, nil
+}
+
+// errReadLag says a read does not show yet what EC2 already said exists.
+var errReadLag = errors.New("not visible yet")
+
+// readNamedImage reads the account's one image called name after CopyImage found the name taken.
+// EC2's reads trail its writes: the image may not be listed yet, or be listed before its tags
+// (CopyImageTags) are; both are read again, with backoff, for up to wait.ReadLag. Any other
+// answer (an error, two images, an image tagged with another key) is final.
+func readNamedImage(ctx context.Context, client ec2API, name, keyTag string, wait imageWait) (ec2types.Image, error) {
+	var img ec2types.Image
+	backoff := &retry.Backoff{InitialBackoff: wait.ReadDelay, MaxBackoff: 5 * time.Second, Multiplier: 2}
+	err := retry.Config{
+		StartTimeout: wait.ReadLag,
+		RetryDelay:   backoff.Linear,
+		ShouldRetry:  func(err error) bool { return errors.Is(err, errReadLag) },
+	}.Run(ctx, func(ctx context.Context) error {
+		out, err := client.DescribeImages(ctx, &ec2.DescribeImagesInput{
+			Owners:  []string{"self"},
+			Filters: []ec2types.Filter{{Name: aws.String("name"), Values: []string{name}}},
+		})
+		switch {
+		case err != nil:
+			return fmt.Errorf("DescribeImages name=%s: %w", name, err)
+		case len(out.Images) == 0:
+			return fmt.Errorf("image %s: %w", name, errReadLag)
+		case len(out.Images) > 1:
+			return fmt.Errorf("%d images are named %s", len(out.Images), name)
+		case tagValue(out.Images[0].Tags, keyTag) == "":
+			return fmt.Errorf("the tags of image %s (%s): %w", aws.ToString(out.Images[0].ImageId), name, errReadLag)
+		}
+		img = out.Images[0]
+		return nil
+	})
+	if err != nil && errors.Is(err, errReadLag) {
+		err = fmt.Errorf("%w after %s", err, wait.ReadLag)
+	}
+	return img, err
 }
 
 // discard deregisters an image this build created and cannot finish, so it
@@ -202,7 +241,7 @@ func (b *Builder) copySettings() copySettings {
 
 // imageWait paces waiting for copies like amazon-ebs's aws_polling does.
 func (b *Builder) imageWait() imageWait {
-	w := imageWait{MinDelay: 5 * time.Second, MaxWait: 30 * time.Minute}
+	w := imageWait{MinDelay: 5 * time.Second, MaxWait: 30 * time.Minute, ReadLag: 30 * time.Second, ReadDelay: time.Second}
 	if p := b.config.PollingConfig; p != nil && p.DelaySeconds > 0 {
 		w.MinDelay = time.Duration(p.DelaySeconds) * time.Second
 		if p.MaxAttempts > 0 {

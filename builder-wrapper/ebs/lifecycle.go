@@ -66,11 +66,7 @@ func (b *Builder) tagLifecycle(ctx context.Context, ui packersdk.Ui, cl *cloud, 
 	if b.config.SBOMFile == "" && b.config.lineageParts == nil {
 		return nil
 	}
-	region := cl.buildRegion
-	if _, ok := amis[region]; !ok {
-		region = slices.Sorted(maps.Keys(amis))[0]
-	}
-	owner, err := imageOwner(ctx, cl, region, amis[region])
+	owner, err := amisOwner(ctx, cl, amis)
 	if err != nil {
 		return fmt.Errorf("tag the new images: %w", err)
 	}
@@ -94,6 +90,16 @@ func foundTags(found awslookup.Result) map[string]map[string]string {
 		out[region] = im.Tags
 	}
 	return out
+}
+
+// amisOwner is the account that owns the build's images: read in the build region, or in the
+// first region of amis when the build region keeps no image (skip_save_build_region).
+func amisOwner(ctx context.Context, cl *cloud, amis map[string]string) (string, error) {
+	region := cl.buildRegion
+	if _, ok := amis[region]; !ok {
+		region = slices.Sorted(maps.Keys(amis))[0]
+	}
+	return imageOwner(ctx, cl, region, amis[region])
 }
 
 // imageOwner is the account that owns the image id in region.
@@ -129,7 +135,7 @@ func (b *Builder) retireSuperseded(ctx context.Context, ui packersdk.Ui, cl *clo
 	if c.deprecateAfter == 0 || c.lineageParts == nil || len(amis) == 0 {
 		return nil
 	}
-	owner, err := imageOwner(ctx, cl, cl.buildRegion, amis[cl.buildRegion])
+	owner, err := amisOwner(ctx, cl, amis)
 	if err != nil {
 		return fmt.Errorf("deprecate_superseded: %w", err)
 	}
@@ -184,7 +190,8 @@ func (b *Builder) retireSuperseded(ctx context.Context, ui packersdk.Ui, cl *clo
 
 // lineageImages lists the account's images tagged with the lineage in one region, and the
 // build's image (buildID) among them or described on its own. An image is the current hit of
-// another key when it is the newest available image with its key tag and spec tag among them.
+// another key when it is the newest available image with its key tag and spec tag among them and
+// that (key, spec) pair is not the build's: the same key with another spec counts.
 func lineageImages(ctx context.Context, client ec2API, lineageTag, buildID, keyTag string) ([]lineage.Image, lineage.Image, error) {
 	var raw []ec2types.Image
 	p := ec2.NewDescribeImagesPaginator(client, &ec2.DescribeImagesInput{
@@ -206,7 +213,10 @@ func lineageImages(ctx context.Context, client ec2API, lineageTag, buildID, keyT
 		}
 		raw = append(raw, out.Images...)
 	}
-	buildKey := ""
+	pair := func(im ec2types.Image) string {
+		return tagValue(im.Tags, keyTag) + "\x00" + tagValue(im.Tags, DefaultSpecTag)
+	}
+	buildPair := ""
 	newestOfIdentity := map[string]lineage.Image{}
 	var images []lineage.Image
 	var build lineage.Image
@@ -215,16 +225,16 @@ func lineageImages(ctx context.Context, client ec2API, lineageTag, buildID, keyT
 		images = append(images, li)
 		if li.ID == buildID {
 			build = li
-			buildKey = tagValue(im.Tags, keyTag)
+			buildPair = pair(im)
 		}
 	}
 	if build.ID == "" {
 		return nil, lineage.Image{}, fmt.Errorf("the build's image %s is not visible", buildID)
 	}
-	keyOf := map[string]string{}
+	pairOf := map[string]string{}
 	for i, im := range raw {
-		k := tagValue(im.Tags, keyTag) + "\x00" + tagValue(im.Tags, DefaultSpecTag)
-		keyOf[images[i].ID] = tagValue(im.Tags, keyTag)
+		k := pair(im)
+		pairOf[images[i].ID] = k
 		if images[i].State != string(ec2types.ImageStateAvailable) || tagValue(im.Tags, keyTag) == "" {
 			continue
 		}
@@ -233,7 +243,7 @@ func lineageImages(ctx context.Context, client ec2API, lineageTag, buildID, keyT
 		}
 	}
 	for _, hit := range newestOfIdentity {
-		if keyOf[hit.ID] == buildKey {
+		if pairOf[hit.ID] == buildPair {
 			continue
 		}
 		for i := range images {
@@ -251,6 +261,7 @@ func toLineageImage(im ec2types.Image) lineage.Image {
 		Name:    aws.ToString(im.Name),
 		State:   string(im.State),
 		Lineage: tagValue(im.Tags, lineage.TagKey),
+		Spec:    tagValue(im.Tags, DefaultSpecTag),
 	}
 	if t, err := time.Parse(time.RFC3339Nano, aws.ToString(im.CreationDate)); err == nil {
 		li.Created = t

@@ -84,8 +84,8 @@ func TestSBOMDigestRefusesAnotherBuildsFile(t *testing.T) {
 }
 
 // TestLineageImagesMarksCurrentHitsOfOtherKeys: the newest available image of each other key
-// (and spec) is its current hit; an older duplicate of a key, a pending image and the build's
-// own key are not.
+// (and spec) is its current hit, the build's key with another spec included; an older duplicate
+// of a key, a pending image and the build's own (key, spec) are not.
 func TestLineageImagesMarksCurrentHitsOfOtherKeys(t *testing.T) {
 	f := newCacheFixture(t, nil)
 	cl := f.cloud(t)
@@ -103,6 +103,7 @@ func TestLineageImagesMarksCurrentHitsOfOtherKeys(t *testing.T) {
 	hit2 := add("app-2", "k2", day(3))
 	pending := add("app-3", "k3", day(4), func(i *ec2fake.Image) { i.State = "pending" })
 	build := add("app-4", "k4", day(5))
+	otherSpec := add("app-4e", "k4", day(4), func(i *ec2fake.Image) { i.Tags[DefaultSpecTag] = "encrypted" })
 	f.fake.AddImage("us-east-1", ec2fake.Image{Name: "other", Tags: map[string]string{lineage.TagKey: "v1-other", DefaultKeyTag: "k9"}})
 
 	images, b, err := lineageImages(context.Background(), cl.clients["us-east-1"], lin, build, DefaultKeyTag)
@@ -116,7 +117,7 @@ func TestLineageImagesMarksCurrentHitsOfOtherKeys(t *testing.T) {
 	for _, im := range images {
 		got[im.ID] = im.CurrentHitOfOtherKey
 	}
-	want := map[string]bool{oldDup: false, hit1: true, hit2: true, pending: false, build: false}
+	want := map[string]bool{oldDup: false, hit1: true, hit2: true, pending: false, build: false, otherSpec: true}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("current hits %v, want %v", got, want)
 	}
@@ -176,5 +177,60 @@ func TestRetireSupersededDryRunCallsNothing(t *testing.T) {
 	}
 	if n := f.callCounts()["EnableImageDeprecation"]; n != 0 {
 		t.Errorf("again: %d EnableImageDeprecation calls, want 0", n)
+	}
+}
+
+// TestRetireSupersededWithoutTheBuildRegion: with skip_save_build_region the build region keeps
+// no image, so the owner is read in the first region that does.
+func TestRetireSupersededWithoutTheBuildRegion(t *testing.T) {
+	f := newCacheFixture(t, map[string]interface{}{"bake_key": nil, "bake": bakeInputs(), "deprecate_superseded": "24h", "skip_save_build_region": true})
+	cl := f.cloud(t)
+	b := f.builder
+	id, err := b.config.lineageParts.identity(ec2fake.DefaultAccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	older := f.fake.AddImage("eu-west-1", ec2fake.Image{Name: "hello-1", CreationDate: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+		Tags: map[string]string{lineage.TagKey: id.TagValue(), DefaultKeyTag: "k1"}})
+	build := f.fake.AddImage("eu-west-1", ec2fake.Image{Name: "hello-2", CreationDate: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC),
+		Tags: map[string]string{lineage.TagKey: id.TagValue(), DefaultKeyTag: "k2"}})
+	if err := b.retireSuperseded(context.Background(), f.ui, cl, map[string]string{"eu-west-1": build.ID}); err != nil {
+		t.Fatal(err)
+	}
+	for _, img := range f.fake.Images("eu-west-1") {
+		if img.ID == older.ID && img.DeprecationTime.IsZero() {
+			t.Errorf("%s not deprecated:\n%s", older.ID, f.out)
+		}
+	}
+}
+
+// TestRetireSupersededKeepsTheOtherSpecsNewest: an encrypt_boot bake of the same packages does
+// not deprecate the unencrypted variant's newest image, only images each variant superseded.
+func TestRetireSupersededKeepsTheOtherSpecsNewest(t *testing.T) {
+	f := newCacheFixture(t, map[string]interface{}{"bake_key": nil, "bake": bakeInputs(), "deprecate_superseded": "24h", "ami_regions": nil})
+	cl := f.cloud(t)
+	b := f.builder
+	id, err := b.config.lineageParts.identity(ec2fake.DefaultAccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := func(name, key, spec string, day int) string {
+		return f.fake.AddImage("us-east-1", ec2fake.Image{Name: name, CreationDate: time.Date(2026, 12, day, 0, 0, 0, 0, time.UTC),
+			Tags: map[string]string{lineage.TagKey: id.TagValue(), DefaultKeyTag: key, DefaultSpecTag: spec}}).ID
+	}
+	plainOld := add("hello-1", "k1", "plain", 1)
+	plainNew := add("hello-2", "k2", "plain", 2)
+	encOld := add("hello-1-enc", "k1", "encrypted", 3)
+	build := add("hello-2-enc", "k2", "encrypted", 4)
+	if err := b.retireSuperseded(context.Background(), f.ui, cl, map[string]string{"us-east-1": build}); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, img := range f.fake.Images("us-east-1") {
+		got[img.ID] = !img.DeprecationTime.IsZero()
+	}
+	want := map[string]bool{plainOld: true, plainNew: false, encOld: true, build: false, "ami-0123456789abcdef0": false}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("deprecated %v, want %v:\n%s", got, want, f.out)
 	}
 }

@@ -124,10 +124,29 @@ func satisfyOne(ctx context.Context, client ec2API, region, id string, g grants,
 	if err := addSnapshotPermissions(ctx, client, region, img, g); err != nil {
 		return err
 	}
-	if !g.DeprecateAt.IsZero() && !sameTime(aws.ToString(img.DeprecationTime), g.DeprecateAt) {
+	return settleDeprecation(ctx, client, region, img, g, note)
+}
+
+// settleDeprecation gives a reused or copied image the request's deprecation: deprecate_at when
+// the request has one, none otherwise. The image may carry a time the request did not ask for
+// (deprecate_superseded retired it, or an older request's deprecate_at): once that time passes,
+// other accounts no longer find the image by name, so a hit that hands it back (a rollback to an
+// older key) cancels it. An image that already has the request's deprecation gets no call.
+func settleDeprecation(ctx context.Context, client ec2API, region string, img ec2types.Image, g grants, note func(string)) error {
+	id, have := aws.ToString(img.ImageId), aws.ToString(img.DeprecationTime)
+	switch {
+	case !g.DeprecateAt.IsZero() && !sameTime(have, g.DeprecateAt):
 		if _, err := client.EnableImageDeprecation(ctx, &ec2.EnableImageDeprecationInput{ImageId: aws.String(id), DeprecateAt: aws.Time(g.DeprecateAt)}); err != nil {
 			return fmt.Errorf("%s: EnableImageDeprecation %s at %s (deprecate_at): %w", region, id, g.DeprecateAt.Format(time.RFC3339), err)
 		}
+		if have != "" {
+			note(fmt.Sprintf("%s: %s was deprecated at %s; set to this request's deprecate_at %s", region, id, have, g.DeprecateAt.Format(time.RFC3339)))
+		}
+	case g.DeprecateAt.IsZero() && have != "":
+		if _, err := client.DisableImageDeprecation(ctx, &ec2.DisableImageDeprecationInput{ImageId: aws.String(id)}); err != nil {
+			return fmt.Errorf("%s: DisableImageDeprecation %s (deprecated at %s; this request has no deprecate_at): %w", region, id, have, err)
+		}
+		note(fmt.Sprintf("%s: %s was deprecated at %s; deprecation cancelled, this request has no deprecate_at", region, id, have))
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // writeActions are the EC2 calls that change something.
-var writeActions = []string{"CreateTags", "ModifyImageAttribute", "ModifySnapshotAttribute", "EnableImageDeprecation",
+var writeActions = []string{"CreateTags", "ModifyImageAttribute", "ModifySnapshotAttribute", "EnableImageDeprecation", "DisableImageDeprecation",
 	"CopyImage", "RunInstances", "CreateImage", "DeregisterImage", "CreateKeyPair", "DeleteKeyPair"}
 
 func TestHitAppliesTheRequestOnceAndKeepsTheImagesTags(t *testing.T) {
@@ -161,5 +161,60 @@ func TestHitRendersTheRequestsTagsWithUserVariables(t *testing.T) {
 		if img.ID == us && (img.Tags["team"] != "payments" || img.Tags["where"] != "us-east-1") {
 			t.Errorf("tags %v, want team=payments where=us-east-1", img.Tags)
 		}
+	}
+}
+
+// TestHitGivesADeprecatedImageTheRequestsDeprecation: a hit on an image deprecate_superseded
+// retired (a rollback to an older key) cancels the deprecation when the request has no
+// deprecate_at, and moves it to the request's when it has one; the same hit again writes nothing.
+func TestHitGivesADeprecatedImageTheRequestsDeprecation(t *testing.T) {
+	retired := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Minute)
+	asked := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Minute)
+	cases := []struct {
+		name   string
+		set    map[string]interface{}
+		want   time.Time
+		call   string
+		logged string
+	}{
+		{"no deprecate_at", nil, time.Time{}, "DisableImageDeprecation", "deprecation cancelled, this request has no deprecate_at"},
+		{"deprecate_at", map[string]interface{}{"deprecate_at": asked.Format(time.RFC3339)}, asked, "EnableImageDeprecation", "set to this request's deprecate_at " + asked.Format(time.RFC3339)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newCacheFixture(t, tc.set)
+			ids := map[string]string{}
+			for _, region := range []string{"us-east-1", "eu-west-1"} {
+				ids[region] = f.addKeyImage(region, "app-1")
+				f.fake.UpdateImage(region, ids[region], func(img *ec2fake.Image) { img.DeprecationTime = retired })
+			}
+			f.fake.ResetCalls()
+			if _, err := f.run(t); err != nil {
+				t.Fatal(err)
+			}
+			if n := f.callCounts()[tc.call]; n != 2 {
+				t.Errorf("%d %s calls, want 2 (one per region)", n, tc.call)
+			}
+			for region, id := range ids {
+				for _, img := range f.fake.Images(region) {
+					if img.ID == id && !img.DeprecationTime.Equal(tc.want) {
+						t.Errorf("%s %s deprecation %s, want %s", region, id, img.DeprecationTime, tc.want)
+					}
+				}
+			}
+			if n := strings.Count(f.out.String(), tc.logged); n != 2 {
+				t.Errorf("logged %q %d times, want 2:\n%s", tc.logged, n, f.out)
+			}
+			f.fake.ResetCalls()
+			if _, err := f.run(t); err != nil {
+				t.Fatal(err)
+			}
+			calls := f.callCounts()
+			for _, a := range writeActions {
+				if calls[a] != 0 {
+					t.Errorf("second identical hit called %s %d times", a, calls[a])
+				}
+			}
+		})
 	}
 }

@@ -17,8 +17,11 @@ type Image struct {
 	Lineage string
 	// DeprecationTime is EC2's DeprecationTime, zero when none is set.
 	DeprecationTime time.Time
-	// CurrentHitOfOtherKey says that the bake cache's lookup for a bake key other than this
-	// build's returns this image: another request resolves to it today.
+	// Spec is the image's spec digest (spinnaker:image-spec tag): what amazon-ebs made the image be
+	// beyond its packages (encryption, disks, architecture). Empty when the image has none.
+	Spec string
+	// CurrentHitOfOtherKey says that the bake cache's lookup for a (bake key, spec) pair other
+	// than this build's returns this image: another request resolves to it today.
 	CurrentHitOfOtherKey bool
 }
 
@@ -50,10 +53,14 @@ type Decision struct {
 //  3. The build's image is kept, and so is every image ordered before it: only older images are
 //     superseded (a concurrent bake may have finished a newer one).
 //  4. The first keepLatest images (the build's counting) are kept.
-//  5. An image that is the current hit of another key is kept when it is the newest image
-//     carrying the lineage's tag: the build's image can come from another lineage (a hit or copy
-//     of an image another ami_name baked), and must not retire what the lineage's own requests
-//     still resolve to.
+//  5. The newest available image of every spec other than the build's is kept: another spec
+//     is a variant baked alongside this one from the same packages (encrypt_boot, another
+//     architecture, other disks), not an earlier bake this one replaces. Older images of that
+//     spec are superseded by its newest, as older images of the build's spec are by the build.
+//     An image that is the current hit of another (key, spec) pair is also kept when it is the
+//     newest image carrying the lineage's tag: the build's image can come from another lineage
+//     (a hit or copy of an image another ami_name baked), and must not retire what the lineage's
+//     own requests still resolve to.
 //  6. Of the rest, an image that already has a deprecation time keeps it (no call: running the
 //     same build twice changes nothing, and a time someone set by hand is not moved); the others
 //     are deprecated.
@@ -82,6 +89,13 @@ func Select(lineage string, build Image, images []Image, keepLatest int) ([]Deci
 		}
 	}
 
+	newestOfSpec := map[string]string{}
+	for _, im := range all {
+		if _, ok := newestOfSpec[im.Spec]; !ok && im.State == "available" {
+			newestOfSpec[im.Spec] = im.ID
+		}
+	}
+
 	decisions := make([]Decision, 0, len(all))
 	counted, seenBuild := 0, false
 	for _, im := range all {
@@ -96,6 +110,8 @@ func Select(lineage string, build Image, images []Image, keepLatest int) ([]Deci
 			d.Reason = "newer than this build's image"
 		case counted < keepLatest:
 			d.Reason = fmt.Sprintf("among the newest %d", keepLatest)
+		case im.Spec != build.Spec && newestOfSpec[im.Spec] == im.ID:
+			d.Reason = "the newest image of another spec (a variant of this build, not an earlier bake)"
 		case im.CurrentHitOfOtherKey && im.ID == newestOfLineage:
 			d.Reason = "current hit of another key and the newest image of its lineage"
 		case !im.DeprecationTime.IsZero():

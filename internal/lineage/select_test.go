@@ -24,6 +24,7 @@ func state(s string) func(*Image)   { return func(im *Image) { im.State = s } }
 func lineage(l string) func(*Image) { return func(im *Image) { im.Lineage = l } }
 func hitOfOtherKey() func(*Image)   { return func(im *Image) { im.CurrentHitOfOtherKey = true } }
 func named(n string) func(*Image)   { return func(im *Image) { im.Name = n } }
+func spec(s string) func(*Image)    { return func(im *Image) { im.Spec = s } }
 func deprecated(day int) func(*Image) {
 	return func(im *Image) { im.DeprecationTime = t0.Add(time.Duration(day) * 24 * time.Hour) }
 }
@@ -116,6 +117,31 @@ func TestSelect(t *testing.T) {
 		images: []Image{img("a", 1), img("b", 2)},
 		keep:   1,
 		want:   "c:keep b:deprecate a:deprecate",
+	}, {
+		name: "an encrypt_boot bake keeps the unencrypted variant's newest image",
+		// c is the encrypted bake of the packages b and a carry unencrypted.
+		build:  img("c", 3, spec("enc")),
+		images: []Image{img("a", 1, hitOfOtherKey()), img("b", 2, hitOfOtherKey())},
+		keep:   1,
+		want:   "c:keep b:keep a:deprecate",
+	}, {
+		name:   "an arm64 bake keeps the amd64 newest even when an older amd64 bake is not a hit",
+		build:  img("d", 4, spec("arm64")),
+		images: []Image{img("a", 1, spec("amd64")), img("b", 2, spec("amd64")), img("c", 3, spec("arm64"))},
+		keep:   1,
+		want:   "d:keep c:deprecate b:keep a:deprecate",
+	}, {
+		name:   "each other spec keeps its own newest",
+		build:  img("e", 5, spec("s1")),
+		images: []Image{img("a", 1, spec("s2")), img("b", 2, spec("s3")), img("c", 3, spec("s2")), img("d", 4, spec("s1"))},
+		keep:   1,
+		want:   "e:keep d:deprecate c:keep b:keep a:deprecate",
+	}, {
+		name:   "a pending image of another spec does not take the place of its newest available one",
+		build:  img("c", 3, spec("s1")),
+		images: []Image{img("a", 1, spec("s2")), img("b", 2, spec("s2"), state("pending"))},
+		keep:   1,
+		want:   "c:keep b:keep a:keep",
 	}, {
 		name:   "only image",
 		build:  img("a", 1),

@@ -133,6 +133,7 @@ func EnableCompute(s *Server, opts ComputeOptions) *Compute {
 		"ModifySnapshotAttribute":       c.modifySnapshotAttribute,
 		"DescribeSnapshotAttribute":     c.describeSnapshotAttribute,
 		"EnableImageDeprecation":        c.enableImageDeprecation,
+		"DisableImageDeprecation":       c.disableImageDeprecation,
 		"DescribeKeyPairs":              c.describeKeyPairs,
 	} {
 		s.Handle(action, func(_ *Server, r *Request) (any, error) { return h(r) })

@@ -257,6 +257,16 @@ func (c *Compute) enableImageDeprecation(r *Request) (any, error) {
 	return okReply(r), nil
 }
 
+// disableImageDeprecation cancels an image's deprecation. As in EC2, an image without one
+// answers true all the same.
+func (c *Compute) disableImageDeprecation(r *Request) (any, error) {
+	id := r.Form.Get("ImageId")
+	if !c.s.UpdateImage(r.Region, id, func(img *Image) { img.DeprecationTime = time.Time{} }) {
+		return nil, imageNotFound(id)
+	}
+	return okReply(r), nil
+}
+
 type keyPairXML struct {
 	KeyPairID      string   `xml:"keyPairId"`
 	KeyName        string   `xml:"keyName"`

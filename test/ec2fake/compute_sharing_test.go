@@ -92,6 +92,17 @@ func TestSharingIsIdempotentAndDeprecationRoundsToTheMinute(t *testing.T) {
 	if _, err := cl.EnableImageDeprecation(ctx, &ec2.EnableImageDeprecationInput{ImageId: aws.String(img.ID), DeprecateAt: aws.Time(time.Now().Add(-time.Hour))}); apiCode(err) != "InvalidParameterValue" {
 		t.Errorf("deprecation in the past: %v, want InvalidParameterValue", err)
 	}
+	for range 2 { // an image without a deprecation answers true as well
+		if _, err := cl.DisableImageDeprecation(ctx, &ec2.DisableImageDeprecationInput{ImageId: aws.String(img.ID)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := cl.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{img.ID}}); err != nil || out.Images[0].DeprecationTime != nil {
+		t.Errorf("after DisableImageDeprecation: %v, %v", out, err)
+	}
+	if _, err := cl.DisableImageDeprecation(ctx, &ec2.DisableImageDeprecationInput{ImageId: aws.String("ami-00000000000000000")}); apiCode(err) != "InvalidAMIID.NotFound" {
+		t.Errorf("disable an unknown image: %v, want InvalidAMIID.NotFound", err)
+	}
 	// A snapshot an image uses cannot be deleted; after deregistering it can.
 	if _, err := cl.DeleteSnapshot(ctx, &ec2.DeleteSnapshotInput{SnapshotId: aws.String(snap)}); apiCode(err) != "InvalidSnapshot.InUse" {
 		t.Errorf("delete a snapshot in use: %v, want InvalidSnapshot.InUse", err)

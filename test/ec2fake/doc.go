@@ -24,7 +24,8 @@
 //     changes nothing), snapshot create-volume permissions, EnableImageDeprecation
 //     (rounded to the nearest minute, future and at most 10 years ahead; once
 //     passed, DescribeImages hides the image from other accounts unless they
-//     ask by id or with IncludeDeprecated);
+//     ask by id or with IncludeDeprecated), DisableImageDeprecation (clears it;
+//     an image without one answers true as well);
 //   - what amazon-ebs calls to bake (compute*.go): regions, the default VPC and
 //     subnet, key pairs (CreateKeyPair / ImportKeyPair fail with
 //     InvalidKeyPair.Duplicate on a taken name, DescribeKeyPairs returns
