@@ -373,3 +373,20 @@ func TestWarningsNameTheDetectedType(t *testing.T) {
 		t.Errorf("warnings:\n%s", ui.text())
 	}
 }
+
+func TestKeepRepositoriesWithCredentialsWarns(t *testing.T) {
+	repo := map[string]interface{}{"url": "https://deploy:Pa55w0rd@r.example.com/apt", "key_url": "https://r.example.com/key.asc"}
+	for keep, want := range map[bool]bool{true: true, false: false} {
+		p, err := prepare(map[string]interface{}{"package_type": "deb", "keep_repositories": keep, "repositories": []interface{}{repo}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := strings.Join(p.req.Warnings, "\n")
+		if got := strings.Contains(w, "keep_repositories keeps the credentials of repository https://***@r.example.com/apt"); got != want {
+			t.Errorf("keep_repositories=%v: warnings %q", keep, w)
+		}
+		if strings.Contains(w, "Pa55w0rd") {
+			t.Errorf("a warning holds the password: %q", w)
+		}
+	}
+}

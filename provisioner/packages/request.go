@@ -84,6 +84,9 @@ func buildRequest(in inputs, t PackageType) (*request, error) {
 			seen[id] = true
 			r.Repositories = append(r.Repositories, repo)
 			r.Warnings = append(r.Warnings, repo.warnings(t)...)
+			if cfg.KeepRepositories && repo.URL != nil && repo.URL.User != nil {
+				r.Warnings = append(r.Warnings, fmt.Sprintf("warning: keep_repositories keeps the credentials of repository %s in the image (mode 0600, root only): whoever can launch the image can read them", repo.Label))
+			}
 		}
 	}
 	// Newlines would otherwise just separate words; they are refused

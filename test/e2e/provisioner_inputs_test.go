@@ -78,6 +78,9 @@ func TestPackagesCredentialsKeptPrivately(t *testing.T) {
 	if strings.Contains(out, tg.Repos.AuthPassword) {
 		t.Error("the password is in the build output")
 	}
+	if !strings.Contains(out, "keep_repositories keeps the credentials of repository") {
+		t.Errorf("no warning that the image keeps the credentials:\n%s", out)
+	}
 	private := strings.Fields(tg.MustRun(t, "stat -c '%a %U %n' /etc/apt/auth.conf.d/spinnaker-packages-*.conf"))
 	if len(private) != 3 || private[0] != "600" || private[1] != "root" {
 		t.Errorf("auth.conf.d file: %q, want mode 600 owned by root", private)
