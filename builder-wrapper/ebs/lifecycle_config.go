@@ -30,9 +30,16 @@ func (c *Config) prepareLifecycle() []error {
 	if c.KeepLatest == 0 {
 		c.KeepLatest = 1
 	}
+	// A bake block that does not name the whole lineage (a Rosco template without base_os, say)
+	// bakes untagged; only deprecate_superseded needs the lineage, and says why below.
+	var lineageErr error
 	if c.Bake != nil && !slices.Contains(c.Bake.Strings(), unknownValue) {
 		if names, err := c.Bake.PackageNames(); err == nil && len(names) > 0 {
-			c.lineageParts = &lineageParts{BaseOS: c.Bake.BaseOS, AMIName: c.Bake.AMIName, Packages: names}
+			parts := &lineageParts{BaseOS: c.Bake.BaseOS, AMIName: c.Bake.AMIName, Packages: names}
+			// The account is the images' owner, known after the bake; any valid one checks the rest.
+			if _, lineageErr = parts.identity("000000000000"); lineageErr == nil {
+				c.lineageParts = parts
+			}
 		}
 	}
 	if c.DeprecateSuperseded == "" || c.DeprecateSuperseded == unknownValue {
@@ -50,8 +57,11 @@ func (c *Config) prepareLifecycle() []error {
 		errs = append(errs, err)
 	}
 	c.deprecateAfter = d
-	if c.Bake == nil {
+	switch {
+	case c.Bake == nil:
 		errs = append(errs, errors.New(`deprecate_superseded needs the bake block: the lineage (package names, base_os, ami_name) is computed from it, and bake_key alone does not say what it was computed from`))
+	case lineageErr != nil:
+		errs = append(errs, fmt.Errorf("deprecate_superseded needs the bake block's whole lineage: %w", lineageErr))
 	}
 	return errs
 }

@@ -24,6 +24,7 @@ func TestPrepareLifecycleErrorsNameTheField(t *testing.T) {
 		{"beyond 10 years", map[string]interface{}{"deprecate_superseded": "90000h", "bake_key": nil, "bake": bakeInputs()}, "at most 10 years"},
 		{"negative", map[string]interface{}{"deprecate_superseded": "-1h", "bake_key": nil, "bake": bakeInputs()}, "want a positive duration"},
 		{"no bake block", map[string]interface{}{"deprecate_superseded": "24h"}, "deprecate_superseded needs the bake block"},
+		{"bake block without base_os", map[string]interface{}{"deprecate_superseded": "24h", "bake_key": nil, "bake": withoutBaseOS()}, "deprecate_superseded needs the bake block's whole lineage: lineage: base_os is empty"},
 		{"negative keep_latest", map[string]interface{}{"keep_latest": -1}, "keep_latest -1: want at least 1"},
 		{"dry run alone", map[string]interface{}{"deprecate_superseded_dry_run": true}, "deprecate_superseded_dry_run needs deprecate_superseded"},
 	}
@@ -232,5 +233,26 @@ func TestRetireSupersededKeepsTheOtherSpecsNewest(t *testing.T) {
 	want := map[string]bool{plainOld: true, plainNew: false, encOld: true, build: false, "ami-0123456789abcdef0": false}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("deprecated %v, want %v:\n%s", got, want, f.out)
+	}
+}
+
+// withoutBaseOS is a bake block as Rosco's templates may send it: no base_os.
+func withoutBaseOS() map[string]interface{} {
+	in := bakeInputs()
+	delete(in, "base_os")
+	return in
+}
+
+// A bake block that does not name a whole lineage still bakes: it is only left untagged.
+func TestPrepareLifecycleWithoutAWholeLineageTagsNoLineage(t *testing.T) {
+	m := minimal()
+	delete(m, "bake_key")
+	m["bake"] = withoutBaseOS()
+	b := new(Builder)
+	if _, _, err := b.Prepare(m); err != nil {
+		t.Fatal(err)
+	}
+	if b.config.lineageParts != nil {
+		t.Errorf("lineage parts %+v, want none without base_os", b.config.lineageParts)
 	}
 }
