@@ -161,6 +161,11 @@ func (e *Env) require(t T) {
 	unavailable(t, e.prereqErr)
 }
 
+// Unavailable fails (CI) or skips (elsewhere) the test with err as reason: the
+// one rule for a missing prerequisite, for tests whose setup the harness does
+// not make itself.
+func Unavailable(t T, err error) { t.Helper(); unavailable(t, err) }
+
 // unavailable fails (CI) or skips (elsewhere) the test with err as reason.
 func unavailable(t T, err error) {
 	t.Helper()
