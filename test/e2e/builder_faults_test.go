@@ -67,6 +67,7 @@ func TestEBSFaultMatrix(t *testing.T) {
 		if !strings.Contains(out, ebs.ReusedMessage) || e.calls()["CreateTags"] == 0 {
 			t.Errorf("not a hit that added a tag (calls %v):\n%s", e.calls(), out)
 		}
+		e.wantEveryCallThrottledTwice(t, wrapperActions, "DescribeImages", "CreateTags", "DescribeImageAttribute")
 		e.wantNoLeaks(t)
 	})
 	t.Run("RequestLimitExceeded twice on every call of a copy", func(t *testing.T) {
@@ -78,6 +79,7 @@ func TestEBSFaultMatrix(t *testing.T) {
 		if e.calls()["CopyImage"] < 1 || e.calls()["RunInstances"] != 0 {
 			t.Errorf("calls %v, want a copy and no bake", e.calls())
 		}
+		e.wantEveryCallThrottledTwice(t, wrapperActions, "DescribeImages", "CopyImage", "CreateTags", "ModifyImageAttribute", "ModifySnapshotAttribute")
 		for _, img := range e.keyImages(key)[thirdRegion] {
 			if !slices.Contains(img.LaunchPermissions, ec2fake.LaunchPermission{UserID: "210987654321"}) {
 				t.Errorf("copy %s not shared: %+v", img.ID, img.LaunchPermissions)
@@ -98,6 +100,7 @@ func TestEBSFaultMatrix(t *testing.T) {
 		if e.calls()["CreateKeyPair"] != 3 || e.calls()["DeleteKeyPair"] != 3 || e.calls()["RunInstances"] != 1 {
 			t.Errorf("calls %v, want the claim created and released after two throttles each, and one bake", e.calls())
 		}
+		e.wantEveryCallThrottledTwice(t, []string{"CreateKeyPair", "DescribeKeyPairs", "DeleteKeyPair"}, "CreateKeyPair", "DeleteKeyPair")
 		e.wantNoLeaks(t)
 	})
 
@@ -198,6 +201,32 @@ func TestEBSFaultMatrix(t *testing.T) {
 		}
 		e.wantNoLeaks(t)
 	})
+}
+
+// wantEveryCallThrottledTwice reads the fake's call log: every call of the
+// throttled actions, with its retries, saw exactly two RequestLimitExceeded
+// and then got through, and the row made at least one call of each action in
+// want, so the row shows what it names.
+func (e *ebsEnv) wantEveryCallThrottledTwice(t *testing.T, throttled []string, want ...string) {
+	t.Helper()
+	seen, other := map[string]int{}, map[string]int{}
+	for _, lc := range ec2fake.LogicalCalls(e.fake.Calls()) {
+		if !slices.Contains(throttled, lc.Action) {
+			other[lc.Action]++
+			continue
+		}
+		seen[lc.Action]++
+		if lc.Faults() != 2 || !lc.GotThrough() {
+			t.Errorf("%s %s: %d attempts, %d answered RequestLimitExceeded, got through %v; want 2 faults, then through",
+				lc.Region, lc.Action, len(lc.Attempts), lc.Faults(), lc.GotThrough())
+		}
+	}
+	for _, a := range want {
+		if seen[a] == 0 {
+			t.Errorf("no %s call in the row (throttled calls %v)", a, seen)
+		}
+	}
+	t.Logf("calls throttled twice each: %v; calls of actions not throttled: %v", seen, other)
 }
 
 // wantNoLeaks checks the end state every fault row must leave: images with

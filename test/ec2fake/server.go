@@ -58,8 +58,14 @@ type Call struct {
 	// AccessKeyID is the key id the call was signed with ("" if unsigned),
 	// so tests can see which credentials the chain picked.
 	AccessKeyID string
-	Form        url.Values
-	At          time.Time
+	// InvocationID is the id aws-sdk-go-v2 gives one operation call and
+	// repeats on its retries ("" from a client that sends none).
+	InvocationID string
+	Form         url.Values
+	At           time.Time
+	// Fault is the code of the injected fault that answered the call, ""
+	// when none did.
+	Fault string
 }
 
 // Server is the fake endpoint. It is safe for concurrent use.
@@ -122,9 +128,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	s.mu.Lock()
 	s.nextID++
 	req.RequestID = fmt.Sprintf("00000000-0000-4000-8000-%012d", s.nextID)
-	s.calls = append(s.calls, Call{Region: req.Region, Action: req.Action, AccessKeyID: req.AccessKeyID, Form: cloneValues(form), At: time.Now()})
+	invocationID := hr.Header.Get(invocationIDHeader)
+	fault := s.takeFault(req.Region, req.Action, callKey(req.Region, invocationID, form))
+	call := Call{Region: req.Region, Action: req.Action, AccessKeyID: req.AccessKeyID, InvocationID: invocationID, Form: cloneValues(form), At: time.Now()}
+	if fault != nil {
+		call.Fault = fault.Code
+	}
+	s.calls = append(s.calls, call)
 	latency := s.latency
-	fault := s.takeFault(req.Region, req.Action)
 	handler := s.handlers[req.Action]
 	s.mu.Unlock()
 	if s.opts.Logf != nil {
