@@ -100,7 +100,7 @@ func launchPermissionList(r *Request, prefix string) []LaunchPermission {
 
 // modifyImageAttribute applies LaunchPermission.Add and .Remove. Adding a
 // permission the image already has is not an error and changes nothing, as
-// in EC2. Other attributes (description) are accepted and ignored.
+// in EC2; adding or removing group "all" makes the image public or private. Other attributes (description) are accepted and ignored.
 func (c *Compute) modifyImageAttribute(r *Request) (any, error) {
 	id := r.Form.Get("ImageId")
 	add, remove := launchPermissionList(r, "LaunchPermission.Add"), launchPermissionList(r, "LaunchPermission.Remove")
@@ -116,6 +116,15 @@ func (c *Compute) modifyImageAttribute(r *Request) (any, error) {
 			}
 		}
 		img.LaunchPermissions = slices.DeleteFunc(img.LaunchPermissions, func(lp LaunchPermission) bool { return slices.Contains(remove, lp) })
+		// Group "all" is what makes an image public (isPublic, the
+		// is-public filter, the public deprecation limit).
+		all := LaunchPermission{Group: "all"}
+		if slices.Contains(add, all) {
+			img.Public = true
+		}
+		if slices.Contains(remove, all) {
+			img.Public = false
+		}
 	}) {
 		return nil, imageNotFound(id)
 	}
@@ -235,11 +244,19 @@ func (c *Compute) describeSnapshotAttribute(r *Request) (any, error) {
 	return resp, nil
 }
 
-// maxDeprecation is how far ahead EC2 accepts DeprecateAt for a private AMI.
-const maxDeprecation = 10 * 365 * 24 * time.Hour
+// Deprecation limits, as EC2's API reference gives them for DeprecateAt:
+// at most 10 years from now, except for a public AMI, where the limit is 2
+// years from its creation date.
+const (
+	maxDeprecationYears       = 10
+	maxPublicDeprecationYears = 2
+)
 
 // enableImageDeprecation sets DeprecateAt, rounded to the nearest minute as
-// EC2 rounds it. A time in the past or more than 10 years ahead is refused.
+// EC2 rounds it. A time in the past or beyond the image's limit (see
+// maxDeprecationYears) is refused with InvalidParameterValue: the reference
+// names no code of its own for it, and this is the code EC2 gives a value out
+// of its range.
 func (c *Compute) enableImageDeprecation(r *Request) (any, error) {
 	id := r.Form.Get("ImageId")
 	at, err := time.Parse(time.RFC3339, r.Form.Get("DeprecateAt"))
@@ -248,13 +265,41 @@ func (c *Compute) enableImageDeprecation(r *Request) (any, error) {
 	}
 	at = at.UTC().Round(time.Minute)
 	now := time.Now()
-	if at.Before(now) || at.After(now.Add(maxDeprecation)) {
-		return nil, &APIError{Code: "InvalidParameterValue", Message: "The deprecation time must be in the future and at most 10 years from now."}
+	if at.Before(now) {
+		return nil, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("The deprecation time %s is in the past.", at.Format(time.RFC3339))}
 	}
-	if !c.s.UpdateImage(r.Region, id, func(img *Image) { img.DeprecationTime = at }) {
+	var refused error
+	if !c.s.UpdateImage(r.Region, id, func(img *Image) {
+		if err := checkDeprecationLimit(*img, at, now); err != nil {
+			refused = err
+			return
+		}
+		img.DeprecationTime = at
+	}) {
 		return nil, imageNotFound(id)
 	}
+	if refused != nil {
+		return nil, refused
+	}
 	return okReply(r), nil
+}
+
+// checkDeprecationLimit refuses a deprecation time beyond the image's limit:
+// 2 years from creation for a public image, 10 years from now otherwise.
+func checkDeprecationLimit(img Image, at, now time.Time) error {
+	if img.Public {
+		if limit := img.CreationDate.AddDate(maxPublicDeprecationYears, 0, 0); at.After(limit) {
+			return &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf(
+				"The deprecation time %s of public image %s is more than %d years after its creation date (%s).",
+				at.Format(time.RFC3339), img.ID, maxPublicDeprecationYears, img.CreationDate.UTC().Format(time.RFC3339))}
+		}
+		return nil
+	}
+	if limit := now.AddDate(maxDeprecationYears, 0, 0); at.After(limit) {
+		return &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf(
+			"The deprecation time %s is more than %d years from now.", at.Format(time.RFC3339), maxDeprecationYears)}
+	}
+	return nil
 }
 
 // disableImageDeprecation cancels an image's deprecation. As in EC2, an image without one

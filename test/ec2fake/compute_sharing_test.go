@@ -3,6 +3,7 @@ package ec2fake
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,4 +156,69 @@ func TestDeprecatedImagesOfOtherAccountsAreHidden(t *testing.T) {
 	if got := list(&ec2.DescribeImagesInput{ImageIds: []string{shared.ID}}); !slices.Equal(got, []string{shared.ID}) {
 		t.Errorf("by id %v, want %v", got, shared.ID)
 	}
+}
+
+// EC2's limit for DeprecateAt: 10 years from now for a private image, 2 years
+// from its creation date for a public one (made public by group "all").
+func TestDeprecationLimitsOfPrivateAndPublicImages(t *testing.T) {
+	_, c, clients := computeClient(t, ComputeOptions{})
+	ctx := context.Background()
+	cl := clients["us-east-1"]
+	created := time.Now().Add(-365 * 24 * time.Hour).UTC()
+	img := c.AddImage("us-east-1", Image{Name: "app", CreationDate: created})
+	deprecate := func(at time.Time) error {
+		_, err := cl.EnableImageDeprecation(ctx, &ec2.EnableImageDeprecationInput{ImageId: aws.String(img.ID), DeprecateAt: aws.Time(at)})
+		return err
+	}
+	threeYears := time.Now().AddDate(3, 0, 0)
+	if err := deprecate(threeYears); err != nil {
+		t.Fatalf("a private image deprecated in 3 years: %v", err)
+	}
+	if err := deprecate(time.Now().AddDate(10, 0, 1)); apiCode(err) != "InvalidParameterValue" {
+		t.Errorf("a private image deprecated beyond 10 years: %v, want InvalidParameterValue", err)
+	}
+
+	if _, err := cl.ModifyImageAttribute(ctx, &ec2.ModifyImageAttributeInput{ImageId: aws.String(img.ID), LaunchPermission: &ec2types.LaunchPermissionModifications{
+		Add: []ec2types.LaunchPermission{{Group: ec2types.PermissionGroupAll}}}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := cl.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{img.ID}})
+	if err != nil || !aws.ToBool(out.Images[0].Public) {
+		t.Fatalf("group all did not make the image public: %+v, %v", out, err)
+	}
+	err = deprecate(threeYears)
+	if apiCode(err) != "InvalidParameterValue" || !strings.Contains(err.Error(), img.ID) {
+		t.Errorf("a public image deprecated 4 years after its creation: %v, want InvalidParameterValue naming the image", err)
+	}
+	if got := deprecationOf(t, cl, img.ID); !got.Equal(threeYears.UTC().Round(time.Minute)) {
+		t.Errorf("the refused call changed the deprecation time to %v", got)
+	}
+	inLimit := created.AddDate(2, 0, 0).Add(-time.Hour)
+	if err := deprecate(inLimit); err != nil {
+		t.Errorf("a public image deprecated within 2 years of its creation: %v", err)
+	}
+	if err := deprecate(created.AddDate(2, 0, 0).Add(2 * time.Minute)); apiCode(err) != "InvalidParameterValue" {
+		t.Errorf("a public image deprecated just beyond 2 years after its creation: %v, want InvalidParameterValue", err)
+	}
+
+	if _, err := cl.ModifyImageAttribute(ctx, &ec2.ModifyImageAttributeInput{ImageId: aws.String(img.ID), LaunchPermission: &ec2types.LaunchPermissionModifications{
+		Remove: []ec2types.LaunchPermission{{Group: ec2types.PermissionGroupAll}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := deprecate(threeYears); err != nil {
+		t.Errorf("private again, deprecated in 3 years: %v", err)
+	}
+}
+
+func deprecationOf(t *testing.T, cl *ec2.Client, id string) time.Time {
+	t.Helper()
+	out, err := cl.DescribeImages(context.Background(), &ec2.DescribeImagesInput{ImageIds: []string{id}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, err := time.Parse(time.RFC3339, aws.ToString(out.Images[0].DeprecationTime))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
 }

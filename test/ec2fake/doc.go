@@ -21,11 +21,15 @@
 //     the snapshots);
 //   - what a bake cache hit applies (compute_sharing.go): launch permissions
 //     (users, group "all", organization and OU ARNs; adding one that is there
-//     changes nothing), snapshot create-volume permissions, EnableImageDeprecation
-//     (rounded to the nearest minute, future and at most 10 years ahead; once
-//     passed, DescribeImages hides the image from other accounts unless they
-//     ask by id or with IncludeDeprecated), DisableImageDeprecation (clears it;
-//     an image without one answers true as well);
+//     changes nothing; group "all" makes the image public), snapshot
+//     create-volume permissions, EnableImageDeprecation (rounded to the
+//     nearest minute, in the future, and at most 10 years from now, or for a
+//     public image at most 2 years after its creation date; beyond that
+//     InvalidParameterValue, a code the reference does not name for this
+//     case; once passed, DescribeImages hides the image from other accounts
+//     unless they ask by id or with IncludeDeprecated),
+//     DisableImageDeprecation (clears it; an image without one answers true
+//     as well);
 //   - what amazon-ebs calls to bake (compute*.go): regions, the default VPC and
 //     subnet, key pairs (CreateKeyPair / ImportKeyPair fail with
 //     InvalidKeyPair.Duplicate on a taken name, DescribeKeyPairs returns
@@ -36,11 +40,14 @@
 //     (InvalidSnapshot.InUse while an image uses it). The instance is a real
 //     machine the test supplies through a Launcher, so SSH and provisioners
 //     run for real;
-//   - faults (faults.go): an EC2 error code for the first N matching calls
-//     or for every one (RequestLimitExceeded is a 503 the SDK retries), a
-//     fixed latency per call, and AfterCall, which changes state between a
-//     client's calls (an image deregistered right after a lookup found it).
-//     Every call is recorded, failed ones included, for call counts.
+//   - faults (faults.go): an EC2 error code for the first N matching calls,
+//     for every one, or (Cycle) for the first attempts of every logical
+//     call, a client's call with its retries, told apart by region, form and
+//     aws-sdk-go-v2's invocation id (RequestLimitExceeded is a 503 the SDK
+//     retries); a fixed latency per call; and AfterCall, which changes state
+//     between a client's calls (an image deregistered right after a lookup
+//     found it). Every attempt is recorded with the fault that answered it,
+//     for call counts and for LogicalCalls.
 //
 // What it does not emulate: signatures (the caller's secret is unknown; an
 // authorization failure is injected as a fault), IAM and KMS (encrypted
