@@ -32,7 +32,7 @@ func (c *Compute) createImage(r *Request) (any, error) {
 	c.mu.Unlock()
 	switch state {
 	case "":
-		return nil, &APIError{Code: "InvalidInstanceID.NotFound", Message: fmt.Sprintf("The instance ID '%s' does not exist", id)}
+		return nil, instanceNotFound(id)
 	case stateRunning, stateStopped:
 	default:
 		return nil, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("Instance '%s' is not in state 'running' or 'stopped'", id)}
@@ -59,7 +59,7 @@ func (c *Compute) copyImage(r *Request) (any, error) {
 		}
 	}
 	if src == nil {
-		return nil, &APIError{Code: "InvalidAMIID.NotFound", Message: fmt.Sprintf("The image id '[%s]' does not exist", srcID)}
+		return nil, imageNotFound(srcID)
 	}
 	if src.State != "available" {
 		return nil, &APIError{Code: "IncorrectState", Message: fmt.Sprintf("Image '%s' is not in the 'available' state", srcID)}
@@ -111,7 +111,7 @@ func (c *Compute) newImage(r *Request, img Image) (Image, error) {
 func (c *Compute) deregisterImage(r *Request) (any, error) {
 	id := r.Form.Get("ImageId")
 	if !c.s.RemoveImage(r.Region, id) {
-		return nil, &APIError{Code: "InvalidAMIID.NotFound", Message: fmt.Sprintf("The image id '[%s]' does not exist", id)}
+		return nil, imageNotFound(id)
 	}
 	return okReply(r), nil
 }
@@ -188,21 +188,21 @@ func (c *Compute) checkResource(region, id string) error {
 		if c.s.UpdateImage(region, id, func(*Image) {}) {
 			return nil
 		}
-		return &APIError{Code: "InvalidAMIID.NotFound", Message: fmt.Sprintf("The image id '[%s]' does not exist", id)}
+		return imageNotFound(id)
 	case strings.HasPrefix(id, "i-"):
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if in, ok := c.instances[id]; ok && in.Region == region {
 			return nil
 		}
-		return &APIError{Code: "InvalidInstanceID.NotFound", Message: fmt.Sprintf("The instance ID '%s' does not exist", id)}
+		return instanceNotFound(id)
 	case strings.HasPrefix(id, "sg-"):
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if g, ok := c.groups[id]; ok && g.Region == region {
 			return nil
 		}
-		return &APIError{Code: "InvalidGroup.NotFound", Message: fmt.Sprintf("The security group '%s' does not exist", id)}
+		return groupNotFound(id)
 	case strings.HasPrefix(id, "snap-"):
 		c.mu.Lock()
 		defer c.mu.Unlock()

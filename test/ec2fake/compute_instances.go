@@ -86,7 +86,7 @@ func (c *Compute) runInstances(r *Request) (any, error) {
 		return nil, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("The fake launches exactly one instance (MinCount=%q MaxCount=%q)", minC, maxC)}
 	}
 	if !c.imageAvailable(r.Region, imageID) {
-		return nil, &APIError{Code: "InvalidAMIID.NotFound", Message: fmt.Sprintf("The image id '[%s]' does not exist", imageID)}
+		return nil, imageNotFound(imageID)
 	}
 	groups := ListParam(r.Form, "SecurityGroupId")
 	subnet := r.Form.Get("SubnetId")
@@ -98,7 +98,7 @@ func (c *Compute) runInstances(r *Request) (any, error) {
 		subnet = defaultSubnet
 	}
 	if subnet != defaultSubnet {
-		return nil, &APIError{Code: "InvalidSubnetID.NotFound", Message: fmt.Sprintf("The subnet ID '%s' does not exist", subnet)}
+		return nil, subnetNotFound(subnet)
 	}
 	tags := tagsFromSpecs(r.Form)["instance"]
 
@@ -109,14 +109,14 @@ func (c *Compute) runInstances(r *Request) (any, error) {
 		kp, ok := c.keyPairs[r.Region+"/"+keyName]
 		if !ok {
 			c.mu.Unlock()
-			return nil, &APIError{Code: "InvalidKeyPair.NotFound", Message: fmt.Sprintf("The key pair '%s' does not exist", keyName)}
+			return nil, keyNameNotFound(keyName)
 		}
 		publicKey = kp.PublicKey
 	}
 	for _, g := range groups {
 		if sg, ok := c.groups[g]; !ok || sg.Region != r.Region {
 			c.mu.Unlock()
-			return nil, &APIError{Code: "InvalidGroup.NotFound", Message: fmt.Sprintf("The security group '%s' does not exist", g)}
+			return nil, groupNotFound(g)
 		}
 	}
 	in := &instance{ID: c.newIDLocked("i"), Region: r.Region, ImageID: imageID, InstanceType: r.Form.Get("InstanceType"),
@@ -161,38 +161,25 @@ func (c *Compute) imageAvailable(region, id string) bool {
 	return false
 }
 
-var instanceQuery = describeQuery[*instance]{
-	IDParam: "InstanceId",
-	ID:      func(in *instance) string { return in.ID },
-	Region:  func(in *instance) string { return in.Region },
-	Values: func(in *instance, name string) ([]string, bool) {
-		switch name {
-		case "instance-id":
-			return []string{in.ID}, true
-		case "instance-state-name":
-			return []string{in.State}, true
-		case "image-id":
-			return []string{in.ImageID}, true
-		}
-		return tagFilterValues(in.Tags, name)
-	},
-	NotFound: func(id string) error {
-		return &APIError{Code: "InvalidInstanceID.NotFound", Message: fmt.Sprintf("The instance ID '%s' does not exist", id)}
+var instanceDescribe = describeAction[*instance, reservationXML]{
+	IDs:    []idParam[*instance]{{Param: "InstanceId", Of: func(in *instance) string { return in.ID }, NotFound: instanceNotFound}},
+	Region: func(in *instance) string { return in.Region },
+	Values: filterFields(map[string]func(*instance) string{
+		"instance-id":         func(in *instance) string { return in.ID },
+		"instance-state-name": func(in *instance) string { return in.State },
+		"image-id":            func(in *instance) string { return in.ImageID },
+	}, func(in *instance) map[string]string { return in.Tags }),
+	Set: "reservationSet",
+	// One reservation per instance: the fake launches one at a time.
+	Item: func(r *Request, in *instance) reservationXML {
+		return reservationXML{ReservationID: "r-" + strings.TrimPrefix(in.ID, "i-"), OwnerID: r.AccountID, Instances: []instanceXML{in.toXML()}}
 	},
 }
 
 func (c *Compute) describeInstances(r *Request) (any, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	found, err := instanceQuery.run(r, c.instances)
-	if err != nil {
-		return nil, err
-	}
-	resp := describeInstancesResponse{Xmlns: xmlns, RequestID: r.RequestID}
-	for _, in := range found {
-		resp.Reservations = append(resp.Reservations, reservationXML{ReservationID: "r-" + strings.TrimPrefix(in.ID, "i-"), OwnerID: r.AccountID, Instances: []instanceXML{in.toXML()}})
-	}
-	return resp, nil
+	return instanceDescribe.answer(r, c.instances)
 }
 
 // stopInstances moves running instances to stopping, then stopped.
@@ -212,11 +199,11 @@ func (c *Compute) transition(r *Request, allowed map[string]bool, via, to string
 	ids := ListParam(r.Form, "InstanceId")
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	resp := stateChangeResponse{XMLName: xml.Name{Local: r.Action + "Response"}, Xmlns: xmlns, RequestID: r.RequestID}
+	resp := listResponse[stateChangeXML]{Action: r.Action, RequestID: r.RequestID, Set: "instancesSet"}
 	for _, id := range ids {
 		in, ok := c.instances[id]
 		if !ok || in.Region != r.Region {
-			return nil, &APIError{Code: "InvalidInstanceID.NotFound", Message: fmt.Sprintf("The instance ID '%s' does not exist", id)}
+			return nil, instanceNotFound(id)
 		}
 		if allowed != nil && !allowed[in.State] {
 			return nil, &APIError{Code: "IncorrectInstanceState", Message: fmt.Sprintf("The instance '%s' is not in a state from which it can be stopped.", id)}
@@ -235,7 +222,7 @@ func (c *Compute) transition(r *Request, allowed map[string]bool, via, to string
 				}
 			})
 		}
-		resp.Changes = append(resp.Changes, stateChangeXML{InstanceID: id, Current: stateXML(in.State), Previous: stateXML(prev)})
+		resp.Items = append(resp.Items, stateChangeXML{InstanceID: id, Current: stateXML(in.State), Previous: stateXML(prev)})
 	}
 	return resp, nil
 }
@@ -341,38 +328,19 @@ type reservationXML struct {
 	Instances     []instanceXML `xml:"instancesSet>item"`
 }
 
-type describeInstancesResponse struct {
-	XMLName      xml.Name         `xml:"DescribeInstancesResponse"`
-	Xmlns        string           `xml:"xmlns,attr"`
-	RequestID    string           `xml:"requestId"`
-	Reservations []reservationXML `xml:"reservationSet>item"`
-}
-
 type stateChangeXML struct {
 	InstanceID string           `xml:"instanceId"`
 	Current    instanceStateXML `xml:"currentState"`
 	Previous   instanceStateXML `xml:"previousState"`
 }
 
-type stateChangeResponse struct {
-	XMLName   xml.Name
-	Xmlns     string           `xml:"xmlns,attr"`
-	RequestID string           `xml:"requestId"`
-	Changes   []stateChangeXML `xml:"instancesSet>item"`
-}
-
-type describeVolumesResponse struct {
-	XMLName   xml.Name `xml:"DescribeVolumesResponse"`
-	Xmlns     string   `xml:"xmlns,attr"`
-	RequestID string   `xml:"requestId"`
-	Volumes   []struct {
-		VolumeID string `xml:"volumeId"`
-		Status   string `xml:"status"`
-	} `xml:"volumeSet>item"`
+type volumeXML struct {
+	VolumeID string `xml:"volumeId"`
+	Status   string `xml:"status"`
 }
 
 // describeVolumes knows no detached volumes: a root volume is deleted with
 // its instance, so amazon-ebs's cleanup finds nothing to delete.
 func (c *Compute) describeVolumes(r *Request) (any, error) {
-	return describeVolumesResponse{Xmlns: xmlns, RequestID: r.RequestID}, nil
+	return listResponse[volumeXML]{Action: r.Action, RequestID: r.RequestID, Set: "volumeSet"}, nil
 }

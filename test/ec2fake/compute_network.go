@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,21 +30,14 @@ type regionXML struct {
 	OptInStatus    string `xml:"optInStatus"`
 }
 
-type describeRegionsResponse struct {
-	XMLName   xml.Name    `xml:"DescribeRegionsResponse"`
-	Xmlns     string      `xml:"xmlns,attr"`
-	RequestID string      `xml:"requestId"`
-	Regions   []regionXML `xml:"regionInfo>item"`
-}
-
 func (c *Compute) describeRegions(r *Request) (any, error) {
 	names := ListParam(r.Form, "RegionName")
-	resp := describeRegionsResponse{Xmlns: xmlns, RequestID: r.RequestID}
+	resp := listResponse[regionXML]{Action: r.Action, RequestID: r.RequestID, Set: "regionInfo"}
 	for _, name := range c.opts.Regions {
 		if len(names) > 0 && !slices.Contains(names, name) {
 			continue
 		}
-		resp.Regions = append(resp.Regions, regionXML{RegionName: name, RegionEndpoint: "ec2." + name + ".amazonaws.com", OptInStatus: "opt-in-not-required"})
+		resp.Items = append(resp.Items, regionXML{RegionName: name, RegionEndpoint: "ec2." + name + ".amazonaws.com", OptInStatus: "opt-in-not-required"})
 	}
 	return resp, nil
 }
@@ -56,15 +50,8 @@ type zoneXML struct {
 	ZoneType   string `xml:"zoneType"`
 }
 
-type describeAvailabilityZonesResponse struct {
-	XMLName   xml.Name  `xml:"DescribeAvailabilityZonesResponse"`
-	Xmlns     string    `xml:"xmlns,attr"`
-	RequestID string    `xml:"requestId"`
-	Zones     []zoneXML `xml:"availabilityZoneInfo>item"`
-}
-
 func (c *Compute) describeAvailabilityZones(r *Request) (any, error) {
-	return describeAvailabilityZonesResponse{Xmlns: xmlns, RequestID: r.RequestID, Zones: []zoneXML{{
+	return listResponse[zoneXML]{Action: r.Action, RequestID: r.RequestID, Set: "availabilityZoneInfo", Items: []zoneXML{{
 		ZoneName: r.Region + "a", ZoneID: r.Region + "-az1", ZoneState: "available", RegionName: r.Region, ZoneType: "availability-zone",
 	}}}, nil
 }
@@ -79,43 +66,23 @@ type vpcXML struct {
 	IsDefault       bool   `xml:"isDefault"`
 }
 
-type describeVpcsResponse struct {
-	XMLName   xml.Name `xml:"DescribeVpcsResponse"`
-	Xmlns     string   `xml:"xmlns,attr"`
-	RequestID string   `xml:"requestId"`
-	Vpcs      []vpcXML `xml:"vpcSet>item"`
+var vpcDescribe = describeAction[vpcXML, vpcXML]{
+	IDs: []idParam[vpcXML]{{Param: "VpcId", Of: func(v vpcXML) string { return v.VpcID }, NotFound: vpcNotFound}},
+	Values: filterFields(map[string]func(vpcXML) string{
+		"is-default": func(v vpcXML) string { return strconv.FormatBool(v.IsDefault) },
+		"vpc-id":     func(v vpcXML) string { return v.VpcID },
+		"state":      func(v vpcXML) string { return v.State },
+		"cidr":       func(v vpcXML) string { return v.CidrBlock },
+		"cidr-block": func(v vpcXML) string { return v.CidrBlock },
+	}, nil),
+	Set:  "vpcSet",
+	Item: func(_ *Request, v vpcXML) vpcXML { return v },
 }
 
+// describeVpcs answers for the region's one VPC, the default.
 func (c *Compute) describeVpcs(r *Request) (any, error) {
-	filters, err := Filters(r.Form)
-	if err != nil {
-		return nil, err
-	}
 	vpc := vpcXML{VpcID: defaultVPCID, OwnerID: r.AccountID, State: "available", CidrBlock: "172.31.0.0/16", DhcpOptionsID: "dopt-0fa4e000000000001", InstanceTenancy: "default", IsDefault: true}
-	for _, id := range ListParam(r.Form, "VpcId") {
-		if id != vpc.VpcID {
-			return nil, &APIError{Code: "InvalidVpcID.NotFound", Message: fmt.Sprintf("The vpc ID '%s' does not exist", id)}
-		}
-	}
-	resp := describeVpcsResponse{Xmlns: xmlns, RequestID: r.RequestID}
-	ok, err := matchFilters(filters, func(name string) ([]string, bool) {
-		switch name {
-		case "is-default":
-			return []string{"true"}, true
-		case "vpc-id":
-			return []string{vpc.VpcID}, true
-		case "state":
-			return []string{vpc.State}, true
-		case "cidr", "cidr-block":
-			return []string{vpc.CidrBlock}, true
-		}
-		return nil, false
-	})
-	if err != nil || !ok {
-		return resp, err
-	}
-	resp.Vpcs = []vpcXML{vpc}
-	return resp, nil
+	return vpcDescribe.answer(r, map[string]vpcXML{vpc.VpcID: vpc})
 }
 
 type subnetXML struct {
@@ -131,59 +98,31 @@ type subnetXML struct {
 	OwnerID                 string `xml:"ownerId"`
 }
 
-type describeSubnetsResponse struct {
-	XMLName   xml.Name    `xml:"DescribeSubnetsResponse"`
-	Xmlns     string      `xml:"xmlns,attr"`
-	RequestID string      `xml:"requestId"`
-	Subnets   []subnetXML `xml:"subnetSet>item"`
+var subnetDescribe = describeAction[subnetXML, subnetXML]{
+	IDs: []idParam[subnetXML]{{Param: "SubnetId", Of: func(sn subnetXML) string { return sn.SubnetID }, NotFound: subnetNotFound}},
+	Values: filterFields(map[string]func(subnetXML) string{
+		"vpc-id":            func(sn subnetXML) string { return sn.VpcID },
+		"subnet-id":         func(sn subnetXML) string { return sn.SubnetID },
+		"state":             func(sn subnetXML) string { return sn.State },
+		"availability-zone": func(sn subnetXML) string { return sn.AvailabilityZone },
+		"availabilityZone":  func(sn subnetXML) string { return sn.AvailabilityZone },
+		"default-for-az":    func(sn subnetXML) string { return strconv.FormatBool(sn.DefaultForAz) },
+	}, nil),
+	Set:  "subnetSet",
+	Item: func(_ *Request, sn subnetXML) subnetXML { return sn },
 }
 
+// describeSubnets answers for the region's one subnet, the default VPC's.
 func (c *Compute) describeSubnets(r *Request) (any, error) {
-	filters, err := Filters(r.Form)
-	if err != nil {
-		return nil, err
-	}
 	sn := subnetXML{SubnetID: defaultSubnet, State: "available", VpcID: defaultVPCID, CidrBlock: "172.31.0.0/20", AvailableIPAddressCount: 4091,
 		AvailabilityZone: r.Region + "a", AvailabilityZoneID: r.Region + "-az1", DefaultForAz: true, MapPublicIPOnLaunch: true, OwnerID: r.AccountID}
-	for _, id := range ListParam(r.Form, "SubnetId") {
-		if id != sn.SubnetID {
-			return nil, &APIError{Code: "InvalidSubnetID.NotFound", Message: fmt.Sprintf("The subnet ID '%s' does not exist", id)}
-		}
-	}
-	resp := describeSubnetsResponse{Xmlns: xmlns, RequestID: r.RequestID}
-	ok, err := matchFilters(filters, func(name string) ([]string, bool) {
-		switch name {
-		case "vpc-id":
-			return []string{sn.VpcID}, true
-		case "subnet-id":
-			return []string{sn.SubnetID}, true
-		case "state":
-			return []string{sn.State}, true
-		case "availability-zone", "availabilityZone":
-			return []string{sn.AvailabilityZone}, true
-		case "default-for-az":
-			return []string{"true"}, true
-		}
-		return nil, false
-	})
-	if err != nil || !ok {
-		return resp, err
-	}
-	resp.Subnets = []subnetXML{sn}
-	return resp, nil
+	return subnetDescribe.answer(r, map[string]subnetXML{sn.SubnetID: sn})
 }
 
 type offeringXML struct {
 	InstanceType string `xml:"instanceType"`
 	LocationType string `xml:"locationType"`
 	Location     string `xml:"location"`
-}
-
-type describeInstanceTypeOfferingsResponse struct {
-	XMLName   xml.Name      `xml:"DescribeInstanceTypeOfferingsResponse"`
-	Xmlns     string        `xml:"xmlns,attr"`
-	RequestID string        `xml:"requestId"`
-	Offerings []offeringXML `xml:"instanceTypeOfferingSet>item"`
 }
 
 // describeInstanceTypeOfferings offers every instance type in the region's
@@ -200,14 +139,14 @@ func (c *Compute) describeInstanceTypeOfferings(r *Request) (any, error) {
 			off.InstanceType = f.Values[0]
 		case "location":
 			if !matchAny(f, off.Location) {
-				return describeInstanceTypeOfferingsResponse{Xmlns: xmlns, RequestID: r.RequestID}, nil
+				return listResponse[offeringXML]{Action: r.Action, RequestID: r.RequestID, Set: "instanceTypeOfferingSet"}, nil
 			}
 		}
 	}
 	if off.InstanceType == "" {
 		off.InstanceType = "t3.micro"
 	}
-	return describeInstanceTypeOfferingsResponse{Xmlns: xmlns, RequestID: r.RequestID, Offerings: []offeringXML{off}}, nil
+	return listResponse[offeringXML]{Action: r.Action, RequestID: r.RequestID, Set: "instanceTypeOfferingSet", Items: []offeringXML{off}}, nil
 }
 
 type keyPair struct {
@@ -221,14 +160,21 @@ type keyPair struct {
 	Created     time.Time
 }
 
-type createKeyPairResponse struct {
-	XMLName        xml.Name `xml:"CreateKeyPairResponse"`
-	Xmlns          string   `xml:"xmlns,attr"`
-	RequestID      string   `xml:"requestId"`
-	KeyName        string   `xml:"keyName"`
-	KeyFingerprint string   `xml:"keyFingerprint"`
-	KeyMaterial    string   `xml:"keyMaterial"`
-	KeyPairID      string   `xml:"keyPairId"`
+// keyPairResponse answers CreateKeyPair, with the private key, and
+// ImportKeyPair, without.
+type keyPairResponse struct {
+	XMLName        xml.Name
+	Xmlns          string `xml:"xmlns,attr"`
+	RequestID      string `xml:"requestId"`
+	KeyName        string `xml:"keyName"`
+	KeyFingerprint string `xml:"keyFingerprint"`
+	KeyMaterial    string `xml:"keyMaterial,omitempty"`
+	KeyPairID      string `xml:"keyPairId"`
+}
+
+func newKeyPairResponse(r *Request, kp *keyPair, material string) keyPairResponse {
+	return keyPairResponse{XMLName: xml.Name{Local: r.Action + "Response"}, Xmlns: xmlns, RequestID: r.RequestID,
+		KeyName: kp.Name, KeyFingerprint: kp.Fingerprint, KeyMaterial: material, KeyPairID: kp.ID}
 }
 
 // createKeyPair makes a real key pair (RSA 2048 or ed25519, as KeyType
@@ -273,16 +219,7 @@ func (c *Compute) createKeyPair(r *Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return createKeyPairResponse{Xmlns: xmlns, RequestID: r.RequestID, KeyName: kp.Name, KeyFingerprint: kp.Fingerprint, KeyMaterial: material, KeyPairID: kp.ID}, nil
-}
-
-type importKeyPairResponse struct {
-	XMLName        xml.Name `xml:"ImportKeyPairResponse"`
-	Xmlns          string   `xml:"xmlns,attr"`
-	RequestID      string   `xml:"requestId"`
-	KeyName        string   `xml:"keyName"`
-	KeyFingerprint string   `xml:"keyFingerprint"`
-	KeyPairID      string   `xml:"keyPairId"`
+	return newKeyPairResponse(r, kp, material), nil
 }
 
 func (c *Compute) importKeyPair(r *Request) (any, error) {
@@ -295,7 +232,7 @@ func (c *Compute) importKeyPair(r *Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return importKeyPairResponse{Xmlns: xmlns, RequestID: r.RequestID, KeyName: kp.Name, KeyFingerprint: kp.Fingerprint, KeyPairID: kp.ID}, nil
+	return newKeyPairResponse(r, kp, ""), nil
 }
 
 // ImportKeyPair registers a public key (authorized_keys form) under name,
@@ -372,7 +309,7 @@ func (c *Compute) createSecurityGroup(r *Request) (any, error) {
 		vpc = defaultVPCID
 	}
 	if vpc != defaultVPCID {
-		return nil, &APIError{Code: "InvalidVpcID.NotFound", Message: fmt.Sprintf("The vpc ID '%s' does not exist", vpc)}
+		return nil, vpcNotFound(vpc)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -395,45 +332,24 @@ type securityGroupXML struct {
 	Tags        []tagXML `xml:"tagSet>item"`
 }
 
-type describeSecurityGroupsResponse struct {
-	XMLName   xml.Name           `xml:"DescribeSecurityGroupsResponse"`
-	Xmlns     string             `xml:"xmlns,attr"`
-	RequestID string             `xml:"requestId"`
-	Groups    []securityGroupXML `xml:"securityGroupInfo>item"`
-}
-
-var securityGroupQuery = describeQuery[*securityGroup]{
-	IDParam: "GroupId",
-	ID:      func(g *securityGroup) string { return g.ID },
-	Region:  func(g *securityGroup) string { return g.Region },
-	Values: func(g *securityGroup, name string) ([]string, bool) {
-		switch name {
-		case "group-id":
-			return []string{g.ID}, true
-		case "group-name":
-			return []string{g.Name}, true
-		case "vpc-id":
-			return []string{g.VpcID}, true
-		}
-		return tagFilterValues(g.Tags, name)
-	},
-	NotFound: func(id string) error {
-		return &APIError{Code: "InvalidGroup.NotFound", Message: fmt.Sprintf("The security group '%s' does not exist", id)}
+var securityGroupDescribe = describeAction[*securityGroup, securityGroupXML]{
+	IDs:    []idParam[*securityGroup]{{Param: "GroupId", Of: func(g *securityGroup) string { return g.ID }, NotFound: groupNotFound}},
+	Region: func(g *securityGroup) string { return g.Region },
+	Values: filterFields(map[string]func(*securityGroup) string{
+		"group-id":   func(g *securityGroup) string { return g.ID },
+		"group-name": func(g *securityGroup) string { return g.Name },
+		"vpc-id":     func(g *securityGroup) string { return g.VpcID },
+	}, func(g *securityGroup) map[string]string { return g.Tags }),
+	Set: "securityGroupInfo",
+	Item: func(r *Request, g *securityGroup) securityGroupXML {
+		return securityGroupXML{OwnerID: r.AccountID, GroupID: g.ID, GroupName: g.Name, Description: g.Description, VpcID: g.VpcID, Tags: tagsXML(g.Tags)}
 	},
 }
 
 func (c *Compute) describeSecurityGroups(r *Request) (any, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	found, err := securityGroupQuery.run(r, c.groups)
-	if err != nil {
-		return nil, err
-	}
-	resp := describeSecurityGroupsResponse{Xmlns: xmlns, RequestID: r.RequestID}
-	for _, g := range found {
-		resp.Groups = append(resp.Groups, securityGroupXML{OwnerID: r.AccountID, GroupID: g.ID, GroupName: g.Name, Description: g.Description, VpcID: g.VpcID, Tags: tagsXML(g.Tags)})
-	}
-	return resp, nil
+	return securityGroupDescribe.answer(r, c.groups)
 }
 
 func (c *Compute) authorizeSecurityGroupIngress(r *Request) (any, error) {
@@ -442,7 +358,7 @@ func (c *Compute) authorizeSecurityGroupIngress(r *Request) (any, error) {
 	defer c.mu.Unlock()
 	g, ok := c.groups[id]
 	if !ok || g.Region != r.Region {
-		return nil, &APIError{Code: "InvalidGroup.NotFound", Message: fmt.Sprintf("The security group '%s' does not exist", id)}
+		return nil, groupNotFound(id)
 	}
 	for n := 1; r.Form.Has(fmt.Sprintf("IpPermissions.%d.IpProtocol", n)); n++ {
 		p := fmt.Sprintf("IpPermissions.%d.", n)
@@ -464,7 +380,7 @@ func (c *Compute) deleteSecurityGroup(r *Request) (any, error) {
 	defer c.mu.Unlock()
 	g, ok := c.groups[id]
 	if !ok || g.Region != r.Region {
-		return nil, &APIError{Code: "InvalidGroup.NotFound", Message: fmt.Sprintf("The security group '%s' does not exist", id)}
+		return nil, groupNotFound(id)
 	}
 	for _, in := range c.instances {
 		if in.State != stateTerminated && slices.Contains(in.Groups, id) {

@@ -1,7 +1,6 @@
 package ec2fake
 
 import (
-	"encoding/xml"
 	"fmt"
 	"maps"
 	"slices"
@@ -75,14 +74,6 @@ func (c *Compute) deleteSnapshot(r *Request) (any, error) {
 	return okReply(r), nil
 }
 
-func snapshotNotFound(id string) *APIError {
-	return &APIError{Code: "InvalidSnapshot.NotFound", Message: fmt.Sprintf("The snapshot '%s' does not exist.", id)}
-}
-
-func imageNotFound(id string) *APIError {
-	return &APIError{Code: "InvalidAMIID.NotFound", Message: fmt.Sprintf("The image id '[%s]' does not exist", id)}
-}
-
 // launchPermissionList reads prefix.N.UserId / Group / OrganizationArn /
 // OrganizationalUnitArn.
 func launchPermissionList(r *Request, prefix string) []LaunchPermission {
@@ -138,14 +129,6 @@ type launchPermissionXML struct {
 	OrganizationalUnitARN string `xml:"organizationalUnitArn,omitempty"`
 }
 
-type describeImageAttributeResponse struct {
-	XMLName          xml.Name              `xml:"DescribeImageAttributeResponse"`
-	Xmlns            string                `xml:"xmlns,attr"`
-	RequestID        string                `xml:"requestId"`
-	ImageID          string                `xml:"imageId"`
-	LaunchPermission []launchPermissionXML `xml:"launchPermission>item"`
-}
-
 // describeImageAttribute answers the launchPermission attribute only.
 func (c *Compute) describeImageAttribute(r *Request) (any, error) {
 	id, attr := r.Form.Get("ImageId"), r.Form.Get("Attribute")
@@ -161,9 +144,9 @@ func (c *Compute) describeImageAttribute(r *Request) (any, error) {
 	if img == nil {
 		return nil, imageNotFound(id)
 	}
-	resp := describeImageAttributeResponse{Xmlns: xmlns, RequestID: r.RequestID, ImageID: id}
+	resp := listResponse[launchPermissionXML]{Action: r.Action, RequestID: r.RequestID, Subject: &xmlText{"imageId", id}, Set: "launchPermission"}
 	for _, lp := range img.LaunchPermissions {
-		resp.LaunchPermission = append(resp.LaunchPermission, launchPermissionXML(lp))
+		resp.Items = append(resp.Items, launchPermissionXML(lp))
 	}
 	return resp, nil
 }
@@ -215,14 +198,6 @@ type volumePermissionXML struct {
 	Group  string `xml:"group,omitempty"`
 }
 
-type describeSnapshotAttributeResponse struct {
-	XMLName                xml.Name              `xml:"DescribeSnapshotAttributeResponse"`
-	Xmlns                  string                `xml:"xmlns,attr"`
-	RequestID              string                `xml:"requestId"`
-	SnapshotID             string                `xml:"snapshotId"`
-	CreateVolumePermission []volumePermissionXML `xml:"createVolumePermission>item"`
-}
-
 func (c *Compute) describeSnapshotAttribute(r *Request) (any, error) {
 	id := r.Form.Get("SnapshotId")
 	if a := r.Form.Get("Attribute"); a != "createVolumePermission" {
@@ -234,12 +209,12 @@ func (c *Compute) describeSnapshotAttribute(r *Request) (any, error) {
 	if !ok || s.Region != r.Region {
 		return nil, snapshotNotFound(id)
 	}
-	resp := describeSnapshotAttributeResponse{Xmlns: xmlns, RequestID: r.RequestID, SnapshotID: id}
+	resp := listResponse[volumePermissionXML]{Action: r.Action, RequestID: r.RequestID, Subject: &xmlText{"snapshotId", id}, Set: "createVolumePermission"}
 	for _, u := range s.Users {
-		resp.CreateVolumePermission = append(resp.CreateVolumePermission, volumePermissionXML{UserID: u})
+		resp.Items = append(resp.Items, volumePermissionXML{UserID: u})
 	}
 	for _, g := range s.Groups {
-		resp.CreateVolumePermission = append(resp.CreateVolumePermission, volumePermissionXML{Group: g})
+		resp.Items = append(resp.Items, volumePermissionXML{Group: g})
 	}
 	return resp, nil
 }
@@ -321,28 +296,22 @@ type keyPairXML struct {
 	Tags           []tagXML `xml:"tagSet>item"`
 }
 
-type describeKeyPairsResponse struct {
-	XMLName   xml.Name     `xml:"DescribeKeyPairsResponse"`
-	Xmlns     string       `xml:"xmlns,attr"`
-	RequestID string       `xml:"requestId"`
-	KeyPairs  []keyPairXML `xml:"keySet>item"`
-}
-
-var keyPairQuery = describeQuery[*keyPair]{
-	IDParam: "KeyPairId",
-	ID:      func(kp *keyPair) string { return kp.ID },
-	Region:  func(kp *keyPair) string { return kp.Region },
-	Values: func(kp *keyPair, name string) ([]string, bool) {
-		switch name {
-		case "key-name":
-			return []string{kp.Name}, true
-		case "key-pair-id":
-			return []string{kp.ID}, true
-		}
-		return tagFilterValues(kp.Tags, name)
+var keyPairDescribe = describeAction[*keyPair, keyPairXML]{
+	// Names are a second id list; EC2 answers NotFound for one that does
+	// not exist in the region.
+	IDs: []idParam[*keyPair]{
+		{Param: "KeyName", Of: func(kp *keyPair) string { return kp.Name }, NotFound: keyNameNotFound},
+		{Param: "KeyPairId", Of: func(kp *keyPair) string { return kp.ID }, NotFound: keyPairIDNotFound},
 	},
-	NotFound: func(id string) error {
-		return &APIError{Code: "InvalidKeyPair.NotFound", Message: fmt.Sprintf("The key pair ID '%s' does not exist", id)}
+	Region: func(kp *keyPair) string { return kp.Region },
+	Values: filterFields(map[string]func(*keyPair) string{
+		"key-name":    func(kp *keyPair) string { return kp.Name },
+		"key-pair-id": func(kp *keyPair) string { return kp.ID },
+	}, func(kp *keyPair) map[string]string { return kp.Tags }),
+	Set: "keySet",
+	Item: func(_ *Request, kp *keyPair) keyPairXML {
+		return keyPairXML{KeyPairID: kp.ID, KeyName: kp.Name, KeyFingerprint: kp.Fingerprint,
+			KeyType: kp.Type, CreateTime: kp.Created.UTC().Format(creationDateLayout), Tags: tagsXML(kp.Tags)}
 	},
 }
 
@@ -352,27 +321,7 @@ var keyPairQuery = describeQuery[*keyPair]{
 func (c *Compute) describeKeyPairs(r *Request) (any, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	// Names are a second id list; EC2 answers NotFound for one that does
-	// not exist in the region.
-	names := ListParam(r.Form, "KeyName")
-	for _, want := range names {
-		if _, ok := c.keyPairs[r.Region+"/"+want]; !ok {
-			return nil, &APIError{Code: "InvalidKeyPair.NotFound", Message: fmt.Sprintf("The key pair '%s' does not exist", want)}
-		}
-	}
-	found, err := keyPairQuery.run(r, c.keyPairs)
-	if err != nil {
-		return nil, err
-	}
-	if len(names) > 0 {
-		found = slices.DeleteFunc(found, func(kp *keyPair) bool { return !slices.Contains(names, kp.Name) })
-	}
-	resp := describeKeyPairsResponse{Xmlns: xmlns, RequestID: r.RequestID}
-	for _, kp := range found {
-		resp.KeyPairs = append(resp.KeyPairs, keyPairXML{KeyPairID: kp.ID, KeyName: kp.Name, KeyFingerprint: kp.Fingerprint,
-			KeyType: kp.Type, CreateTime: kp.Created.UTC().Format(creationDateLayout), Tags: tagsXML(kp.Tags)})
-	}
-	return resp, nil
+	return keyPairDescribe.answer(r, c.keyPairs)
 }
 
 // KeyPairTags returns the tags of a key pair by region and name (nil when

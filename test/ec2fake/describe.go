@@ -5,54 +5,76 @@ import (
 	"slices"
 )
 
-// describeQuery is the part every Describe action shares: ids the caller
-// names (each must exist, else EC2's NotFound for that resource type) and
-// filters (a name the resource type does not know is InvalidParameterValue).
-type describeQuery[T any] struct {
-	// IDParam is the list parameter naming resources, e.g. "InstanceId".
-	IDParam string
-	// ID and Values describe a resource: its id, and its values for a
-	// filter name (false for a name EC2 does not accept here).
-	ID     func(T) string
+// describeAction is what every Describe action of a resource type shares:
+// the ids the caller names (each must exist, else EC2's NotFound for that
+// type), filters (a name the type does not know is InvalidParameterValue),
+// and an answer with one item per resource found, in id order.
+type describeAction[T, X any] struct {
+	// IDs are the list parameters that name resources, checked in order:
+	// a resource is listed when it is among the names of each one given.
+	IDs []idParam[T]
+	// Region is a resource's region; nil when the caller passes only
+	// resources of the request's region.
 	Region func(T) string
+	// Values gives a resource's values for a filter name, or false for a
+	// name EC2 does not accept here (see filterFields).
 	Values func(T, string) ([]string, bool)
-	// NotFound is the error for a named id that does not exist.
+	// Set is the answer's element that holds the items, e.g. "vpcSet".
+	Set string
+	// Item is a resource as its answer shows it.
+	Item func(*Request, T) X
+}
+
+// idParam is one list parameter naming resources, e.g. InstanceId.N.
+type idParam[T any] struct {
+	Param string
+	Of    func(T) string
+	// NotFound is the error for a named resource that does not exist.
 	NotFound func(id string) error
 }
 
-// run returns the resources of all (keyed in answer order) in the
-// request's region that the request names and whose values pass every
-// filter. Callers hold the lock that guards all.
-func (q describeQuery[T]) run(r *Request, all map[string]T) ([]T, error) {
-	var candidates []T
-	for _, k := range slices.Sorted(maps.Keys(all)) {
-		if q.Region(all[k]) == r.Region {
-			candidates = append(candidates, all[k])
-		}
-	}
-	form := r.Form
-	filters, err := Filters(form)
+// answer runs the request against all (keyed in answer order) and returns
+// the Describe answer. Callers hold the lock that guards all.
+func (a describeAction[T, X]) answer(r *Request, all map[string]T) (any, error) {
+	found, err := a.find(r, all)
 	if err != nil {
 		return nil, err
 	}
-	ids := ListParam(form, q.IDParam)
-	byID := make(map[string]bool, len(candidates))
-	for _, c := range candidates {
-		byID[q.ID(c)] = true
+	resp := listResponse[X]{Action: r.Action, RequestID: r.RequestID, Set: a.Set}
+	for _, t := range found {
+		resp.Items = append(resp.Items, a.Item(r, t))
 	}
-	named := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		if !byID[id] {
-			return nil, q.NotFound(id)
+	return resp, nil
+}
+
+// find returns the resources of all in the request's region that the
+// request names and whose values pass every filter.
+func (a describeAction[T, X]) find(r *Request, all map[string]T) ([]T, error) {
+	var candidates []T
+	for _, k := range slices.Sorted(maps.Keys(all)) {
+		if a.Region == nil || a.Region(all[k]) == r.Region {
+			candidates = append(candidates, all[k])
 		}
-		named[id] = true
+	}
+	filters, err := Filters(r.Form)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range a.IDs {
+		ids := ListParam(r.Form, p.Param)
+		if len(ids) == 0 {
+			continue
+		}
+		for _, id := range ids {
+			if !slices.ContainsFunc(candidates, func(c T) bool { return p.Of(c) == id }) {
+				return nil, p.NotFound(id)
+			}
+		}
+		candidates = slices.DeleteFunc(candidates, func(c T) bool { return !slices.Contains(ids, p.Of(c)) })
 	}
 	var out []T
 	for _, c := range candidates {
-		if len(ids) > 0 && !named[q.ID(c)] {
-			continue
-		}
-		ok, err := matchFilters(filters, func(name string) ([]string, bool) { return q.Values(c, name) })
+		ok, err := matchFilters(filters, func(name string) ([]string, bool) { return a.Values(c, name) })
 		if err != nil {
 			return nil, err
 		}
@@ -61,4 +83,19 @@ func (q describeQuery[T]) run(r *Request, all map[string]T) ([]T, error) {
 		}
 	}
 	return out, nil
+}
+
+// filterFields makes a describeAction's Values from the filter names a
+// resource type accepts, each with the one value a resource has for it,
+// and, when tags is not nil, tag:<key> and tag-key from its tags.
+func filterFields[T any](fields map[string]func(T) string, tags func(T) map[string]string) func(T, string) ([]string, bool) {
+	return func(t T, name string) ([]string, bool) {
+		if field, ok := fields[name]; ok {
+			return []string{field(t)}, true
+		}
+		if tags == nil {
+			return nil, false
+		}
+		return tagFilterValues(tags(t), name)
+	}
 }

@@ -2,7 +2,6 @@ package ec2fake
 
 import (
 	"encoding/base64"
-	"encoding/xml"
 	"fmt"
 	"maps"
 	"regexp"
@@ -11,14 +10,6 @@ import (
 	"strings"
 	"time"
 )
-
-type describeImagesResponse struct {
-	XMLName   xml.Name   `xml:"DescribeImagesResponse"`
-	Xmlns     string     `xml:"xmlns,attr"`
-	RequestID string     `xml:"requestId"`
-	Images    []imageXML `xml:"imagesSet>item"`
-	NextToken string     `xml:"nextToken,omitempty"`
-}
 
 type imageXML struct {
 	ImageID            string   `xml:"imageId"`
@@ -88,7 +79,7 @@ func describeImages(s *Server, r *Request) (any, error) {
 	all := s.Images(r.Region)
 	for _, id := range ids {
 		if !slices.ContainsFunc(all, func(img Image) bool { return img.ID == id }) {
-			return nil, &APIError{Code: "InvalidAMIID.NotFound", Message: fmt.Sprintf("The image id '[%s]' does not exist", id)}
+			return nil, imageNotFound(id)
 		}
 	}
 	// Another account's deprecated image is listed only when asked for by id or with
@@ -122,9 +113,9 @@ func describeImages(s *Server, r *Request) (any, error) {
 		next = encodeToken(end)
 	}
 
-	resp := describeImagesResponse{Xmlns: xmlns, RequestID: r.RequestID, NextToken: next}
+	resp := listResponse[imageXML]{Action: r.Action, RequestID: r.RequestID, Set: "imagesSet", NextToken: next}
 	for _, img := range matched[start:end] {
-		resp.Images = append(resp.Images, toImageXML(img))
+		resp.Items = append(resp.Items, toImageXML(img))
 	}
 	return resp, nil
 }

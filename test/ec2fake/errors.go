@@ -3,6 +3,7 @@ package ec2fake
 import (
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"net/http"
 )
 
@@ -68,3 +69,22 @@ func writeError(w http.ResponseWriter, requestID string, err error) {
 	_, _ = w.Write([]byte(xml.Header))
 	_, _ = w.Write(body)
 }
+
+// notFound is EC2's answer for an id of one resource type that does not
+// exist: its code and its message, with %s for the id.
+type notFound struct{ code, format string }
+
+func (n notFound) of(id string) error {
+	return &APIError{Code: n.code, Message: fmt.Sprintf(n.format, id)}
+}
+
+var (
+	imageNotFound     = notFound{"InvalidAMIID.NotFound", "The image id '[%s]' does not exist"}.of
+	instanceNotFound  = notFound{"InvalidInstanceID.NotFound", "The instance ID '%s' does not exist"}.of
+	groupNotFound     = notFound{"InvalidGroup.NotFound", "The security group '%s' does not exist"}.of
+	vpcNotFound       = notFound{"InvalidVpcID.NotFound", "The vpc ID '%s' does not exist"}.of
+	subnetNotFound    = notFound{"InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist"}.of
+	snapshotNotFound  = notFound{"InvalidSnapshot.NotFound", "The snapshot '%s' does not exist."}.of
+	keyNameNotFound   = notFound{"InvalidKeyPair.NotFound", "The key pair '%s' does not exist"}.of
+	keyPairIDNotFound = notFound{"InvalidKeyPair.NotFound", "The key pair ID '%s' does not exist"}.of
+)
