@@ -164,12 +164,13 @@ func (c *Compute) imageAvailable(region, id string) bool {
 var instanceDescribe = describeAction[*instance, reservationXML]{
 	IDs:    []idParam[*instance]{{Param: "InstanceId", Of: func(in *instance) string { return in.ID }, NotFound: instanceNotFound}},
 	Region: func(in *instance) string { return in.Region },
-	Values: filterFields(map[string]func(*instance) string{
+	Fields: map[string]func(*instance) string{
 		"instance-id":         func(in *instance) string { return in.ID },
 		"instance-state-name": func(in *instance) string { return in.State },
 		"image-id":            func(in *instance) string { return in.ImageID },
-	}, func(in *instance) map[string]string { return in.Tags }),
-	Set: "reservationSet",
+	},
+	Tags: func(in *instance) map[string]string { return in.Tags },
+	Set:  "reservationSet",
 	// One reservation per instance: the fake launches one at a time.
 	Item: func(r *Request, in *instance) reservationXML {
 		return reservationXML{ReservationID: "r-" + strings.TrimPrefix(in.ID, "i-"), OwnerID: r.AccountID, Instances: []instanceXML{in.toXML()}}

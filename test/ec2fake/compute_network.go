@@ -68,13 +68,13 @@ type vpcXML struct {
 
 var vpcDescribe = describeAction[vpcXML, vpcXML]{
 	IDs: []idParam[vpcXML]{{Param: "VpcId", Of: func(v vpcXML) string { return v.VpcID }, NotFound: vpcNotFound}},
-	Values: filterFields(map[string]func(vpcXML) string{
+	Fields: map[string]func(vpcXML) string{
 		"is-default": func(v vpcXML) string { return strconv.FormatBool(v.IsDefault) },
 		"vpc-id":     func(v vpcXML) string { return v.VpcID },
 		"state":      func(v vpcXML) string { return v.State },
 		"cidr":       func(v vpcXML) string { return v.CidrBlock },
 		"cidr-block": func(v vpcXML) string { return v.CidrBlock },
-	}, nil),
+	},
 	Set:  "vpcSet",
 	Item: func(_ *Request, v vpcXML) vpcXML { return v },
 }
@@ -100,14 +100,14 @@ type subnetXML struct {
 
 var subnetDescribe = describeAction[subnetXML, subnetXML]{
 	IDs: []idParam[subnetXML]{{Param: "SubnetId", Of: func(sn subnetXML) string { return sn.SubnetID }, NotFound: subnetNotFound}},
-	Values: filterFields(map[string]func(subnetXML) string{
+	Fields: map[string]func(subnetXML) string{
 		"vpc-id":            func(sn subnetXML) string { return sn.VpcID },
 		"subnet-id":         func(sn subnetXML) string { return sn.SubnetID },
 		"state":             func(sn subnetXML) string { return sn.State },
 		"availability-zone": func(sn subnetXML) string { return sn.AvailabilityZone },
 		"availabilityZone":  func(sn subnetXML) string { return sn.AvailabilityZone },
 		"default-for-az":    func(sn subnetXML) string { return strconv.FormatBool(sn.DefaultForAz) },
-	}, nil),
+	},
 	Set:  "subnetSet",
 	Item: func(_ *Request, sn subnetXML) subnetXML { return sn },
 }
@@ -335,12 +335,13 @@ type securityGroupXML struct {
 var securityGroupDescribe = describeAction[*securityGroup, securityGroupXML]{
 	IDs:    []idParam[*securityGroup]{{Param: "GroupId", Of: func(g *securityGroup) string { return g.ID }, NotFound: groupNotFound}},
 	Region: func(g *securityGroup) string { return g.Region },
-	Values: filterFields(map[string]func(*securityGroup) string{
+	Fields: map[string]func(*securityGroup) string{
 		"group-id":   func(g *securityGroup) string { return g.ID },
 		"group-name": func(g *securityGroup) string { return g.Name },
 		"vpc-id":     func(g *securityGroup) string { return g.VpcID },
-	}, func(g *securityGroup) map[string]string { return g.Tags }),
-	Set: "securityGroupInfo",
+	},
+	Tags: func(g *securityGroup) map[string]string { return g.Tags },
+	Set:  "securityGroupInfo",
 	Item: func(r *Request, g *securityGroup) securityGroupXML {
 		return securityGroupXML{OwnerID: r.AccountID, GroupID: g.ID, GroupName: g.Name, Description: g.Description, VpcID: g.VpcID, Tags: tagsXML(g.Tags)}
 	},

@@ -304,11 +304,12 @@ var keyPairDescribe = describeAction[*keyPair, keyPairXML]{
 		{Param: "KeyPairId", Of: func(kp *keyPair) string { return kp.ID }, NotFound: keyPairIDNotFound},
 	},
 	Region: func(kp *keyPair) string { return kp.Region },
-	Values: filterFields(map[string]func(*keyPair) string{
+	Fields: map[string]func(*keyPair) string{
 		"key-name":    func(kp *keyPair) string { return kp.Name },
 		"key-pair-id": func(kp *keyPair) string { return kp.ID },
-	}, func(kp *keyPair) map[string]string { return kp.Tags }),
-	Set: "keySet",
+	},
+	Tags: func(kp *keyPair) map[string]string { return kp.Tags },
+	Set:  "keySet",
 	Item: func(_ *Request, kp *keyPair) keyPairXML {
 		return keyPairXML{KeyPairID: kp.ID, KeyName: kp.Name, KeyFingerprint: kp.Fingerprint,
 			KeyType: kp.Type, CreateTime: kp.Created.UTC().Format(creationDateLayout), Tags: tagsXML(kp.Tags)}

@@ -3,12 +3,14 @@ package ec2fake
 import (
 	"maps"
 	"slices"
+	"strings"
 )
 
 // describeAction is what every Describe action of a resource type shares:
 // the ids the caller names (each must exist, else EC2's NotFound for that
-// type), filters (a name the type does not know is InvalidParameterValue),
-// and an answer with one item per resource found, in id order.
+// type), filters (a name the type does not know is InvalidParameterValue,
+// whether or not any resource would be tested), and an answer with one item
+// per resource found, in id order.
 type describeAction[T, X any] struct {
 	// IDs are the list parameters that name resources, checked in order:
 	// a resource is listed when it is among the names of each one given.
@@ -16,9 +18,12 @@ type describeAction[T, X any] struct {
 	// Region is a resource's region; nil when the caller passes only
 	// resources of the request's region.
 	Region func(T) string
-	// Values gives a resource's values for a filter name, or false for a
-	// name EC2 does not accept here (see filterFields).
-	Values func(T, string) ([]string, bool)
+	// Fields are the filter names EC2 accepts here, each with the one value
+	// a resource has for it.
+	Fields map[string]func(T) string
+	// Tags, when set, gives a resource's tags for the tag:<key> and tag-key
+	// filters.
+	Tags func(T) map[string]string
 	// Set is the answer's element that holds the items, e.g. "vpcSet".
 	Set string
 	// Item is a resource as its answer shows it.
@@ -60,6 +65,11 @@ func (a describeAction[T, X]) find(r *Request, all map[string]T) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, f := range filters {
+		if !a.accepts(f.Name) {
+			return nil, invalidFilter(f.Name)
+		}
+	}
 	for _, p := range a.IDs {
 		ids := ListParam(r.Form, p.Param)
 		if len(ids) == 0 {
@@ -74,7 +84,7 @@ func (a describeAction[T, X]) find(r *Request, all map[string]T) ([]T, error) {
 	}
 	var out []T
 	for _, c := range candidates {
-		ok, err := matchFilters(filters, func(name string) ([]string, bool) { return a.Values(c, name) })
+		ok, err := matchFilters(filters, func(name string) ([]string, bool) { return a.values(c, name) })
 		if err != nil {
 			return nil, err
 		}
@@ -85,17 +95,21 @@ func (a describeAction[T, X]) find(r *Request, all map[string]T) ([]T, error) {
 	return out, nil
 }
 
-// filterFields makes a describeAction's Values from the filter names a
-// resource type accepts, each with the one value a resource has for it,
-// and, when tags is not nil, tag:<key> and tag-key from its tags.
-func filterFields[T any](fields map[string]func(T) string, tags func(T) map[string]string) func(T, string) ([]string, bool) {
-	return func(t T, name string) ([]string, bool) {
-		if field, ok := fields[name]; ok {
-			return []string{field(t)}, true
-		}
-		if tags == nil {
-			return nil, false
-		}
-		return tagFilterValues(tags(t), name)
+func (a describeAction[T, X]) accepts(filter string) bool {
+	if _, ok := a.Fields[filter]; ok {
+		return true
 	}
+	return a.Tags != nil && (filter == "tag-key" || strings.HasPrefix(filter, "tag:"))
+}
+
+// values gives a resource's values for a filter name, or false for a name
+// EC2 does not accept here.
+func (a describeAction[T, X]) values(t T, filter string) ([]string, bool) {
+	if field, ok := a.Fields[filter]; ok {
+		return []string{field(t)}, true
+	}
+	if a.Tags == nil {
+		return nil, false
+	}
+	return tagFilterValues(a.Tags(t), filter)
 }

@@ -20,7 +20,7 @@ var toyDescribe = describeAction[toy, toyXML]{
 		{Param: "ToyId", Of: func(t toy) string { return t.ID }, NotFound: notFound{"InvalidToyID.NotFound", "no toy %s"}.of},
 	},
 	Region: func(t toy) string { return t.Region },
-	Values: filterFields(map[string]func(toy) string{"colour": func(t toy) string { return t.Colour }}, nil),
+	Fields: map[string]func(toy) string{"colour": func(t toy) string { return t.Colour }},
 	Set:    "toySet",
 	Item:   func(_ *Request, t toy) toyXML { return toyXML{ID: t.ID} },
 }
@@ -49,6 +49,7 @@ func TestDescribeActionNamesFiltersAndAnswers(t *testing.T) {
 		{"names checked first", []string{"Name.1", "nope", "ToyId.1", "nope"}, nil, "InvalidToyName.NotFound"},
 		{"unknown filter", []string{"Filter.1.Name", "size", "Filter.1.Value.1", "x"}, nil, "InvalidParameterValue"},
 		{"filter without values", []string{"Filter.1.Name", "colour"}, nil, "InvalidParameterValue"},
+		{"no tag filters on a type without tags", []string{"Filter.1.Name", "tag:colour", "Filter.1.Value.1", "red"}, nil, "InvalidParameterValue"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -86,5 +87,15 @@ func TestDescribeActionNamesFiltersAndAnswers(t *testing.T) {
 				t.Errorf("answer without its (possibly empty) set, unlike EC2's: %s", body)
 			}
 		})
+	}
+}
+
+// As EC2 does, an unknown filter is refused even where no resource would be
+// tested.
+func TestDescribeActionRefusesAnUnknownFilterWithNothingToTest(t *testing.T) {
+	form := url.Values{"Filter.1.Name": {"size"}, "Filter.1.Value.1": {"x"}}
+	_, err := toyDescribe.answer(&Request{Region: "us-east-1", Action: "DescribeToys", Form: form}, map[string]toy{})
+	if apiErr, ok := err.(*APIError); !ok || apiErr.Code != "InvalidParameterValue" {
+		t.Errorf("error %v, want InvalidParameterValue", err)
 	}
 }

@@ -11,7 +11,15 @@
 //     members .N, Filter.N.Name / Filter.N.Value.M, TagSpecification.N,
 //     MaxResults / NextToken), the region taken from the SigV4 credential
 //     scope (one server serves every region behind one endpoint), EC2's XML
-//     answers and error documents with EC2's codes and HTTP statuses;
+//     answers (a list answer has its item set, empty when nothing matched;
+//     list_response.go) and error documents with EC2's codes and HTTP
+//     statuses;
+//   - the other Describe actions (describe.go: VPCs, subnets, security
+//     groups, instances, key pairs): the ids a request names, each of which
+//     must exist in the region (EC2's NotFound code of that resource type
+//     otherwise), and the filters each action's describeAction lists, with
+//     tag:<key> and tag-key where the resource has tags; a filter name not
+//     listed is InvalidParameterValue even when nothing would be tested;
 //   - images (server.go, describe_images.go, compute_images.go): states
 //     pending → available (or failed, see Compute.FailNextImage), owners and
 //     "self", filters (name with wildcards, state, tag:<key>, tag-key,
@@ -53,6 +61,9 @@
 // authorization failure is injected as a fault), IAM and KMS (encrypted
 // images need no key grants here), eventual consistency (a write is visible
 // to the next read), volumes beyond an instance's root, any action not
-// registered (EC2's InvalidAction answers it), and filters other than those
-// listed in each Describe handler (EC2's InvalidParameterValue answers them).
+// registered (EC2's InvalidAction answers it), filters EC2 has but no
+// describeAction lists (answered InvalidParameterValue, so a caller that
+// needs one fails loudly), and pagination of Describe actions other than
+// DescribeImages (MaxResults is ignored and every match is one page; the
+// fake's lists are short).
 package ec2fake
