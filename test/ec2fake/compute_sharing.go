@@ -91,7 +91,8 @@ func launchPermissionList(r *Request, prefix string) []LaunchPermission {
 
 // modifyImageAttribute applies LaunchPermission.Add and .Remove. Adding a
 // permission the image already has is not an error and changes nothing, as
-// in EC2; adding or removing group "all" makes the image public or private. Other attributes (description) are accepted and ignored.
+// in EC2; adding or removing group "all" makes the image public or private.
+// Other attributes (description) are accepted and ignored.
 func (c *Compute) modifyImageAttribute(r *Request) (any, error) {
 	id := r.Form.Get("ImageId")
 	add, remove := launchPermissionList(r, "LaunchPermission.Add"), launchPermissionList(r, "LaunchPermission.Remove")
