@@ -79,3 +79,45 @@ func TestImageSpecChangesWithEveryOptionThatShapesTheImage(t *testing.T) {
 		t.Error("the order of launch_block_device_mappings changes the image spec")
 	}
 }
+
+// TestImageSpecDigestsArePinned pins the spec digest of a plain request and
+// of one that sets every option in the spec: images already baked carry
+// these tags, so a refactoring that changes a digest would make every one of
+// them miss and bake again.
+func TestImageSpecDigestsArePinned(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		set      map[string]interface{}
+		document string
+		digest   string
+	}{
+		{name: "plain", document: `{"source_ami":"ami-0123456789abcdef0"}`, digest: "sha256:2fb217e01587c9882b6df3382d0328a186712c337d9f52ab932cde86e91df3fc"},
+		{
+			name: "every option",
+			set: map[string]interface{}{
+				"encrypt_boot": true, "kms_key_id": "alias/app",
+				"ami_regions": []interface{}{"eu-west-1"}, "region_kms_key_ids": map[string]interface{}{"eu-west-1": "alias/eu"},
+				"launch_block_device_mappings": []interface{}{
+					map[string]interface{}{"device_name": "/dev/xvdb", "volume_size": 50, "volume_type": "io2", "iops": 5000, "encrypted": true, "kms_key_id": "alias/disk"},
+					map[string]interface{}{"device_name": "/dev/xvda", "volume_size": 8, "volume_type": "gp3", "throughput": 250, "delete_on_termination": true},
+				},
+				"ami_block_device_mappings": []interface{}{
+					map[string]interface{}{"device_name": "/dev/sdc", "virtual_name": "ephemeral0"},
+					map[string]interface{}{"device_name": "/dev/sdd", "no_device": true, "snapshot_id": "snap-0123456789abcdef0"},
+				},
+				"imds_support": "v2.0", "ena_support": true, "sriov_support": true, "ami_virtualization_type": "hvm",
+				"ami_product_codes": []interface{}{"zz9", "abc123"}, "no_ephemeral": true,
+			},
+			document: `{"source_ami":"ami-0123456789abcdef0","encrypt_boot":true,"kms_key_id":"alias/app","region_kms_key_ids":{"eu-west-1":"alias/eu"},"launch_block_device_mappings":[{"device_name":"/dev/xvda","volume_type":"gp3","volume_size":8,"throughput":250,"delete_on_termination":true},{"device_name":"/dev/xvdb","volume_type":"io2","volume_size":50,"iops":5000,"encrypted":true,"kms_key_id":"alias/disk"}],"ami_block_device_mappings":[{"device_name":"/dev/sdc","virtual_name":"ephemeral0"},{"device_name":"/dev/sdd","snapshot_id":"snap-0123456789abcdef0","no_device":true}],"imds_support":"v2.0","ena_support":true,"sriov_support":true,"ami_virtualization_type":"hvm","ami_product_codes":["abc123","zz9"],"no_ephemeral":true}`,
+			digest:   "sha256:6d7dfed5d09b5907bfbdf72f6d7e633ff08dc0edc4dc9a37cbc7231303da07ad",
+		},
+	} {
+		c := prepared(t, tc.set)
+		if c.specDocument != tc.document {
+			t.Errorf("%s: document\n%s\nwant\n%s", tc.name, c.specDocument, tc.document)
+		}
+		if c.specDigest != tc.digest {
+			t.Errorf("%s: digest %s, want %s", tc.name, c.specDigest, tc.digest)
+		}
+	}
+}
