@@ -3,6 +3,8 @@ package ebs
 import (
 	"strings"
 	"testing"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/datasource/bake"
 )
 
 // prepared returns the builder's config after Prepare with minimal() and set.
@@ -118,6 +120,43 @@ func TestImageSpecDigestsArePinned(t *testing.T) {
 		}
 		if c.specDigest != tc.digest {
 			t.Errorf("%s: digest %s, want %s", tc.name, c.specDigest, tc.digest)
+		}
+	}
+}
+
+// TestDataSourceComputesTheBuildersSpec: the same amazon-ebs options, copied
+// from the source block into data "spinnaker-bake"'s image_spec block, with
+// the same source AMI, give the spec digest the builder looks up and tags.
+func TestDataSourceComputesTheBuildersSpec(t *testing.T) {
+	disk := map[string]interface{}{"device_name": "/dev/xvda", "volume_size": 20, "volume_type": "gp3", "throughput": 250, "delete_on_termination": true}
+	for name, opts := range map[string]map[string]interface{}{
+		"defaults":     nil,
+		"encrypt_boot": {"encrypt_boot": true},
+		"every option": {
+			"encrypt_boot": true, "kms_key_id": "alias/app", "region_kms_key_ids": map[string]interface{}{"eu-west-1": "alias/eu"},
+			"launch_block_device_mappings": []interface{}{disk}, "ami_block_device_mappings": []interface{}{map[string]interface{}{"device_name": "/dev/sdc", "virtual_name": "ephemeral0"}},
+			"imds_support": "v2.0", "ena_support": false, "sriov_support": true, "ami_virtualization_type": "hvm",
+			"ami_product_codes": []interface{}{"abc123"}, "no_ephemeral": true,
+		},
+	} {
+		set := map[string]interface{}{"ami_regions": []interface{}{"eu-west-1"}}
+		for k, v := range opts {
+			set[k] = v
+		}
+		builder := prepared(t, set)
+		d := new(bake.Datasource)
+		if err := d.Configure(map[string]interface{}{
+			"package_name": "app", "region": "us-east-1", "regions": []interface{}{"eu-west-1"},
+			"base_ami": builder.SourceAmi, "lookup": "none", "image_spec": opts,
+		}); err != nil {
+			t.Fatalf("%s: data source: %v", name, err)
+		}
+		out, err := d.Execute()
+		if err != nil {
+			t.Fatalf("%s: data source: %v", name, err)
+		}
+		if got := out.GetAttr("image_spec_digest").AsString(); got != builder.specDigest {
+			t.Errorf("%s: data source spec %s (%s), builder %s (%s)", name, got, out.GetAttr("image_spec_document").AsString(), builder.specDigest, builder.specDocument)
 		}
 	}
 }

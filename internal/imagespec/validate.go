@@ -1,7 +1,6 @@
 package imagespec
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -12,9 +11,10 @@ import (
 
 // Validate checks the options as amazon-ebs checks them, for a component that takes them without
 // amazon-ebs behind it (data "spinnaker-bake"); regions are the regions of the bake, which
-// region_kms_key_ids must stay within. Each error names the option and the value. The block device
-// checks are the amazon plugin's own (BlockDevice.Prepare), named by position.
-func (o *Options) Validate(ctx *interpolate.Context, regions []string) error {
+// region_kms_key_ids must stay within. It returns every problem, each naming the option and the
+// value. The block device checks are the amazon plugin's own (BlockDevice.Prepare), named by
+// position.
+func (o *Options) Validate(ctx *interpolate.Context, regions []string) []error {
 	var errs []error
 	encrypted := o.EncryptBoot.True()
 	if o.KMSKeyID != "" {
@@ -55,7 +55,7 @@ func (o *Options) Validate(ctx *interpolate.Context, regions []string) error {
 			errs = append(errs, fmt.Errorf("ami_product_codes[%d]: empty product code", i))
 		}
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // blockDeviceErrors runs the amazon plugin's checks on each mapping.

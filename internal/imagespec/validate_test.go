@@ -1,6 +1,7 @@
 package imagespec
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -41,7 +42,7 @@ func TestValidate(t *testing.T) {
 		{name: "several at once", opts: Options{KMSKeyID: "alias/app", IMDSSupport: "v1"},
 			want: []string{"kms_key_id", "imds_support"}},
 	} {
-		err := tc.opts.Validate(&interpolate.Context{}, regions)
+		err := errors.Join(tc.opts.Validate(&interpolate.Context{}, regions)...)
 		if len(tc.want) == 0 {
 			if err != nil {
 				t.Errorf("%s: %v", tc.name, err)
