@@ -44,7 +44,11 @@ data "spinnaker-bake" "app" {
   custom_endpoint_ec2        = var.ec2_endpoint
   skip_credential_validation = true
 }
+` + printDatasourceOutputs
 
+// printDatasourceOutputs is a build that prints every output of
+// data.spinnaker-bake.app, as one base64 line that printedOutputs reads.
+const printDatasourceOutputs = `
 source "null" "print" {
   communicator = "none"
 }
@@ -57,6 +61,20 @@ build {
 }
 `
 
+// printedOutputs returns the JSON of the outputs printDatasourceOutputs printed.
+func printedOutputs(t testing.TB, out string) []byte {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)outputs=([A-Za-z0-9+/=]+)$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no outputs printed:\n%s", out)
+	}
+	decoded, err := base64.StdEncoding.DecodeString(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decoded
+}
+
 // specLookup is what the data source reported.
 type specLookup struct {
 	Key            string            `json:"key"`
@@ -66,8 +84,6 @@ type specLookup struct {
 	AMIIDs         map[string]string `json:"ami_ids"`
 	MissingRegions []string          `json:"missing_regions"`
 }
-
-var printedOutputs = regexp.MustCompile(`(?m)outputs=([A-Za-z0-9+/=]+)$`)
 
 // TestBakeDataSourceAgreesWithTheBuilder: for the same bake inputs, source
 // AMI and amazon-ebs options, data "spinnaker-bake" reports found exactly when
@@ -87,16 +103,8 @@ func TestBakeDataSourceAgreesWithTheBuilder(t *testing.T) {
 		out, err := e.packer.Build(t, dir, "-var", "source_ami="+baseAMI, "-var", "repository_url="+e.tg.Repos.AptSigned,
 			"-var", "ec2_endpoint="+e.endpoint, "-var", "encrypt_boot="+map[bool]string{true: "true", false: "false"}[encrypt])
 		mustSucceed(t, out, err)
-		m := printedOutputs.FindStringSubmatch(out)
-		if m == nil {
-			t.Fatalf("no outputs printed:\n%s", out)
-		}
-		raw, err := base64.StdEncoding.DecodeString(m[1])
-		if err != nil {
-			t.Fatal(err)
-		}
 		var got specLookup
-		if err := json.Unmarshal(raw, &got); err != nil {
+		if err := json.Unmarshal(printedOutputs(t, out), &got); err != nil {
 			t.Fatal(err)
 		}
 		return got
