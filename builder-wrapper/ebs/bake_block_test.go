@@ -244,7 +244,7 @@ func TestRunResolvesSourceAMIFilterBeforeTheLookup(t *testing.T) {
 	f.fake.AddImage("us-east-1", ec2fake.Image{Name: "debian-12-arm64-20261120", CreationDate: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)})
 	want := datasourceKey(t, inputs)
 	// The image spec holds the AMI the filter selects, too.
-	spec := specOf(&f.builder.config, newestID).digest()
+	spec := specOf(&f.builder.config, newestID).Digest()
 	images := map[string]string{}
 	for _, region := range []string{"us-east-1", "eu-west-1"} {
 		images[region] = f.compute.AddImage(region, ec2fake.Image{Name: "app", Tags: map[string]string{DefaultKeyTag: want, DefaultSpecTag: spec}}).ID

@@ -7,7 +7,9 @@
 // closes that gap: every amazon-ebs option works unchanged, and before
 // anything is launched it looks up, in the build region and in every
 // ami_regions region, the images whose key tag holds the bake key and whose
-// spec tag holds the request's image spec (spec.go):
+// spec tag holds the request's image spec (spec.go fills internal/imagespec's
+// options from the amazon-ebs ones, as data "spinnaker-bake" fills them from
+// its image_spec block, so both match the same images):
 //
 //   - every region has the image (and no rebake): nothing is launched, no
 //     provisioner runs; the request's sharing, deprecation and missing tags

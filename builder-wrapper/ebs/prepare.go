@@ -247,7 +247,7 @@ func (c *Config) identityTags() map[string]string {
 // setSourceAMI records the resolved source AMI and computes the image spec.
 func (c *Config) setSourceAMI(ami string) {
 	spec := specOf(c, ami)
-	c.sourceAMI, c.specDigest, c.specDocument = ami, spec.digest(), spec.document()
+	c.sourceAMI, c.specDigest, c.specDocument = ami, spec.Digest(), spec.Document()
 }
 
 // withKeyTag returns a copy of tags with key set to value. A user tag of

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/bakerequest"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/imagespec"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/roscoconfig"
 )
 
@@ -29,10 +30,13 @@ type Config struct {
 	Regions []string `mapstructure:"regions"`
 
 	// How to find an existing image: `key` (default) looks for the strict key in the tag named by
-	// `key_tag`; `rosco_key` looks for the SHA-256 (hex) of Rosco's key of each region in that tag,
-	// because Rosco's key is often longer than the 256 characters a tag value may hold;
-	// `image_name` looks for an image named exactly `image_name` (for images Rosco baked, which
-	// carry no key); `none` looks nothing up and needs no AWS access.
+	// `key_tag` and the image spec in the tag `spinnaker:image-spec`, as spinnaker-ebs does before
+	// it reuses an image (it needs `base_ami` or `rosco_config`: the spec holds the source AMI);
+	// `key_only` looks for the strict key alone, whatever the image spec; `rosco_key` looks for
+	// the SHA-256 (hex) of Rosco's key of each region in the key tag, because Rosco's key is often
+	// longer than the 256 characters a tag value may hold; `image_name` looks for an image named
+	// exactly `image_name` (for images Rosco baked, which carry no key); `none` looks nothing up
+	// and needs no AWS access.
 	Lookup string `mapstructure:"lookup"`
 	// The tag that carries the key. Default `spinnaker:bake-key`.
 	KeyTag string `mapstructure:"key_tag"`
@@ -48,6 +52,15 @@ type Config struct {
 	// `instance_type`, `ssh_username`, `package_type`, `template_file`, `repository` and the spot
 	// price outputs, as Rosco would pass them to Packer.
 	RoscoConfig string `mapstructure:"rosco_config"`
+	// The amazon-ebs options that change what the image is, under amazon-ebs's names, so they can
+	// be copied from the build's `source` block: `encrypt_boot`, `kms_key_id`,
+	// `region_kms_key_ids`, `launch_block_device_mappings`, `ami_block_device_mappings`,
+	// `imds_support`, `ena_support`, `sriov_support`, `ami_virtualization_type`,
+	// `ami_product_codes` and `no_ephemeral`. With the source AMI they give the image spec
+	// (`image_spec_digest`), which `lookup = "key"` matches as spinnaker-ebs does, so that `found`
+	// and `ami_ids` name the images the builder would reuse for the same options. Without the
+	// block: amazon-ebs's defaults.
+	ImageSpec imagespec.Options `mapstructure:"image_spec"`
 
 	ctx interpolate.Context
 	// rosco holds rosco_config's settings per region, resolved by Configure.
@@ -67,6 +80,14 @@ type DatasourceOutput struct {
 	Key string `mapstructure:"key"`
 	// The canonical JSON document the strict key hashes, for debugging a cache miss.
 	KeyDocument string `mapstructure:"key_document"`
+	// The image spec: `sha256:` and the hex SHA-256 of `image_spec_document`, the value of the tag
+	// `spinnaker:image-spec` that spinnaker-ebs puts on an image built with the same `image_spec`
+	// options from the primary region's source AMI. `lookup = "key"` matches it. Empty when there
+	// is no source AMI (neither `base_ami` nor `rosco_config`).
+	ImageSpecDigest string `mapstructure:"image_spec_digest"`
+	// The canonical JSON document the image spec digest hashes: the source AMI and the options
+	// set, for debugging a miss.
+	ImageSpecDocument string `mapstructure:"image_spec_document"`
 	// The image name Rosco would give the AMI.
 	ImageName string `mapstructure:"image_name"`
 	// The appversion tag value, or an empty string where Rosco would set none.
@@ -80,7 +101,10 @@ type DatasourceOutput struct {
 	// The region of the bake: `region`.
 	Region string `mapstructure:"region"`
 
-	// Whether an existing image was found in every region. Always false with `lookup = "none"`.
+	// Whether an existing image was found in every region. With `lookup = "key"` (the default)
+	// an image must carry the key and the image spec, so `found` is true exactly when
+	// spinnaker-ebs with the same key, options and source AMI would reuse rather than bake or
+	// copy. Always false with `lookup = "none"`.
 	Found bool `mapstructure:"found"`
 	// The id of the existing image of each region where one was found, as a map from region to id.
 	AMIIDs map[string]string `mapstructure:"ami_ids"`

@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/hashicorp/packer-plugin-amazon/common"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/bakerequest"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/imagespec"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -55,6 +56,7 @@ type FlatConfig struct {
 	Owners                []string                          `mapstructure:"owners" cty:"owners" hcl:"owners"`
 	MostRecent            *bool                             `mapstructure:"most_recent" cty:"most_recent" hcl:"most_recent"`
 	RoscoConfig           *string                           `mapstructure:"rosco_config" cty:"rosco_config" hcl:"rosco_config"`
+	ImageSpec             *imagespec.FlatOptions            `mapstructure:"image_spec" cty:"image_spec" hcl:"image_spec"`
 }
 
 // FlatMapstructure returns a new FlatConfig.
@@ -112,6 +114,7 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"owners":                        &hcldec.AttrSpec{Name: "owners", Type: cty.List(cty.String), Required: false},
 		"most_recent":                   &hcldec.AttrSpec{Name: "most_recent", Type: cty.Bool, Required: false},
 		"rosco_config":                  &hcldec.AttrSpec{Name: "rosco_config", Type: cty.String, Required: false},
+		"image_spec":                    &hcldec.BlockSpec{TypeName: "image_spec", Nested: hcldec.ObjectSpec((*imagespec.FlatOptions)(nil).HCL2Spec())},
 	}
 	return s
 }
@@ -122,6 +125,8 @@ type FlatDatasourceOutput struct {
 	RoscoKey             map[string]string `mapstructure:"rosco_key" cty:"rosco_key" hcl:"rosco_key"`
 	Key                  *string           `mapstructure:"key" cty:"key" hcl:"key"`
 	KeyDocument          *string           `mapstructure:"key_document" cty:"key_document" hcl:"key_document"`
+	ImageSpecDigest      *string           `mapstructure:"image_spec_digest" cty:"image_spec_digest" hcl:"image_spec_digest"`
+	ImageSpecDocument    *string           `mapstructure:"image_spec_document" cty:"image_spec_document" hcl:"image_spec_document"`
 	ImageName            *string           `mapstructure:"image_name" cty:"image_name" hcl:"image_name"`
 	AppVersion           *string           `mapstructure:"appversion" cty:"appversion" hcl:"appversion"`
 	Packages             *string           `mapstructure:"packages" cty:"packages" hcl:"packages"`
@@ -158,6 +163,8 @@ func (*FlatDatasourceOutput) HCL2Spec() map[string]hcldec.Spec {
 		"rosco_key":               &hcldec.AttrSpec{Name: "rosco_key", Type: cty.Map(cty.String), Required: false},
 		"key":                     &hcldec.AttrSpec{Name: "key", Type: cty.String, Required: false},
 		"key_document":            &hcldec.AttrSpec{Name: "key_document", Type: cty.String, Required: false},
+		"image_spec_digest":       &hcldec.AttrSpec{Name: "image_spec_digest", Type: cty.String, Required: false},
+		"image_spec_document":     &hcldec.AttrSpec{Name: "image_spec_document", Type: cty.String, Required: false},
 		"image_name":              &hcldec.AttrSpec{Name: "image_name", Type: cty.String, Required: false},
 		"appversion":              &hcldec.AttrSpec{Name: "appversion", Type: cty.String, Required: false},
 		"packages":                &hcldec.AttrSpec{Name: "packages", Type: cty.String, Required: false},

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/imagespec"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/roscoconfig"
 )
 
@@ -146,7 +147,8 @@ func (c Config) setRoscoOutputs(out *DatasourceOutput) {
 	out.SpotPriceAutoProduct = s.SpotPriceAutoProduct
 }
 
-// findImages looks the image up in every region, by the key lookup asks for.
+// findImages looks the image up in every region, by the key lookup asks for; with lookup "key" an
+// image must also carry the image spec, as for spinnaker-ebs's reuse.
 func (c Config) findImages(ctx context.Context, ec2 *ec2Clients, out DatasourceOutput) (awslookup.Result, error) {
 	if c.Lookup == awslookup.ModeNone {
 		return awslookup.Result{
@@ -158,7 +160,14 @@ func (c Config) findImages(ctx context.Context, ec2 *ec2Clients, out DatasourceO
 	q := awslookup.Query{Mode: c.Lookup, KeyTag: c.KeyTag, Owners: c.Owners}
 	switch c.Lookup {
 	case awslookup.ModeKey:
+		if out.ImageSpecDigest == "" {
+			// prepareLookup requires a base AMI: never match the key alone here.
+			return awslookup.Result{}, errors.New(`lookup key: the image spec is unknown, because the source AMI is; set base_ami`)
+		}
 		q.Value = out.Key
+		q.Tags = map[string]string{imagespec.Tag: out.ImageSpecDigest}
+	case lookupKeyOnly:
+		q.Mode, q.Value = awslookup.ModeKey, out.Key
 	case awslookup.ModeRoscoKey:
 		q.RegionValues = out.RoscoKey
 	case awslookup.ModeImageName:

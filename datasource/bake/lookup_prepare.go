@@ -66,16 +66,30 @@ func (c *Config) applyRoscoConfig() error {
 	return nil
 }
 
-// prepareLookup applies the lookup defaults and validates the lookup and AWS options.
+// lookupKeyOnly is the `lookup` value that matches the key tag alone, whatever the image spec:
+// for images tagged with the key by a plain amazon-ebs template, or baked before the spec existed.
+const lookupKeyOnly = "key_only"
+
+// prepareLookup applies the lookup defaults and validates the lookup, image spec and AWS options.
 func (c *Config) prepareLookup() error {
 	var errs []error
 	if c.Lookup == "" {
 		c.Lookup = awslookup.ModeKey
 	}
 	switch c.Lookup {
-	case awslookup.ModeKey, awslookup.ModeRoscoKey, awslookup.ModeImageName, awslookup.ModeNone:
+	case awslookup.ModeKey, lookupKeyOnly, awslookup.ModeRoscoKey, awslookup.ModeImageName, awslookup.ModeNone:
 	default:
-		errs = append(errs, fmt.Errorf("lookup: unknown value %q: use key, rosco_key, image_name or none", c.Lookup))
+		errs = append(errs, fmt.Errorf("lookup: unknown value %q: use key, key_only, rosco_key, image_name or none", c.Lookup))
+	}
+	for _, err := range c.ImageSpec.Validate(&c.ctx, c.regions()) {
+		errs = append(errs, fmt.Errorf("image_spec.%w", err))
+	}
+	if regions := c.regions(); c.Lookup == awslookup.ModeKey && len(regions) > 0 {
+		if base, _ := c.baseAMI(regions[0]); base == "" {
+			// Matching the key alone would report images the builder does not reuse.
+			errs = append(errs, errors.New(`base_ami: required with lookup = "key", which matches the image spec, and the spec holds the source AMI: `+
+				`set base_ami to the AMI the build starts from (its source_ami), or rosco_config; lookup = "key_only" matches the key alone, lookup = "none" looks nothing up`))
+		}
 	}
 	if c.Lookup == awslookup.ModeImageName && c.AMISuffix == "" {
 		errs = append(errs, errors.New(`lookup "image_name" needs ami_suffix: without it the image name ends with the current time and never matches an existing image`))

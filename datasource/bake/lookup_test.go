@@ -10,8 +10,12 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/imagespec"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
+
+// testBaseAMI is the base AMI of withFake's request.
+const testBaseAMI = "ami-0a1b2c3d4e5f60718"
 
 // withFake returns the request of awsBakeHandlerRequest pointed at a fresh EC2 fake.
 func withFake(t *testing.T, extra map[string]interface{}) (*ec2fake.Server, map[string]interface{}) {
@@ -25,6 +29,9 @@ func withFake(t *testing.T, extra map[string]interface{}) (*ec2fake.Server, map[
 	raw["access_key"] = "AKIDFAKEFORTESTS0001"
 	raw["secret_key"] = "fake-secret"
 	raw["skip_credential_validation"] = true // no STS beside the fake
+	if extra["rosco_config"] == nil {
+		raw["base_ami"] = testBaseAMI // lookup "key" matches the image spec, which holds the source AMI
+	}
 	for k, v := range extra {
 		raw[k] = v
 	}
@@ -66,9 +73,10 @@ func strList(v cty.Value) []string {
 
 func TestLookupKeyFindsTheTaggedImage(t *testing.T) {
 	fake, raw := withFake(t, nil)
-	key := execute(t, withLookup(raw, "none"))["key"].AsString()
+	computed := execute(t, withLookup(raw, "none"))
+	key, spec := computed["key"].AsString(), computed["image_spec_digest"].AsString()
 	img := fake.AddImage("us-east-1", ec2fake.Image{Name: "kato-all-20240131235959-centos",
-		Tags: map[string]string{awslookup.DefaultKeyTag: key, "appversion": "kato-1.0"}})
+		Tags: map[string]string{awslookup.DefaultKeyTag: key, imagespec.Tag: spec, "appversion": "kato-1.0"}})
 	fake.ResetCalls()
 
 	out := execute(t, raw)
@@ -88,6 +96,7 @@ func TestLookupKeyFindsTheTaggedImage(t *testing.T) {
 	}
 	calls := fake.Calls()
 	if len(calls) != 1 || calls[0].Form.Get("Filter.1.Name") != "tag:spinnaker:bake-key" || calls[0].Form.Get("Filter.1.Value.1") != key ||
+		calls[0].Form.Get("Filter.3.Name") != "tag:spinnaker:image-spec" || calls[0].Form.Get("Filter.3.Value.1") != spec ||
 		calls[0].Form.Get("Owner.1") != "self" {
 		t.Errorf("calls = %+v", calls)
 	}
@@ -211,7 +220,7 @@ func TestHCLOwnersDefaultAndExplicit(t *testing.T) {
 		t.Errorf("config = lookup %q key_tag %q owners %v", d.config.Lookup, d.config.KeyTag, d.config.Owners)
 	}
 	d = &Datasource{}
-	if err := d.Configure(decodeHCL(t, "package_name = \"kato\"\nregion = \"us-east-1\"\n")); err != nil {
+	if err := d.Configure(decodeHCL(t, "package_name = \"kato\"\nregion = \"us-east-1\"\nlookup = \"key_only\"\n")); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(d.config.Owners, []string{"self"}) {
@@ -233,7 +242,7 @@ func TestLookupOptionErrors(t *testing.T) {
 		extra map[string]interface{}
 		want  string
 	}{
-		{map[string]interface{}{"lookup": "tags"}, `lookup: unknown value "tags": use key, rosco_key, image_name or none`},
+		{map[string]interface{}{"lookup": "tags"}, `lookup: unknown value "tags": use key, key_only, rosco_key, image_name or none`},
 		{map[string]interface{}{"owners": []interface{}{}}, "owners: must not be empty"},
 		// amazon's AccessConfig checks its own options, as in spinnaker-ebs.
 		{map[string]interface{}{"access_key": "AKID", "secret_key": ""}, "`access_key` and `secret_key` must both be either set or not set."},

@@ -6,7 +6,8 @@
 #   go run ./test/ec2fake/cmd/ec2fake -seed example/lookup/images.json   # prints endpoint=<url>
 #   AWS_ACCESS_KEY_ID=fake AWS_SECRET_ACCESS_KEY=fake AWS_EC2_METADATA_DISABLED=true \
 #     packer build -var ec2_endpoint=<url> example/lookup
-# images.json holds the image this request's key finds in both regions: the build prints found=true.
+# images.json holds the image this request's key and image spec find in both regions: the build
+# prints found=true.
 # packer validate does not run data sources; validate with `packer validate -evaluate-datasources`.
 
 packer {
@@ -32,6 +33,8 @@ data "spinnaker-bake" "app" {
   regions      = ["us-west-2"]
   ami_suffix   = "20261121120000"
 
+  # The key and the image spec; without an image_spec block the spec is amazon-ebs's defaults
+  # from base_ami, the images a spinnaker-ebs build with default options would reuse.
   lookup              = "key"
   custom_endpoint_ec2 = var.ec2_endpoint
   max_retries         = 3
@@ -53,6 +56,7 @@ build {
   provisioner "shell-local" {
     inline = [
       "echo 'key=${local.bake.key}'",
+      "echo 'image_spec_digest=${local.bake.image_spec_digest}'",
       "echo 'found=${local.bake.found}'",
       "echo 'ami_id=${local.bake.ami_id}'",
       "echo 'ami_ids=${jsonencode(local.bake.ami_ids)}'",

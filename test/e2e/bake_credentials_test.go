@@ -59,18 +59,7 @@ data "spinnaker-bake" "app" {
   custom_endpoint_ec2        = var.ec2_endpoint
   skip_credential_validation = true
 }
-
-source "null" "print" {
-  communicator = "none"
-}
-
-build {
-  sources = ["source.null.print"]
-  provisioner "shell-local" {
-    inline = ["echo 'outputs=${base64encode(jsonencode(data.spinnaker-bake.app))}'"]
-  }
-}
-`
+` + printDatasourceOutputs
 
 // The builder's bake block with the same inputs, against an image that already carries the key:
 // a cache hit, so nothing is launched.
@@ -150,14 +139,7 @@ func TestBakeCredentialsNeverPrinted(t *testing.T) {
 		if !strings.Contains(out, "[DEBUG]") {
 			t.Error("the output has no debug lines; the check proves nothing")
 		}
-		m := regexp.MustCompile(`(?m)outputs=([A-Za-z0-9+/=]+)$`).FindStringSubmatch(out)
-		if m == nil {
-			t.Fatalf("no outputs printed:\n%s", out)
-		}
-		decoded, err := base64.StdEncoding.DecodeString(m[1])
-		if err != nil {
-			t.Fatal(err)
-		}
+		decoded := printedOutputs(t, out)
 		noLeak(t, "the datasource's outputs", string(decoded))
 		if err := json.Unmarshal(decoded, &outputs); err != nil {
 			t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,7 +18,8 @@ import (
 // TestLookupExample runs a real `packer build` of example/lookup with the
 // plugin installed, its datasource talking to the EC2 fake on loopback
 // through custom_endpoint_ec2 and credentials from the environment: first a
-// miss in both regions, then, with images tagged with the printed key, a hit.
+// miss in both regions, then a miss against images of the key with another
+// image spec, then, with images tagged with the printed key and spec, a hit.
 func TestLookupExample(t *testing.T) {
 	p := harness.NewPacker(t)
 	fake := ec2fake.New(ec2fake.Options{})
@@ -35,15 +37,18 @@ func TestLookupExample(t *testing.T) {
 		for _, m := range regexp.MustCompile(`(?m)null\.print: (\w+)=(.*)$`).FindAllStringSubmatch(out, -1) {
 			printed[m[1]] = m[2]
 		}
-		if !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(printed["key"]) {
-			t.Fatalf("key = %q\noutput:\n%s", printed["key"], out)
+		for _, name := range []string{"key", "image_spec_digest"} {
+			if !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(printed[name]) {
+				t.Fatalf("%s = %q\noutput:\n%s", name, printed[name], out)
+			}
 		}
 		calls := fake.Calls()
 		regions := map[string]int{}
 		for _, c := range calls {
 			regions[c.Region]++
 			if c.Action != "DescribeImages" || c.AccessKeyID != "AKIDFAKEFORE2ETESTS1" ||
-				c.Form.Get("Filter.1.Name") != "tag:spinnaker:bake-key" || c.Form.Get("Filter.1.Value.1") != printed["key"] {
+				c.Form.Get("Filter.1.Name") != "tag:spinnaker:bake-key" || c.Form.Get("Filter.1.Value.1") != printed["key"] ||
+				c.Form.Get("Filter.3.Name") != "tag:spinnaker:image-spec" || c.Form.Get("Filter.3.Value.1") != printed["image_spec_digest"] {
 				t.Errorf("unexpected call %+v", c)
 			}
 		}
@@ -53,10 +58,10 @@ func TestLookupExample(t *testing.T) {
 		return printed
 	}
 
-	var key string
+	var key, spec string
 	t.Run("miss", func(t *testing.T) {
 		got := build(t)
-		key = got["key"]
+		key, spec = got["key"], got["image_spec_digest"]
 		want := map[string]string{"found": "false", "ami_id": "", "ami_ids": "{}", "missing_regions": "us-east-1,us-west-2",
 			"image_name": "", "source_ami": `{"us-east-1":"ami-0a1b2c3d4e5f60718","us-west-2":"ami-0a1b2c3d4e5f60718"}`}
 		for k, v := range want {
@@ -90,8 +95,19 @@ func TestLookupExample(t *testing.T) {
 		}
 	})
 
+	t.Run("the key with another image spec is a miss", func(t *testing.T) {
+		tags := map[string]string{"spinnaker:bake-key": key, "spinnaker:image-spec": "sha256:" + strings.Repeat("e", 64)}
+		east := fake.AddImage("us-east-1", ec2fake.Image{Name: "hello-svc-encrypted", Tags: tags})
+		west := fake.AddImage("us-west-2", ec2fake.Image{Name: "hello-svc-encrypted", Tags: tags})
+		defer fake.RemoveImage("us-east-1", east.ID)
+		defer fake.RemoveImage("us-west-2", west.ID)
+		if got := build(t); got["found"] != "false" || got["missing_regions"] != "us-east-1,us-west-2" {
+			t.Errorf("images of the key with another spec: found=%q missing_regions=%q, want a miss", got["found"], got["missing_regions"])
+		}
+	})
+
 	t.Run("hit", func(t *testing.T) {
-		tags := map[string]string{"spinnaker:bake-key": key, "appversion": "hello-svc-1.0.1-h6"}
+		tags := map[string]string{"spinnaker:bake-key": key, "spinnaker:image-spec": spec, "appversion": "hello-svc-1.0.1-h6"}
 		east := fake.AddImage("us-east-1", ec2fake.Image{Name: "hello-svc-all-20261120090000-noble", Tags: tags,
 			CreationDate: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)})
 		west := fake.AddImage("us-west-2", ec2fake.Image{Name: "hello-svc-all-20261120090000-noble", Tags: tags})
