@@ -1,13 +1,11 @@
 package ebs
 
 import (
-	"context"
-	"errors"
 	"fmt"
+	"log"
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	amazonebs "github.com/hashicorp/packer-plugin-amazon/builder/ebs"
@@ -19,17 +17,16 @@ import (
 // that existed (and any copies this build made). It is amazon-ebs's artifact
 // so that its String() prints the same "AMIs were created:" and
 // "<region>: ami-…" lines Rosco scrapes, and post-processors see the same
-// builder id, but Destroy only removes the copies this build created: the
-// reused images belong to an earlier build.
+// builder id, but Destroy removes nothing (see there).
 type cachedArtifact struct {
 	*awscommon.Artifact
+	// created are the copies this build made, region → id.
 	created map[string]string
-	clients map[string]ec2API
 }
 
 var _ packersdk.Artifact = (*cachedArtifact)(nil)
 
-func newCachedArtifact(images, created map[string]string, cl *cloud, cfg *aws.Config) *cachedArtifact {
+func newCachedArtifact(images, created map[string]string, cfg *aws.Config) *cachedArtifact {
 	all := maps.Clone(images)
 	maps.Copy(all, created)
 	return &cachedArtifact{
@@ -40,32 +37,25 @@ func newCachedArtifact(images, created map[string]string, cl *cloud, cfg *aws.Co
 			StateData:      map[string]interface{}{},
 		},
 		created: created,
-		clients: cl.clients,
 	}
 }
 
-// destroyTimeout bounds Destroy's EC2 calls, retries included.
-const destroyTimeout = 5 * time.Minute
-
-// Destroy deregisters the copies this build made (and deletes their
-// snapshots) and leaves the reused images alone.
+// Destroy (Packer calls it when a post-processor does not keep its input)
+// leaves every image in place. The reused images belong to an earlier
+// build. The copies this build made are cache entries from the moment they
+// are available: they carry the key and the spec (CopyImageTags), so any
+// build of the same key and spec in the account may have found and returned
+// them since. Destroy cannot tell whether one has: a hit whose request is
+// already applied makes no write call (it leaves no trace on the image), and
+// EC2 keeps no record of reads that a build could query. Deregistering an
+// image another pipeline launches from breaks that pipeline; keeping one
+// costs its snapshot. So the copies stay, like the reused images, and the
+// log says so.
 func (a *cachedArtifact) Destroy() error {
-	// Packer's Artifact.Destroy takes no context; bound the calls instead.
-	ctx, cancel := context.WithTimeout(context.Background(), destroyTimeout)
-	defer cancel()
-	var errs []error
-	for _, region := range slices.Sorted(maps.Keys(a.created)) {
-		id := a.created[region]
-		client, ok := a.clients[region]
-		if !ok {
-			errs = append(errs, fmt.Errorf("deregister %s in %s: no client for the region", id, region))
-			continue
-		}
-		if err := destroyImage(ctx, client, id); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", region, err))
-		}
+	if len(a.created) > 0 {
+		log.Printf("[INFO] spinnaker-ebs: Destroy keeps the copies this build made (%s): they are bake cache entries that other builds may have reused since", describeImages(a.created))
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 // artifactImages reads region → AMI id from amazon-ebs's artifact.

@@ -2,6 +2,7 @@ package ebs
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	awscommon "github.com/hashicorp/packer-plugin-amazon/common"
@@ -54,5 +55,44 @@ func TestDescribeImagesAvoidsRoscosRegionPattern(t *testing.T) {
 	got := describeImages(map[string]string{"us-east-1": "ami-11111111", "eu-west-1": "ami-22222222"})
 	if want := "ami-22222222 in eu-west-1, ami-11111111 in us-east-1"; got != want {
 		t.Errorf("describeImages = %q, want %q", got, want)
+	}
+}
+
+// A copy is a cache entry once it is available: another build may have
+// reused it before this build's artifact is destroyed, so Destroy keeps it.
+func TestDestroyKeepsACopyAnotherBuildMayHaveReused(t *testing.T) {
+	f := newCacheFixture(t, nil)
+	f.addKeyImage("us-east-1", "app-1")
+	copied, err := f.run(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eu := f.fake.Images("eu-west-1")
+	if len(eu) != 1 {
+		t.Fatalf("eu-west-1 images = %+v, want the copy", eu)
+	}
+	// Another build of the same key and spec: a hit on both images, the copy
+	// among them, with no write call (the request is applied already).
+	f.fake.ResetCalls()
+	reused, err := f.run(t)
+	if err != nil || !strings.Contains(reused.Id(), eu[0].ID) {
+		t.Fatalf("second build: %v, %v", reused, err)
+	}
+	for action := range f.callCounts() {
+		if !strings.HasPrefix(action, "Describe") {
+			t.Errorf("the hit made a %s call, which would have left a trace", action)
+		}
+	}
+	if err := copied.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.fake.Images("eu-west-1"); len(got) != 1 || got[0].ID != eu[0].ID || got[0].State != "available" {
+		t.Errorf("Destroy of the copying build removed the copy the other build returned: %+v", got)
+	}
+	if snaps := f.compute.Snapshots("eu-west-1"); len(snaps) != 1 {
+		t.Errorf("eu-west-1 snapshots = %v, want the copy's", snaps)
+	}
+	if n := f.fake.CallCount("DeregisterImage") + f.fake.CallCount("DeleteSnapshot"); n != 0 {
+		t.Errorf("Destroy made %d deregister or delete calls", n)
 	}
 }

@@ -15,8 +15,12 @@ import (
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
 )
 
-// The claim makes one build per identity (key and spec) bake while others
-// wait. EC2 has no lock service, but CreateKeyPair is an atomic create: a
+// The claim makes one build per identity (key and spec) bake, or copy to
+// the regions that lack the image, while others wait. One claim for both:
+// a bake and a copy make images of the same identity in the same regions.
+// Claims per region would let builds copy to different regions at once, but
+// builds that miss the same regions wait on each other anyway, and a bake,
+// which makes every region's image, would have to hold them all. EC2 has no lock service, but CreateKeyPair is an atomic create: a
 // second create of the same name in a region fails with
 // InvalidKeyPair.Duplicate. amazon-ebs already needs ec2:CreateKeyPair and
 // ec2:DeleteKeyPair for its temporary key pair, so the claim asks for no

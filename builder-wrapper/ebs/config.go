@@ -45,8 +45,10 @@ type Config struct {
 	// data "spinnaker-bake".
 	KeyTag string `mapstructure:"key_tag"`
 	// How long to wait for another build that holds the claim on the same
-	// key and spec to produce its image before baking anyway, as a Go
-	// duration such as `"45m"`. Default `"30m"`; `"0s"` does not wait.
+	// key and spec to produce its images before baking or copying without
+	// the claim, and for a pending image of the same key and spec that holds
+	// `ami_name` before taking the name over, as a Go duration such as
+	// `"45m"`. Default `"30m"`; `"0s"` does not wait.
 	WaitForInflight string `mapstructure:"wait_for_inflight"`
 	// How long the claim a baking build holds on its key lives unless the
 	// build renews it (it does every third of this while it bakes), as a Go

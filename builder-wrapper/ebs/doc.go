@@ -14,10 +14,11 @@
 //   - every region has the image (and no rebake): nothing is launched, no
 //     provisioner runs; the request's sharing, deprecation and missing tags
 //     are applied (satisfy.go) and the existing images are the artifact;
-//   - some regions have it: the image is copied to the others, then the
-//     request is applied to all;
-//   - none has it: the build claims the key (claim.go) and amazon-ebs bakes,
-//     or, when another build holds the claim, waits for its image.
+//   - some regions have it: the build claims the key (claim.go), the image
+//     is copied to the others, then the request is applied to all;
+//   - none has it: the build claims the key and amazon-ebs bakes, once
+//     ami_name is free (takenname.go);
+//   - another build holds the claim: the build waits for its images.
 //
 // After a bake the images also carry the inventory's digest and the lineage
 // (lifecycle.go); after a bake or a copy, deprecate_superseded retires the

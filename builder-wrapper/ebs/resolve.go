@@ -30,9 +30,13 @@ type resolver struct {
 	id        identity
 	held      *claim
 	waitUntil time.Time
-	// bakeAnyway is set once the wait for another build ran out.
-	bakeAnyway bool
-	vanished   int
+	// unclaimed is set when the build goes on without the claim: the wait
+	// for another build ran out, or the role may not create key pairs.
+	unclaimed bool
+	vanished  int
+	// pendingSince is when each pending image that holds ami_name was
+	// first seen (takenname.go).
+	pendingSince map[string]time.Time
 }
 
 func (r *resolver) run(ctx context.Context, hook packersdk.Hook) (packersdk.Artifact, error) {
@@ -50,22 +54,41 @@ func (r *resolver) run(ctx context.Context, hook packersdk.Hook) (packersdk.Arti
 			}
 			return art, err
 		case Copy:
+			// Copies are made under the same claim as a bake: builds that
+			// miss in the same regions would otherwise each copy.
+			if r.held == nil && !r.unclaimed {
+				if err := r.claimOrWait(ctx); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			art, again, err := r.copy(ctx, plan, found.Images[plan.CopyFrom])
 			if again {
 				continue
 			}
+			if err == nil && r.held != nil {
+				r.awaitVisible(ctx)
+			}
 			return art, err
 		case Bake:
-			if r.held != nil || r.bakeAnyway {
-				art, err := r.b.bake(ctx, r.ui, hook, r.cl, r.id)
-				if err == nil && r.held != nil {
-					r.awaitVisible(ctx)
+			if r.held == nil && !r.unclaimed {
+				if err := r.claimOrWait(ctx); err != nil {
+					return nil, err
 				}
-				return art, err
+				continue
 			}
-			if err := r.claimOrWait(ctx); err != nil {
+			again, err := r.clearName(ctx)
+			if err != nil {
 				return nil, err
 			}
+			if again {
+				continue
+			}
+			art, err := r.b.bake(ctx, r.ui, hook, r.cl, r.id)
+			if err == nil && r.held != nil {
+				r.awaitVisible(ctx)
+			}
+			return art, err
 		default:
 			return nil, fmt.Errorf("spinnaker-ebs: unexpected plan %s", plan.Action)
 		}
@@ -85,7 +108,7 @@ func (r *resolver) reuse(ctx context.Context, plan Plan, found awslookup.Result)
 	}
 	r.ui.Say(fmt.Sprintf("%s: %s (matched %s)", ReusedMessage, describeImages(plan.Images), r.id))
 	reportDigests(plan.Images, foundTags(found), r.ui.Say)
-	return newCachedArtifact(plan.Images, nil, r.cl, r.cl.cfg), false, nil
+	return newCachedArtifact(plan.Images, nil, r.cl.cfg), false, nil
 }
 
 // vanishedSince reports images found in regions that went away after the
@@ -134,7 +157,7 @@ func (r *resolver) copy(ctx context.Context, plan Plan, source awslookup.Image) 
 		tags[region] = source.Tags
 	}
 	reportDigests(all, tags, r.ui.Say)
-	art = newCachedArtifact(plan.Images, created, r.cl, r.cl.cfg)
+	art = newCachedArtifact(plan.Images, created, r.cl.cfg)
 	if err := r.b.retireSuperseded(ctx, r.ui, r.cl, all); err != nil {
 		return art, false, err
 	}
@@ -149,8 +172,8 @@ func (r *resolver) claimOrWait(ctx context.Context) error {
 	if awslookup.ErrorCode(err) == "UnauthorizedOperation" {
 		// A template that names its own key pair needs no ec2:CreateKeyPair
 		// for amazon-ebs; the claim is then skipped rather than the build.
-		r.ui.Say(fmt.Sprintf("Cannot claim the key (%v): baking without the claim; builds of this key started together may each bake", err))
-		r.bakeAnyway = true
+		r.ui.Say(fmt.Sprintf("Cannot claim the key (%v): baking or copying without the claim; builds of this key started together may each bake or copy", err))
+		r.unclaimed = true
 		return nil
 	}
 	if err != nil {
@@ -168,7 +191,7 @@ func (r *resolver) claimOrWait(ctx context.Context) error {
 		// that the loop never hammers EC2.
 		return sleepCtx(ctx, claimRecheck)
 	}
-	r.ui.Say(fmt.Sprintf("Another build is baking the same key (claim %s, build %s); waiting up to %s for its image...",
+	r.ui.Say(fmt.Sprintf("Another build is baking or copying the same key (claim %s, build %s); waiting up to %s for its images...",
 		claimName(r.id), other.BuildID, time.Until(r.waitUntil).Round(time.Second)))
 	interval := r.b.pollInterval
 	if interval <= 0 {
@@ -184,8 +207,8 @@ func (r *resolver) claimOrWait(ctx context.Context) error {
 			r.ui.Say(fmt.Sprintf("Removed the stale claim of build %s (expired at %s); taking over", other.BuildID, other.Expires.Format(time.RFC3339)))
 			return nil
 		case now.After(r.waitUntil):
-			r.ui.Say(fmt.Sprintf("The other build (%s) still holds the claim after wait_for_inflight; baking anyway", other.BuildID))
-			r.bakeAnyway = true
+			r.ui.Say(fmt.Sprintf("The other build (%s) still holds the claim after wait_for_inflight; going on without it", other.BuildID))
+			r.unclaimed = true
 			return nil
 		}
 		if err := sleepCtx(ctx, min(interval, time.Until(other.Expires)+time.Second, time.Until(r.waitUntil)+time.Second)); err != nil {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -132,10 +133,11 @@ func TestCopyResumesAPendingCopyAnEarlierRunLeft(t *testing.T) {
 func TestCopyWhoseSourceVanishedLooksUpAgain(t *testing.T) {
 	f := newCacheFixture(t, nil)
 	us := f.addKeyImage("us-east-1", "app-1")
-	var once sync.Once
+	var lookups atomic.Int32
 	f.fake.AfterCall(func(r *ec2fake.Request) {
-		if r.Action == "DescribeImages" && r.Region == "us-east-1" && r.Form.Get("Filter.1.Name") != "" {
-			once.Do(func() { f.compute.DeleteImage("us-east-1", us) })
+		// The second lookup is the one under the claim, right before the copy.
+		if r.Action == "DescribeImages" && r.Region == "us-east-1" && strings.HasPrefix(r.Form.Get("Filter.1.Name"), "tag:") && lookups.Add(1) == 2 {
+			f.compute.DeleteImage("us-east-1", us)
 		}
 	})
 	_, err := f.run(t)

@@ -48,7 +48,7 @@ func TestEBSClaimOfAKilledBuildExpires(t *testing.T) {
 	e.fake.ResetCalls()
 	out, err := e.requestBuild(t, "-var", "claim_ttl=6s")
 	mustSucceed(t, out, err)
-	for _, want := range []string{"Another build is baking the same key", "Removed the stale claim", "Baking: no image carries"} {
+	for _, want := range []string{"Another build is baking or copying the same key", "Removed the stale claim", "Baking: no image carries"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -31,7 +31,7 @@ func TestEBSParallelBuildsBakeOnce(t *testing.T) {
 			bakers++
 		case strings.Contains(out, "No changes detected; reused existing bake"):
 			waiters++
-			if !strings.Contains(out, "Another build is baking the same key") {
+			if !strings.Contains(out, "Another build is baking or copying the same key") {
 				t.Logf("build %d reused without waiting (it looked up after the bake):\n%s", i, out)
 			}
 		default:
@@ -52,6 +52,46 @@ func TestEBSParallelBuildsBakeOnce(t *testing.T) {
 	if kps := e.compute.KeyPairs(); len(kps) != 1 || kps[0] != buildRegion+"/harness" {
 		t.Errorf("key pairs left (claims must be released): %v", kps)
 	}
+}
+
+// TestEBSParallelBuildsCopyOnce starts eight builds of a key whose image is
+// in the build region only: the copy to the second region is made under
+// the claim, so exactly one build copies and the others use its copy.
+func TestEBSParallelBuildsCopyOnce(t *testing.T) {
+	e := newEBSEnv(t)
+	out, err := e.build(t, "-var", "ami_suffix=20261206090000")
+	mustSucceed(t, out, err)
+	key := bakeKeyOf(t, out)
+	imgs := e.keyImages(key)
+	if len(imgs[buildRegion]) != 1 || len(imgs[copyRegion]) != 1 {
+		t.Fatalf("images with the key: %+v", imgs)
+	}
+	e.compute.DeleteImage(copyRegion, imgs[copyRegion][0].ID)
+	instances := len(e.compute.Instances())
+	e.fake.ResetCalls()
+
+	outs := runParallelBuilds(t, e)
+	if n := e.fake.CallCount("CopyImage"); n != 1 {
+		t.Errorf("CopyImage calls = %d, want 1", n)
+	}
+	if n := len(e.compute.Instances()) - instances; n != 0 {
+		t.Errorf("instances launched = %d, want 0", n)
+	}
+	copies := e.keyImages(key)[copyRegion]
+	if len(copies) != 1 || copies[0].State != "available" {
+		t.Fatalf("%s images with the key: %+v, want one copy", copyRegion, copies)
+	}
+	copiers := 0
+	for _, out := range outs {
+		if strings.Contains(out, "Copied without baking") {
+			copiers++
+		}
+		wantScraped(t, out, map[string]string{buildRegion: imgs[buildRegion][0].ID, copyRegion: copies[0].ID})
+	}
+	if copiers != 1 {
+		t.Errorf("%d builds say they copied, want 1", copiers)
+	}
+	e.wantNoLeaks(t)
 }
 
 // runParallelBuilds starts parallelBuilds builds of example/ebs together and

@@ -1,0 +1,180 @@
+package ebs
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+)
+
+// Before a bake the build checks that ami_name is free. EC2 allows one image
+// of a name per account and region (InvalidAMIName.Duplicate); amazon-ebs's
+// pre-validation checks the build region only, and a name taken in an
+// ami_regions region fails its region copy after the whole bake. An image
+// that already has the name is one of:
+//
+//   - an image of the same key and spec still pending: an earlier run that
+//     timed out or was killed (spinnaker/spinnaker#4498) left it, and EC2
+//     goes on making it. The build waits for it, up to wait_for_inflight,
+//     and reuses it once it is available;
+//   - an image of the same key and spec that failed, or that is still pending
+//     after the wait while this build holds the claim (so no build that
+//     follows the claim is making it): it is in the way and can never be
+//     a hit, so the build deregisters it (and its snapshots) and bakes.
+//     These are the only images the builder removes that it did not make;
+//   - anything else (no key tag, as with skip_ami_run_tags or another tool;
+//     another key or spec): not the cache's to touch. The build stops with
+//     an error naming the image, unless force_deregister asks amazon-ebs to
+//     replace it.
+
+// nameUse is what an image that already has ami_name means for a bake.
+type nameUse int
+
+const (
+	// nameFree: the image no longer holds the name (deregistered).
+	nameFree nameUse = iota
+	// nameReady: the same key and spec, available: the next lookup finds it.
+	nameReady
+	// namePending: the same key and spec, still being made.
+	namePending
+	// nameDead: the same key and spec, but it can never become available.
+	nameDead
+	// nameForeign: not an image of this key and spec.
+	nameForeign
+)
+
+// classifyNamed tells what an image named ami_name means for a bake of id.
+func classifyNamed(img ec2types.Image, id identity) nameUse {
+	if img.State == ec2types.ImageStateDeregistered {
+		return nameFree
+	}
+	if tagValue(img.Tags, id.KeyTag) != id.Key || tagValue(img.Tags, DefaultSpecTag) != id.Spec {
+		return nameForeign
+	}
+	switch img.State {
+	case ec2types.ImageStateAvailable:
+		return nameReady
+	case ec2types.ImageStatePending, ec2types.ImageStateTransient:
+		return namePending
+	default: // failed, error, invalid
+		return nameDead
+	}
+}
+
+// nameRegions are the regions where amazon-ebs gives an image ami_name: the
+// build region (even with skip_build_region, where the image is removed only
+// after the copies) and every ami_regions region.
+func nameRegions(cl *cloud) []string {
+	out := []string{cl.buildRegion}
+	for _, r := range cl.regions {
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// clearName makes sure ami_name is free in every region of the bake. again
+// is true when the build must look up again: an image of its key and spec
+// holding the name became available, or is pending and was waited on.
+func (r *resolver) clearName(ctx context.Context) (again bool, err error) {
+	name := r.b.config.AMIName
+	for _, region := range nameRegions(r.cl) {
+		client := r.cl.clients[region]
+		out, err := client.DescribeImages(ctx, &ec2.DescribeImagesInput{
+			Owners:  []string{"self"},
+			Filters: []ec2types.Filter{{Name: aws.String("name"), Values: []string{name}}},
+		})
+		if err != nil {
+			return false, fmt.Errorf("%s: DescribeImages name=%s (is ami_name free?): %w", region, name, err)
+		}
+		for _, img := range out.Images {
+			id := aws.ToString(img.ImageId)
+			switch classifyNamed(img, r.id) {
+			case nameFree:
+			case nameReady:
+				r.ui.Say(fmt.Sprintf("The image named %s in %s (%s) has %s and is available now; looking up again", name, region, id, r.id))
+				return true, nil
+			case namePending:
+				again, err := r.awaitPending(ctx, region, img)
+				if again || err != nil {
+					return again, err
+				}
+				if err := r.removeInTheWay(ctx, region, img, fmt.Sprintf("still %s after wait_for_inflight (%s)", img.State, r.b.config.waitForInflight)); err != nil {
+					return false, err
+				}
+			case nameDead:
+				if err := r.removeInTheWay(ctx, region, img, string(img.State)); err != nil {
+					return false, err
+				}
+			case nameForeign:
+				if r.b.config.AMIForceDeregister {
+					r.ui.Say(fmt.Sprintf("ami_name %s is used in %s by %s, which is not an image of %s; force_deregister is set, so amazon-ebs deregisters it", name, region, id, r.id))
+					continue
+				}
+				return false, foreignNameError(name, region, img, r.id)
+			}
+		}
+	}
+	return false, nil
+}
+
+// awaitPending waits a while for a pending image of this key and spec that
+// holds ami_name: again is true after a pause (the caller looks up again).
+// Once the image has been pending for wait_for_inflight, it returns false:
+// the build takes over, but only when it holds the claim; without it
+// another build may be making that image, and the build stops instead.
+func (r *resolver) awaitPending(ctx context.Context, region string, img ec2types.Image) (again bool, err error) {
+	id := aws.ToString(img.ImageId)
+	if r.pendingSince == nil {
+		r.pendingSince = map[string]time.Time{}
+	}
+	since, seen := r.pendingSince[id]
+	if !seen {
+		since = time.Now()
+		r.pendingSince[id] = since
+		r.ui.Say(fmt.Sprintf("The name %s is taken in %s by %s, an image of the same key and spec that is %s (an earlier run left it, or another build is making it); waiting up to %s for it",
+			r.b.config.AMIName, region, id, img.State, r.b.config.waitForInflight))
+	}
+	deadline := since.Add(r.b.config.waitForInflight)
+	if left := time.Until(deadline); left > 0 {
+		return true, sleepCtx(ctx, min(r.b.imageWait().MinDelay, left))
+	}
+	if r.held == nil {
+		return false, fmt.Errorf("ami_name %q is taken in %s by %s, an image of %s that is still %s after wait_for_inflight (%s), and this build does not hold the claim, so another build may be making it: rerun once it is available, or deregister it",
+			r.b.config.AMIName, region, id, r.id, img.State, r.b.config.waitForInflight)
+	}
+	return false, nil
+}
+
+// removeInTheWay deregisters an image of this key and spec that holds
+// ami_name and cannot be used (why says its state), with its snapshots, so
+// that the bake can take the name.
+func (r *resolver) removeInTheWay(ctx context.Context, region string, img ec2types.Image, why string) error {
+	id := aws.ToString(img.ImageId)
+	if err := destroyImage(ctx, r.cl.clients[region], id); err != nil {
+		return fmt.Errorf("%s: remove %s, an image of the same key and spec named %s that is %s: %w", region, id, r.b.config.AMIName, why, err)
+	}
+	r.ui.Say(fmt.Sprintf("Deregistered %s in %s, an image of the same key and spec named %s that is %s; taking over", id, region, r.b.config.AMIName, why))
+	return nil
+}
+
+// foreignNameError says which image holds the name and why the build does
+// not touch it.
+func foreignNameError(name, region string, img ec2types.Image, want identity) error {
+	id := aws.ToString(img.ImageId)
+	carries := "no " + want.KeyTag + " tag"
+	switch key := tagValue(img.Tags, want.KeyTag); {
+	case key == "":
+	case key != want.Key:
+		carries = "another bake key (" + key + ")"
+	default:
+		carries = "the same bake key but another image spec (" + tagValue(img.Tags, DefaultSpecTag) + ")"
+	}
+	return fmt.Errorf("ami_name %q is already used in %s by %s (state %s, %s): EC2 allows one image of a name per account and region, so amazon-ebs would fail on the duplicate name, and the bake cache touches only images of its own key and spec. Deregister %s, choose another ami_name, or set force_deregister = true to have amazon-ebs replace it",
+		name, region, id, img.State, carries, id)
+}
