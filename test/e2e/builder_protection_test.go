@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/builder-wrapper/ebs"
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
 
 // TestEBSHitAppliesProtectionAndSnapshotTags: a bake that fails on its
@@ -92,6 +93,35 @@ func TestEBSHitAppliesProtectionAndSnapshotTags(t *testing.T) {
 		}
 		if reads := e.calls(); reads["DescribeSnapshots"] != 2 {
 			t.Errorf("calls %v, want the snapshots read once per region", maps.Clone(reads))
+		}
+	})
+
+	// Every call of the new steps fails twice with RequestLimitExceeded and
+	// succeeds on its third attempt, as the fault matrix does for the others.
+	t.Run("RequestLimitExceeded twice on every call adding the cooldown and a snapshot tag", func(t *testing.T) {
+		for _, a := range []string{"DescribeImages", "DescribeSnapshots", "CreateTags", "EnableImageDeregistrationProtection"} {
+			e.fake.InjectFault(ec2fake.Fault{Action: a, Code: "RequestLimitExceeded", Cycle: 3})
+		}
+		defer e.fake.ClearFaults()
+		e.fake.ResetCalls()
+		out, err := e.requestBuild(t, "-var", "deregistration_protection=true", "-var", "deregistration_cooldown=true",
+			"-var", `snapshot_tags={"cost":"payments","team":"checkout"}`)
+		mustSucceed(t, out, err)
+		if !strings.Contains(out, ebs.ReusedMessage) {
+			t.Fatalf("not a hit:\n%s", out)
+		}
+		// Each successful write was preceded by two throttled attempts.
+		if c := e.calls(); c["EnableImageDeregistrationProtection"] != 6 || c["CreateTags"] != 6 {
+			t.Errorf("calls %v, want 3 attempts of each write per region", c)
+		}
+		for region, id := range baked {
+			img := imageByID(t, e.fake, region, id)
+			if p := img.DeregistrationProtection; !p.Enabled || !p.WithCooldown {
+				t.Errorf("%s %s protection %+v, want enabled with the cooldown", region, id, p)
+			}
+			if tags := e.compute.SnapshotTags(img.BlockDevices[0].SnapshotID); tags["cost"] != "payments" || tags["team"] != "checkout" {
+				t.Errorf("%s snapshot tags %v", region, tags)
+			}
 		}
 	})
 }

@@ -36,6 +36,10 @@ variable "deregistration_protection" {
   type    = bool
   default = false
 }
+variable "deregistration_cooldown" {
+  type    = bool
+  default = false
+}
 variable "snapshot_tags" {
   type    = map(string)
   default = {}
@@ -101,7 +105,8 @@ source "spinnaker-ebs" "app" {
   snapshot_tags  = var.snapshot_tags
   sbom_file      = var.sbom_file
   deregistration_protection {
-    enabled = var.deregistration_protection
+    enabled       = var.deregistration_protection
+    with_cooldown = var.deregistration_cooldown
   }
   tags = merge({
     appversion     = var.appversion
