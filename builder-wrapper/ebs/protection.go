@@ -30,7 +30,7 @@ func protectionOf(img ec2types.Image) protection {
 	switch {
 	case raw == "enabled-with-cooldown":
 		p.Enabled, p.Cooldown = true, true
-	case raw == "enabled-without-cooldown", raw == "enabled":
+	case raw == "enabled-without-cooldown":
 		p.Enabled = true
 	case strings.HasPrefix(raw, "disabled-after"):
 		p.Cooldown = true
@@ -58,8 +58,7 @@ func settleProtection(ctx context.Context, client ec2API, region string, img ec2
 	}
 	have := protectionOf(img)
 	id := aws.ToString(img.ImageId)
-	switch {
-	case have.Enabled && (have.Cooldown || !g.ProtectCooldown):
+	if have.Enabled && (have.Cooldown || !g.ProtectCooldown) {
 		if have.Cooldown && !g.ProtectCooldown {
 			note(fmt.Sprintf("%s: %s keeps its deregistration protection with the 24-hour cooldown (this request: without)", region, id))
 		}
