@@ -183,9 +183,9 @@ func waitAvailable(ctx context.Context, client ec2API, id string, wait imageWait
 	return w.Wait(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}}, wait.MaxWait)
 }
 
-// ensureTags checks that every image of a fresh bake carries the tags (the
-// key and the spec) and adds those it lacks (amazon-ebs can skip tags, e.g.
-// with an empty tags map in a region it copied to).
+// ensureTags puts the tags on every image of a fresh bake (finishBake: the
+// key, the spec and the lifecycle tags), all that an image lacks in one
+// CreateTags, and none on an image that has them all.
 func ensureTags(ctx context.Context, cl *cloud, amis map[string]string, tags map[string]string) error {
 	for _, region := range slices.Sorted(maps.Keys(amis)) {
 		id := amis[region]

@@ -13,7 +13,10 @@ import (
 
 // destroyImage deregisters an image and deletes its snapshots: EC2's
 // DeregisterImage leaves them behind, and they are billed. An image or
-// snapshot already gone is not an error.
+// snapshot already gone is not an error. Every caller removes an image this
+// build made, so its deregistration protection is lifted first
+// (liftProtection); one with the 24-hour cooldown is left, with an error
+// saying when it can go.
 func destroyImage(ctx context.Context, client ec2API, id string) error {
 	out, err := client.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}})
 	if awslookup.ErrorCode(err) == "InvalidAMIID.NotFound" {
@@ -24,6 +27,9 @@ func destroyImage(ctx context.Context, client ec2API, id string) error {
 	}
 	var snapshots []string
 	for _, img := range out.Images {
+		if err := liftProtection(ctx, client, img); err != nil {
+			return err
+		}
 		for _, bdm := range img.BlockDeviceMappings {
 			if bdm.Ebs != nil && bdm.Ebs.SnapshotId != nil {
 				snapshots = append(snapshots, aws.ToString(bdm.Ebs.SnapshotId))

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -61,26 +60,21 @@ func (b *Builder) lifecycleTags(owner string, buildStart time.Time) (map[string]
 	return tags, nil
 }
 
-// tagLifecycle puts the inventory digest and the lineage on a fresh bake's images.
-func (b *Builder) tagLifecycle(ctx context.Context, ui packersdk.Ui, cl *cloud, amis map[string]string, buildStart time.Time) error {
+// lifecycleTagsOf are the lifecycle tags of a fresh bake's images (none without sbom_file and a
+// lineage). It fails when sbom_file was not written by this build.
+func (b *Builder) lifecycleTagsOf(ctx context.Context, cl *cloud, amis map[string]string, buildStart time.Time) (map[string]string, error) {
 	if b.config.SBOMFile == "" && b.config.lineageParts == nil {
-		return nil
+		return map[string]string{}, nil
 	}
 	owner, err := amisOwner(ctx, cl, amis)
 	if err != nil {
-		return fmt.Errorf("tag the new images: %w", err)
+		return nil, fmt.Errorf("tag the new images: %w", err)
 	}
 	tags, err := b.lifecycleTags(owner, buildStart)
 	if err != nil {
-		return fmt.Errorf("tag the new images: %w", err)
+		return nil, fmt.Errorf("tag the new images: %w", err)
 	}
-	if err := ensureTags(ctx, cl, amis, tags); err != nil {
-		return fmt.Errorf("tag the new images with %s: %w", strings.Join(slices.Sorted(maps.Keys(tags)), ", "), err)
-	}
-	if d := tags[SBOMTag]; d != "" {
-		ui.Say(fmt.Sprintf("Inventory %s: %s %s on %s", b.config.SBOMFile, SBOMTag, d, describeImages(amis)))
-	}
-	return nil
+	return tags, nil
 }
 
 // foundTags are the tags of the images a lookup found, by region.
@@ -115,12 +109,18 @@ func imageOwner(ctx context.Context, cl *cloud, region, id string) (string, erro
 }
 
 // reportDigests says which inventory each found image carries, so that a user can match an AMI
-// of a hit or copy with the document of the bake that made it.
-func reportDigests(images map[string]string, tags map[string]map[string]string, say func(string)) {
+// of a hit or copy with the document of the bake that made it. sbomFile is the request's
+// sbom_file: a request that asks for an inventory and gets an image without one (baked without
+// sbom_file) is told so, and how to bake one that has it.
+func reportDigests(images map[string]string, tags map[string]map[string]string, sbomFile string, say func(string)) {
 	for _, region := range slices.Sorted(maps.Keys(images)) {
-		if d := tags[region][SBOMTag]; d != "" {
+		switch d := tags[region][SBOMTag]; {
+		case d != "":
 			say(fmt.Sprintf("Inventory of %s in %s: %s %s", images[region], region, SBOMTag, d))
-		} else {
+		case sbomFile != "":
+			say(fmt.Sprintf("Inventory of %s in %s: none; the image carries no %s tag (it was baked without sbom_file), and a hit writes no %s. Set rebake = true (or packer build -force) to bake an image with an inventory",
+				images[region], region, SBOMTag, sbomFile))
+		default:
 			say(fmt.Sprintf("Inventory of %s in %s: the image carries no %s tag", images[region], region, SBOMTag))
 		}
 	}

@@ -70,16 +70,17 @@ func (b *Builder) Prepare(raws ...interface{}) ([]string, []string, error) {
 // after resolving source_ami_filter.
 func (b *Builder) prepareInner() ([]string, []string, error) {
 	c := &b.config
-	// The key and the spec go in `tags` only, which amazon-ebs writes last,
-	// once every region's image is complete (shared, deprecated): an image
-	// is a cache hit only from then on. In the run tags they would reach
-	// the image at CreateImage (and the unencrypted intermediate image of
-	// encrypt_boot), making it a hit too early. The run tags carry this
-	// build's id, which clean-up needs on a failed image.
+	// The key and the spec are written by finishBake, after amazon-ebs has
+	// finished every region's image (shared, deprecated, tagged) and after
+	// the inventory digest is known: an image is a cache hit only from then
+	// on. In the run tags they would reach the image at CreateImage (and the
+	// unencrypted intermediate image of encrypt_boot), making it a hit too
+	// early. A user tag of the same name is still refused here. The run tags
+	// carry this build's id, which clean-up needs on a failed image.
 	tags, runTags := c.AMIConfig.AMITags, c.RunTags
 	var err error
 	for name, value := range c.identityTags() {
-		if tags, err = withKeyTag("tags", tags, name, value); err != nil {
+		if _, err = withKeyTag("tags", tags, name, value); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -107,7 +107,7 @@ func (r *resolver) reuse(ctx context.Context, plan Plan, found awslookup.Result)
 		return nil, again, err
 	}
 	r.ui.Say(fmt.Sprintf("%s: %s (matched %s)", ReusedMessage, describeImages(plan.Images), r.id))
-	reportDigests(plan.Images, foundTags(found), r.ui.Say)
+	reportDigests(plan.Images, foundTags(found), r.b.config.SBOMFile, r.ui.Say)
 	return newCachedArtifact(plan.Images, nil, r.cl.cfg), false, nil
 }
 
@@ -156,7 +156,7 @@ func (r *resolver) copy(ctx context.Context, plan Plan, source awslookup.Image) 
 		// A copy carries its source's tags (CopyImageTags, then CreateTags).
 		tags[region] = source.Tags
 	}
-	reportDigests(all, tags, r.ui.Say)
+	reportDigests(all, tags, r.b.config.SBOMFile, r.ui.Say)
 	art = newCachedArtifact(plan.Images, created, r.cl.cfg)
 	if err := r.b.retireSuperseded(ctx, r.ui, r.cl, all); err != nil {
 		return art, false, err
@@ -286,13 +286,7 @@ func (b *Builder) bake(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook
 	start := time.Now()
 	art, err := b.inner.Run(ctx, ui, hook)
 	if err != nil {
-		removed, sweepErr := sweepFailedBake(cl, b.config.buildID)
-		for region, ids := range removed {
-			ui.Say(fmt.Sprintf("Deregistered the images this failed build made in %s: %s", region, strings.Join(ids, ", ")))
-		}
-		if sweepErr != nil {
-			ui.Error(fmt.Sprintf("Cleaning up the images of this failed build: %v", sweepErr))
-		}
+		b.cleanUpFailedBake(ui, cl)
 		// amazon-ebs's own error, unchanged.
 		return nil, err
 	}
@@ -303,11 +297,8 @@ func (b *Builder) bake(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook
 	if err != nil {
 		return art, err
 	}
-	if err := ensureTags(ctx, cl, amis, b.config.identityTags()); err != nil {
-		return art, fmt.Errorf("put the bake key and image spec on the new images: %w", err)
-	}
-	if err := b.tagLifecycle(ctx, ui, cl, amis, start); err != nil {
-		return art, err
+	if err := b.finishBake(ctx, ui, cl, amis, start); err != nil {
+		return nil, err
 	}
 	if err := b.retireSuperseded(ctx, ui, cl, amis); err != nil {
 		return art, err

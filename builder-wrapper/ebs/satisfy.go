@@ -22,16 +22,23 @@ import (
 
 // grants is what a request asks of its image beyond what the image is: who
 // may launch it and create volumes from its snapshots, when it is
-// deprecated, and its tags. A cache hit applies them to the images it
-// returns (reused or copied), as amazon-ebs applies them to a bake.
+// deprecated, whether it is protected from deregistration, and its and its
+// snapshots' tags. A cache hit applies them to the images it returns
+// (reused or copied), as amazon-ebs applies them to a bake.
 type grants struct {
 	Users, Groups, OrgArns, OuArns []string
 	SnapshotUsers, SnapshotGroups  []string
 	// DeprecateAt is deprecate_at rounded to the minute, as EC2 stores it
 	// (zero: none).
 	DeprecateAt time.Time
+	// Protect is deregistration_protection.enabled, ProtectCooldown its
+	// with_cooldown (which implies enabled, as amazon-ebs reads it).
+	Protect, ProtectCooldown bool
 	// Tags are the request's image tags, rendered per region.
 	Tags func(region string) (map[string]string, error)
+	// SnapshotTags are the request's snapshot_tags (and snapshot_tag),
+	// rendered per region.
+	SnapshotTags func(region string) (map[string]string, error)
 }
 
 // grantsOf reads the grants from the amazon-ebs options. Tags are rendered
@@ -47,29 +54,43 @@ func (b *Builder) grantsOf() grants {
 		// amazon-ebs checked the format; EC2 rounds to the nearest minute.
 		g.DeprecateAt = t.UTC().Round(time.Minute)
 	}
+	g.ProtectCooldown = c.DeregistrationProtection.WithCooldown
+	g.Protect = c.DeregistrationProtection.Enabled || g.ProtectCooldown
 	raw := maps.Clone(c.AMITags)
 	if raw == nil {
 		raw = map[string]string{}
 	}
 	c.AMITag.CopyOn(&raw)
-	g.Tags = func(region string) (map[string]string, error) {
+	g.Tags = c.tagRenderer("tags", raw)
+	rawSnap := maps.Clone(c.SnapshotTags)
+	if rawSnap == nil {
+		rawSnap = map[string]string{}
+	}
+	c.SnapshotTag.CopyOn(&rawSnap)
+	g.SnapshotTags = c.tagRenderer("snapshot_tags", rawSnap)
+	return g
+}
+
+// tagRenderer renders the tags of option field per region, as amazon-ebs
+// renders them (BuildRegion, SourceAMI, user variables).
+func (c *Config) tagRenderer(field string, raw map[string]string) func(region string) (map[string]string, error) {
+	return func(region string) (map[string]string, error) {
 		ictx := c.ictx
 		ictx.Data = &awscommon.BuildInfoTemplate{BuildRegion: region, SourceAMI: c.sourceAMI}
 		out := make(map[string]string, len(raw))
 		for k, v := range raw {
 			rk, err := interpolate.Render(k, &ictx)
 			if err != nil {
-				return nil, fmt.Errorf("tags: render %q: %w", k, err)
+				return nil, fmt.Errorf("%s: render %q: %w", field, k, err)
 			}
 			rv, err := interpolate.Render(v, &ictx)
 			if err != nil {
-				return nil, fmt.Errorf("tags[%q]: render %q: %w", k, v, err)
+				return nil, fmt.Errorf("%s[%q]: render %q: %w", field, k, v, err)
 			}
 			out[rk] = rv
 		}
 		return out, nil
 	}
-	return g
 }
 
 // errImageGone says an image found by the lookup is no longer available: it
@@ -124,7 +145,13 @@ func satisfyOne(ctx context.Context, client ec2API, region, id string, g grants,
 	if err := addSnapshotPermissions(ctx, client, region, img, g); err != nil {
 		return err
 	}
-	return settleDeprecation(ctx, client, region, img, g, note)
+	if err := addMissingSnapshotTags(ctx, client, region, img, g, note); err != nil {
+		return err
+	}
+	if err := settleDeprecation(ctx, client, region, img, g, note); err != nil {
+		return err
+	}
+	return settleProtection(ctx, client, region, img, g, note)
 }
 
 // settleDeprecation gives a reused or copied image the request's deprecation: deprecate_at when
@@ -161,20 +188,9 @@ func addMissingTags(ctx context.Context, client ec2API, region string, img ec2ty
 	if err != nil {
 		return err
 	}
-	have := map[string]string{}
-	for _, t := range img.Tags {
-		have[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	missing := map[string]string{}
-	for _, k := range slices.Sorted(maps.Keys(want)) {
-		old, ok := have[k]
-		switch {
-		case !ok:
-			missing[k] = want[k]
-		case old != want[k]:
-			note(fmt.Sprintf("%s %s keeps tag %s = %q from the bake that made it (this request: %q)", region, aws.ToString(img.ImageId), k, old, want[k]))
-		}
-	}
+	missing := missingTags(want, img.Tags, func(k, old string) {
+		note(fmt.Sprintf("%s %s keeps tag %s = %q from the bake that made it (this request: %q)", region, aws.ToString(img.ImageId), k, old, want[k]))
+	})
 	if len(missing) == 0 {
 		return nil
 	}

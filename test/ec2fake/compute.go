@@ -138,6 +138,7 @@ func EnableCompute(s *Server, opts ComputeOptions) *Compute {
 	} {
 		s.Handle(action, func(_ *Server, r *Request) (any, error) { return h(r) })
 	}
+	c.handleProtection()
 	return c
 }
 

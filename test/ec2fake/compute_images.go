@@ -110,8 +110,12 @@ func (c *Compute) newImage(r *Request, img Image) (Image, error) {
 
 func (c *Compute) deregisterImage(r *Request) (any, error) {
 	id := r.Form.Get("ImageId")
-	if !c.s.RemoveImage(r.Region, id) {
+	found, err := c.s.removeImageUnless(r.Region, id, refuseProtected)
+	if !found {
 		return nil, imageNotFound(id)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return okReply(r), nil
 }

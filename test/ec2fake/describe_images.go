@@ -30,6 +30,7 @@ type imageXML struct {
 	Tags               []tagXML `xml:"tagSet>item"`
 	BlockDevices       []bdmXML `xml:"blockDeviceMapping>item"`
 	DeprecationTime    string   `xml:"deprecationTime,omitempty"`
+	DeregProtection    string   `xml:"deregistrationProtection"`
 }
 
 type bdmXML struct {
@@ -248,6 +249,7 @@ func toImageXML(img Image) imageXML {
 		RootDeviceName:     "/dev/xvda",
 		VirtualizationType: img.VirtualizationType,
 		Hypervisor:         "xen",
+		DeregProtection:    img.DeregistrationProtection.String(),
 	}
 	for _, k := range slices.Sorted(maps.Keys(img.Tags)) {
 		out.Tags = append(out.Tags, tagXML{Key: k, Value: img.Tags[k]})

@@ -38,6 +38,14 @@
 //     unless they ask by id or with IncludeDeprecated),
 //     DisableImageDeprecation (clears it; an image without one answers true
 //     as well);
+//   - deregistration protection and snapshot tags (compute_protection.go):
+//     Enable/DisableImageDeregistrationProtection (answering the new state;
+//     with WithCooldown the image stays protected 24 hours after disabling,
+//     "disabled-after <time>"), DescribeImages' DeregistrationProtection,
+//     DeregisterImage refused while protected (OperationNotPermitted), and
+//     DescribeSnapshots by id, owner or filter (snapshot-id, status,
+//     encrypted, tag:<key>, tag-key) with the tags CreateTags wrote; it does
+//     not paginate (MaxResults and NextToken are refused);
 //   - what amazon-ebs calls to bake (compute*.go): regions, the default VPC and
 //     subnet, key pairs (CreateKeyPair / ImportKeyPair fail with
 //     InvalidKeyPair.Duplicate on a taken name, DescribeKeyPairs returns

@@ -29,6 +29,9 @@ type Image struct {
 	LaunchPermissions []LaunchPermission `json:"launch_permissions,omitempty"`
 	// DeprecationTime is when the image is deprecated (zero: never).
 	DeprecationTime time.Time `json:"deprecation_time,omitzero"`
+	// DeregistrationProtection refuses DeregisterImage while it holds
+	// (compute_protection.go).
+	DeregistrationProtection DeregistrationProtection `json:"deregistration_protection,omitzero"`
 }
 
 // BlockDevice is one EBS block device mapping of an image.

@@ -1,7 +1,8 @@
 # The spinnaker-ebs template of test/e2e/builder_request_test.go and the fault matrix: it bakes
 # hello-svc with the key from the builder's bake block and exposes, as variables, the amazon-ebs
 # options a cache hit must honour: encrypt_boot (part of the image spec) and the sharing,
-# deprecation and tags a hit applies. Its other variables are those ebsEnv.varArgs sets.
+# deprecation, deregistration protection and image and snapshot tags a hit applies. Its other
+# variables are those ebsEnv.varArgs sets.
 variable "source_ami" { type = string }
 variable "repository_url" { type = string }
 variable "repository_key_url" { type = string }
@@ -30,6 +31,23 @@ variable "deprecate_at" {
 variable "extra_tags" {
   type    = map(string)
   default = {}
+}
+variable "deregistration_protection" {
+  type    = bool
+  default = false
+}
+variable "deregistration_cooldown" {
+  type    = bool
+  default = false
+}
+variable "snapshot_tags" {
+  type    = map(string)
+  default = {}
+}
+variable "sbom_file" {
+  type        = string
+  description = "The builder's sbom_file; the provisioner writes none, so a bake with it fails after amazon-ebs."
+  default     = ""
 }
 variable "appversion" {
   type    = string
@@ -84,6 +102,12 @@ source "spinnaker-ebs" "app" {
   ami_users      = var.ami_users
   snapshot_users = var.snapshot_users
   deprecate_at   = var.deprecate_at
+  snapshot_tags  = var.snapshot_tags
+  sbom_file      = var.sbom_file
+  deregistration_protection {
+    enabled       = var.deregistration_protection
+    with_cooldown = var.deregistration_cooldown
+  }
   tags = merge({
     appversion     = var.appversion
     build_host     = "https://ci.example.com"
