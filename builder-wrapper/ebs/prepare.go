@@ -76,7 +76,9 @@ func (b *Builder) prepareInner() ([]string, []string, error) {
 	// on. In the run tags they would reach the image at CreateImage (and the
 	// unencrypted intermediate image of encrypt_boot), making it a hit too
 	// early. A user tag of the same name is still refused here. The run tags
-	// carry this build's id, which clean-up needs on a failed image.
+	// carry this build's id, which clean-up needs on a failed image, and
+	// MadeForTag, which tells a later run of the same key and spec that an
+	// image holding ami_name is one this bake left unfinished.
 	tags, runTags := c.AMIConfig.AMITags, c.RunTags
 	var err error
 	for name, value := range c.identityTags() {
@@ -86,6 +88,11 @@ func (b *Builder) prepareInner() ([]string, []string, error) {
 	}
 	if runTags, err = withKeyTag("run_tags", runTags, BuildIDTag, c.buildID); err != nil {
 		return nil, nil, err
+	}
+	if c.BakeKey != "" && c.BakeKey != unknownValue && c.specDigest != "" {
+		if runTags, err = withKeyTag("run_tags", runTags, MadeForTag, c.identity().madeFor()); err != nil {
+			return nil, nil, err
+		}
 	}
 	inner, err := innerRaws(b.raws, tags, runTags)
 	if err != nil {
@@ -243,6 +250,11 @@ func (c *Config) identityTags() map[string]string {
 		out[DefaultSpecTag] = c.specDigest
 	}
 	return out
+}
+
+// identity is what a hit must carry: the key (in its tag) and the spec.
+func (c *Config) identity() identity {
+	return identity{KeyTag: c.KeyTag, Key: c.BakeKey, Spec: c.specDigest}
 }
 
 // setSourceAMI records the resolved source AMI and computes the image spec.

@@ -32,7 +32,7 @@ func (b *Builder) Run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook)
 	if err := b.settleKey(ctx, ui, cl); err != nil {
 		return nil, err
 	}
-	id := identity{KeyTag: b.config.KeyTag, Key: b.config.BakeKey, Spec: b.config.specDigest}
+	id := b.config.identity()
 	if b.config.Rebake {
 		ui.Say(fmt.Sprintf("Rebake requested: baking %s even if an image with it exists", id))
 		return b.bake(ctx, ui, hook, cl, id)

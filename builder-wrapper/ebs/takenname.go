@@ -26,8 +26,17 @@ import (
 //     follows the claim is making it): it is in the way and can never be
 //     a hit, so the build deregisters it (and its snapshots) and bakes.
 //     These are the only images the builder removes that it did not make;
-//   - anything else (no key tag, as with skip_ami_run_tags or another tool;
-//     another key or spec): not the cache's to touch. The build stops with
+//   - an image a bake of the same key and spec started and never finished:
+//     it carries that bake's MadeForTag (a run tag, on the image from
+//     CreateImage on) but not the key, which a bake writes last. A run that
+//     timed out or was killed left it, pending, available or failed; it can
+//     never be a hit. Under the claim no other build is making it, so the
+//     build deregisters it (and its snapshots) and bakes. Without the claim
+//     another build may be about to write its key: the build waits for
+//     that, up to wait_for_inflight, and then stops naming it;
+//   - anything else (no key tag and no MadeForTag, as with
+//     skip_ami_run_tags or another tool; another key or spec): not the
+//     cache's to touch. The build stops with
 //     an error naming the image, unless force_deregister asks amazon-ebs to
 //     replace it.
 
@@ -43,6 +52,9 @@ const (
 	namePending
 	// nameDead: the same key and spec, but it can never become available.
 	nameDead
+	// nameUnfinished: made by a bake of the same key and spec that never
+	// wrote the key.
+	nameUnfinished
 	// nameForeign: not an image of this key and spec.
 	nameForeign
 )
@@ -53,6 +65,9 @@ func classifyNamed(img ec2types.Image, id identity) nameUse {
 		return nameFree
 	}
 	if tagValue(img.Tags, id.KeyTag) != id.Key || tagValue(img.Tags, DefaultSpecTag) != id.Spec {
+		if tagValue(img.Tags, MadeForTag) == id.madeFor() {
+			return nameUnfinished
+		}
 		return nameForeign
 	}
 	switch img.State {
@@ -111,6 +126,19 @@ func (r *resolver) clearName(ctx context.Context) (again bool, err error) {
 				if err := r.removeInTheWay(ctx, region, img, string(img.State)); err != nil {
 					return false, err
 				}
+			case nameUnfinished:
+				if r.held == nil {
+					// Another build without the claim may be about to
+					// write its key: wait for that, then stop.
+					again, err := r.awaitPending(ctx, region, img)
+					if again || err != nil {
+						return again, err
+					}
+				}
+				why := fmt.Sprintf("%s and without %s: a bake of it that never finished (it carries %s) left it", img.State, r.id.KeyTag, MadeForTag)
+				if err := r.removeInTheWay(ctx, region, img, why); err != nil {
+					return false, err
+				}
 			case nameForeign:
 				if r.b.config.AMIForceDeregister {
 					r.ui.Say(fmt.Sprintf("ami_name %s is used in %s by %s, which is not an image of %s; force_deregister is set, so amazon-ebs deregisters it", name, region, id, r.id))
@@ -137,8 +165,12 @@ func (r *resolver) awaitPending(ctx context.Context, region string, img ec2types
 	if !seen {
 		since = time.Now()
 		r.pendingSince[id] = since
-		r.ui.Say(fmt.Sprintf("The name %s is taken in %s by %s, an image of the same key and spec that is %s (an earlier run left it, or another build is making it); waiting up to %s for it",
-			r.b.config.AMIName, region, id, img.State, r.b.config.waitForInflight))
+		what := fmt.Sprintf("an image of the same key and spec that is %s", img.State)
+		if classifyNamed(img, r.id) == nameUnfinished {
+			what = fmt.Sprintf("an image made for the same key and spec, %s, whose key is not written", img.State)
+		}
+		r.ui.Say(fmt.Sprintf("The name %s is taken in %s by %s, %s (an earlier run left it, or another build is making it); waiting up to %s for it",
+			r.b.config.AMIName, region, id, what, r.b.config.waitForInflight))
 	}
 	deadline := since.Add(r.b.config.waitForInflight)
 	if left := time.Until(deadline); left > 0 {

@@ -1,6 +1,7 @@
 package ebs
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,10 @@ import (
 func TestClassifyNamed(t *testing.T) {
 	id := identity{KeyTag: DefaultKeyTag, Key: testKey, Spec: "sha256:spec"}
 	ours := []ec2types.Tag{{Key: aws.String(DefaultKeyTag), Value: aws.String(testKey)}, {Key: aws.String(DefaultSpecTag), Value: aws.String("sha256:spec")}}
+	madeFor := []ec2types.Tag{{Key: aws.String(MadeForTag), Value: aws.String(id.madeFor())}}
+	other := id
+	other.Spec = "sha256:other"
+	madeForOther := []ec2types.Tag{{Key: aws.String(MadeForTag), Value: aws.String(other.madeFor())}}
 	otherSpec := []ec2types.Tag{{Key: aws.String(DefaultKeyTag), Value: aws.String(testKey)}, {Key: aws.String(DefaultSpecTag), Value: aws.String("sha256:other")}}
 	for _, tc := range []struct {
 		name  string
@@ -31,6 +36,11 @@ func TestClassifyNamed(t *testing.T) {
 		{"untagged pending", ec2types.ImageStatePending, nil, nameForeign},
 		{"untagged failed", ec2types.ImageStateFailed, nil, nameForeign},
 		{"same key, other spec, failed", ec2types.ImageStateFailed, otherSpec, nameForeign},
+		{"made for ours, pending", ec2types.ImageStatePending, madeFor, nameUnfinished},
+		{"made for ours, available", ec2types.ImageStateAvailable, madeFor, nameUnfinished},
+		{"made for ours, failed", ec2types.ImageStateFailed, madeFor, nameUnfinished},
+		{"made for another spec", ec2types.ImageStatePending, madeForOther, nameForeign},
+		{"ours, with made-for", ec2types.ImageStateAvailable, append(slices.Clone(ours), madeFor...), nameReady},
 	} {
 		if got := classifyNamed(ec2types.Image{State: tc.state, Tags: tc.tags}, id); got != tc.want {
 			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
@@ -141,5 +151,96 @@ func TestBakeLeavesANameAnotherImageHoldsToForceDeregister(t *testing.T) {
 	bakeAttempted(t, f, err)
 	if !strings.Contains(f.out.String(), "force_deregister is set") {
 		t.Errorf("output:\n%s", f.out.String())
+	}
+}
+
+// unfinishedImage adds, in region, an image named like the fixture's
+// ami_name as a run of the same key and spec that was killed or timed out
+// leaves it: its run tags (build id, MadeForTag), no key.
+func (f *cacheFixture) unfinishedImage(region, state string) ec2fake.Image {
+	return f.compute.AddImage(region, ec2fake.Image{Name: f.builder.config.AMIName, State: state, Tags: map[string]string{
+		BuildIDTag: "0123456789abcdef", MadeForTag: f.builder.config.identity().madeFor(),
+	}})
+}
+
+// Under the claim no other build makes the image an unfinished bake left:
+// the build takes it over at once, whatever its state, and never fails on
+// the duplicate name.
+func TestBakeTakesOverAnImageAnUnfinishedBakeLeft(t *testing.T) {
+	for _, state := range []string{"pending", "available", "failed"} {
+		t.Run(state, func(t *testing.T) {
+			f := newCacheFixture(t, nil)
+			left := f.unfinishedImage("us-east-1", state)
+			_, err := f.run(t)
+			bakeAttempted(t, f, err)
+			for _, img := range f.fake.Images("us-east-1") {
+				if img.ID == left.ID {
+					t.Errorf("the unfinished image %s is left", left.ID)
+				}
+			}
+			if !strings.Contains(f.out.String(), "Deregistered "+left.ID+" in us-east-1") || !strings.Contains(f.out.String(), "never finished") {
+				t.Errorf("the build did not say what it removed and why:\n%s", f.out.String())
+			}
+		})
+	}
+}
+
+// Without the claim another build may be about to write the key of an
+// unfinished image: the build waits, and once its key is written uses it.
+func TestBakeWithoutTheClaimWaitsForAnUnfinishedImageKey(t *testing.T) {
+	f := newCacheFixture(t, nil)
+	f.fake.InjectFault(ec2fake.Fault{Action: "CreateKeyPair", Code: "UnauthorizedOperation", Times: 1})
+	left := f.unfinishedImage("us-east-1", "available")
+	go func() {
+		time.Sleep(1500 * time.Millisecond)
+		f.fake.UpdateImage("us-east-1", left.ID, func(i *ec2fake.Image) {
+			i.Tags[DefaultKeyTag] = testKey
+			i.Tags[DefaultSpecTag] = f.builder.config.specDigest
+		})
+	}()
+	art, err := f.run(t)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, f.out.String())
+	}
+	if !strings.Contains(art.Id(), "us-east-1:"+left.ID) || f.fake.CallCount("RunInstances") != 0 || f.fake.CallCount("DeregisterImage") != 0 {
+		t.Errorf("artifact %s, calls %v: want the image reused once its key was written, nothing removed or baked", art.Id(), f.callCounts())
+	}
+}
+
+// Without the claim, an unfinished image whose key never comes is left
+// alone: the build stops naming it.
+func TestBakeWithoutTheClaimLeavesAnUnfinishedImageAlone(t *testing.T) {
+	f := newCacheFixture(t, map[string]interface{}{"wait_for_inflight": "1s"})
+	f.fake.InjectFault(ec2fake.Fault{Action: "CreateKeyPair", Code: "UnauthorizedOperation", Times: 1})
+	left := f.unfinishedImage("us-east-1", "pending")
+	_, err := f.run(t)
+	if err == nil || !strings.Contains(err.Error(), left.ID) || !strings.Contains(err.Error(), "does not hold the claim") {
+		t.Errorf("err = %v, want one naming %s and the missing claim", err, left.ID)
+	}
+	if f.fake.CallCount("RunInstances") != 0 || f.fake.CallCount("DeregisterImage") != 0 {
+		t.Errorf("calls %v: want nothing removed or launched", f.callCounts())
+	}
+}
+
+// The build puts MadeForTag in amazon-ebs's run tags, which tag the
+// instance (and the image from CreateImage on).
+func TestRunTagsCarryMadeFor(t *testing.T) {
+	f := newCacheFixture(t, nil)
+	_, err := f.run(t)
+	bakeAttempted(t, f, err)
+	want := f.builder.config.identity().madeFor()
+	for _, c := range f.fake.Calls() {
+		if c.Action != "RunInstances" {
+			continue
+		}
+		for k, v := range c.Form {
+			if strings.HasSuffix(k, ".Key") && v[0] == MadeForTag {
+				if got := c.Form.Get(strings.TrimSuffix(k, ".Key") + ".Value"); got != want {
+					t.Errorf("%s = %q, want %q", MadeForTag, got, want)
+				}
+				return
+			}
+		}
+		t.Errorf("RunInstances carries no %s tag: %v", MadeForTag, c.Form)
 	}
 }

@@ -89,6 +89,49 @@ func TestEBSImageNameTakenBeforeABake(t *testing.T) {
 		e.wantNoLeaks(t)
 	})
 
+	t.Run("a run killed before it wrote the key: the rerun takes its image over", func(t *testing.T) {
+		imgs := e.keyImages(key)
+		if len(imgs[buildRegion]) != 1 {
+			t.Fatalf("%s images with the key: %+v", buildRegion, imgs[buildRegion])
+		}
+		killed := imgs[buildRegion][0]
+		// amazon-ebs's run tags reached the image at CreateImage: the bake
+		// it was made for is named from then on.
+		if v := killed.Tags["spinnaker:made-for"]; !strings.HasPrefix(v, "sha256:") || len(v) != 71 {
+			t.Fatalf("the baked image carries spinnaker:made-for %q, want sha256: and 64 hex digits; tags %v", v, killed.Tags)
+		}
+		// What a run killed between CreateImage and its last CreateTags
+		// leaves: the run tags, no key or spec, still pending, and nothing
+		// in the copy region.
+		e.fake.UpdateImage(buildRegion, killed.ID, func(i *ec2fake.Image) {
+			i.State = "pending"
+			delete(i.Tags, "spinnaker:bake-key")
+			delete(i.Tags, "spinnaker:image-spec")
+		})
+		for _, img := range imgs[copyRegion] {
+			e.compute.DeleteImage(copyRegion, img.ID)
+		}
+		e.fake.ResetCalls()
+		out, err := e.build(t, fixed...)
+		mustSucceed(t, out, err)
+		if n := e.calls()["RunInstances"]; n != 1 {
+			t.Errorf("RunInstances calls = %d, want 1", n)
+		}
+		if !strings.Contains(out, "Deregistered "+killed.ID+" in "+buildRegion) || !strings.Contains(out, "never finished") {
+			t.Errorf("the build did not say it removed the unfinished image:\n%s", out)
+		}
+		for _, img := range e.fake.Images(buildRegion) {
+			if img.ID == killed.ID {
+				t.Errorf("the unfinished image %s is left", killed.ID)
+			}
+		}
+		now := e.keyImages(key)[buildRegion]
+		if len(now) != 1 || now[0].Name != name || now[0].State != "available" {
+			t.Fatalf("%s images with the key: %+v, want one new available image named %s", buildRegion, now, name)
+		}
+		e.wantNoLeaks(t)
+	})
+
 	t.Run("an image without the key holds the name: the build stops, naming it", func(t *testing.T) {
 		for region, imgs := range e.keyImages(key) {
 			for _, img := range imgs {
