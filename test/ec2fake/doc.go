@@ -33,12 +33,12 @@
 //     changes nothing; group "all" is what makes an image public, so a seed
 //     makes a public image with launch_permissions [{"group": "all"}] and
 //     Image.IsPublic reads the grant), snapshot create-volume permissions,
-//     EnableImageDeprecation (rounded to the
-//     nearest minute, in the future, and at most 10 years from now, or for a
-//     public image at most 2 years after its creation date; beyond that
-//     InvalidParameterValue, a code the reference does not name for this
-//     case; once passed, DescribeImages hides the image from other accounts
-//     unless they ask by id or with IncludeDeprecated),
+//     EnableImageDeprecation (rounded to the nearest minute, in the future,
+//     and at most 10 years from now, or for a public image at most 2 years
+//     after its creation date; beyond that InvalidParameterValue, a code the
+//     reference does not name for this case; once passed, DescribeImages
+//     hides the image from other accounts unless they ask by id or with
+//     IncludeDeprecated),
 //     DisableImageDeprecation (clears it; an image without one answers true
 //     as well);
 //   - what amazon-ebs calls to bake (compute*.go): regions, the default VPC and

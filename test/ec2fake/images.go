@@ -49,15 +49,12 @@ type LaunchPermission struct {
 	OrganizationalUnitARN string `json:"organizational_unit_arn,omitempty"`
 }
 
-// publicLaunchPermission is the grant that makes an image public.
-var publicLaunchPermission = LaunchPermission{Group: "all"}
-
 // IsPublic reports whether the image is public. As in EC2 this is launch
 // permission group "all" and nothing else, so DescribeImages' isPublic, the
 // is-public filter, DescribeImageAttribute and the public deprecation limit
 // always agree, however the image got the grant (seed or ModifyImageAttribute).
 func (img Image) IsPublic() bool {
-	return slices.Contains(img.LaunchPermissions, publicLaunchPermission)
+	return slices.Contains(img.LaunchPermissions, LaunchPermission{Group: "all"})
 }
 
 func (img Image) clone() Image {
