@@ -252,8 +252,11 @@ func TestPublicIsLaunchPermissionGroupAll(t *testing.T) {
 			t.Errorf("%s launch permissions %+v, want group all: %v", id, attr.LaunchPermissions, public)
 		}
 		byID, err := cl.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}})
-		if err != nil || aws.ToBool(byID.Images[0].Public) != public {
-			t.Errorf("%s isPublic %v (%v), want %v", id, aws.ToBool(byID.Images[0].Public), err, public)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := aws.ToBool(byID.Images[0].Public); got != public {
+			t.Errorf("%s isPublic %v, want %v", id, got, public)
 		}
 		filtered, err := cl.DescribeImages(ctx, &ec2.DescribeImagesInput{Filters: []ec2types.Filter{{Name: aws.String("is-public"), Values: []string{"true"}}}})
 		if err != nil {
