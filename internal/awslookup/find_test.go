@@ -167,7 +167,7 @@ func TestFindImagesNewestMatchWins(t *testing.T) {
 	fake.AddImage("us-east-1", ec2fake.Image{Name: "old", CreationDate: at("2026-01-01T00:00:00Z"), Tags: tags})
 	// Newer, but not eligible: pending, someone else's, another key.
 	fake.AddImage("us-east-1", ec2fake.Image{Name: "pending", State: "pending", CreationDate: at("2026-07-01T00:00:00Z"), Tags: tags})
-	fake.AddImage("us-east-1", ec2fake.Image{Name: "foreign", OwnerID: "999999999999", Public: true, CreationDate: at("2026-08-01T00:00:00Z"), Tags: tags})
+	fake.AddImage("us-east-1", ec2fake.Image{Name: "foreign", OwnerID: "999999999999", LaunchPermissions: []ec2fake.LaunchPermission{{Group: "all"}}, CreationDate: at("2026-08-01T00:00:00Z"), Tags: tags})
 	fake.AddImage("us-east-1", ec2fake.Image{Name: "other-key", CreationDate: at("2026-09-01T00:00:00Z"), Tags: map[string]string{keyTag: "k2"}})
 
 	q := awslookup.Query{Mode: awslookup.ModeKey, KeyTag: keyTag, Value: "k", Owners: []string{"self"}}

@@ -37,8 +37,7 @@ func (c *Compute) createImage(r *Request) (any, error) {
 	default:
 		return nil, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("Instance '%s' is not in state 'running' or 'stopped'", id)}
 	}
-	img, err := c.newImage(r, Image{Name: name, Description: r.Form.Get("Description"), Tags: tagsFromSpecs(r.Form)["image"],
-		BlockDevices: []BlockDevice{c.rootDevice(r.Region, 8, false)}})
+	img, err := c.newImage(r, Image{Name: name, Description: r.Form.Get("Description"), Tags: tagsFromSpecs(r.Form)["image"]}, false)
 	if err != nil {
 		return nil, err
 	}
@@ -65,21 +64,23 @@ func (c *Compute) copyImage(r *Request) (any, error) {
 		return nil, &APIError{Code: "IncorrectState", Message: fmt.Sprintf("Image '%s' is not in the 'available' state", srcID)}
 	}
 	encrypted := r.Form.Get("Encrypted") == "true" || slices.ContainsFunc(src.BlockDevices, func(d BlockDevice) bool { return d.Encrypted })
-	img := Image{Name: name, Description: r.Form.Get("Description"), Architecture: src.Architecture, VirtualizationType: src.VirtualizationType,
-		BlockDevices: []BlockDevice{c.rootDevice(r.Region, 8, encrypted)}}
+	img := Image{Name: name, Description: r.Form.Get("Description"), Architecture: src.Architecture, VirtualizationType: src.VirtualizationType}
 	if r.Form.Get("CopyImageTags") == "true" {
 		img.Tags = maps.Clone(src.Tags)
 	}
-	created, err := c.newImage(r, img)
+	created, err := c.newImage(r, img, encrypted)
 	if err != nil {
 		return nil, err
 	}
 	return imageIDResponse{XMLName: xml.Name{Local: "CopyImageResponse"}, Xmlns: xmlns, RequestID: r.RequestID, ImageID: created.ID}, nil
 }
 
-// newImage adds a pending image to the request's region, after EC2's name
-// check, and schedules its end state.
-func (c *Compute) newImage(r *Request, img Image) (Image, error) {
+// newImage adds a pending image with a new root snapshot to the request's
+// region and schedules its end state. The name check, the snapshot and the
+// image are one step: a create EC2 refuses (InvalidAMIName.Duplicate)
+// leaves nothing behind, and of two concurrent creates of one name exactly
+// one succeeds.
+func (c *Compute) newImage(r *Request, img Image, encrypted bool) (Image, error) {
 	c.imageNames.Lock()
 	for _, other := range c.s.Images(r.Region) {
 		if other.Name == img.Name && other.OwnerID == r.AccountID {
@@ -89,6 +90,7 @@ func (c *Compute) newImage(r *Request, img Image) (Image, error) {
 	}
 	img.State = "pending"
 	img.OwnerID = r.AccountID
+	img.BlockDevices = []BlockDevice{c.rootDevice(r.Region, 8, encrypted)}
 	created := c.s.AddImage(r.Region, img)
 	c.imageNames.Unlock()
 	c.mu.Lock()
@@ -220,7 +222,7 @@ func (c *Compute) checkResource(region, id string) error {
 		if c.keyPairByIDLocked(region, id) != nil {
 			return nil
 		}
-		return &APIError{Code: "InvalidKeyPairId.NotFound", Message: fmt.Sprintf("The key pair ID '%s' does not exist", id)}
+		return keyPairIDNotFound(id)
 	}
 	return &APIError{Code: "InvalidID", Message: fmt.Sprintf("The ID '%s' is not valid", id)}
 }

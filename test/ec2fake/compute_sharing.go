@@ -91,7 +91,8 @@ func launchPermissionList(r *Request, prefix string) []LaunchPermission {
 
 // modifyImageAttribute applies LaunchPermission.Add and .Remove. Adding a
 // permission the image already has is not an error and changes nothing, as
-// in EC2; adding or removing group "all" makes the image public or private.
+// in EC2; adding or removing group "all" makes the image public or private
+// (Image.IsPublic).
 // Other attributes (description) are accepted and ignored.
 func (c *Compute) modifyImageAttribute(r *Request) (any, error) {
 	id := r.Form.Get("ImageId")
@@ -108,15 +109,6 @@ func (c *Compute) modifyImageAttribute(r *Request) (any, error) {
 			}
 		}
 		img.LaunchPermissions = slices.DeleteFunc(img.LaunchPermissions, func(lp LaunchPermission) bool { return slices.Contains(remove, lp) })
-		// Group "all" is what makes an image public (isPublic, the
-		// is-public filter, the public deprecation limit).
-		all := LaunchPermission{Group: "all"}
-		if slices.Contains(add, all) {
-			img.Public = true
-		}
-		if slices.Contains(remove, all) {
-			img.Public = false
-		}
 	}) {
 		return nil, imageNotFound(id)
 	}
@@ -263,7 +255,7 @@ func (c *Compute) enableImageDeprecation(r *Request) (any, error) {
 // checkDeprecationLimit refuses a deprecation time beyond the image's limit:
 // 2 years from creation for a public image, 10 years from now otherwise.
 func checkDeprecationLimit(img Image, at, now time.Time) error {
-	if img.Public {
+	if img.IsPublic() {
 		if limit := img.CreationDate.AddDate(maxPublicDeprecationYears, 0, 0); at.After(limit) {
 			return &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf(
 				"The deprecation time %s of public image %s is more than %d years after its creation date (%s).",

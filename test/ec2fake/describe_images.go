@@ -223,7 +223,7 @@ func imageValues(img Image, name string) ([]string, error) {
 	case "image-type":
 		return []string{"machine"}, nil
 	case "is-public":
-		return []string{strconv.FormatBool(img.Public)}, nil
+		return []string{strconv.FormatBool(img.IsPublic())}, nil
 	case "creation-date":
 		return []string{img.CreationDate.UTC().Format(creationDateLayout)}, nil
 	case "tag-key":
@@ -239,7 +239,7 @@ func toImageXML(img Image) imageXML {
 		ImageState:         img.State,
 		ImageOwnerID:       img.OwnerID,
 		CreationDate:       img.CreationDate.UTC().Format(creationDateLayout),
-		IsPublic:           img.Public,
+		IsPublic:           img.IsPublic(),
 		Architecture:       img.Architecture,
 		ImageType:          "machine",
 		ImageOwnerAlias:    img.OwnerAlias,

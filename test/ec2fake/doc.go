@@ -24,18 +24,21 @@
 //     pending → available (or failed, see Compute.FailNextImage), owners and
 //     "self", filters (name with wildcards, state, tag:<key>, tag-key,
 //     owner-id, is-public and others), pagination, InvalidAMIID.NotFound /
-//     .Malformed, InvalidAMIName.Duplicate per owner and region, CopyImage
-//     (CopyImageTags, Encrypted), DeregisterImage (which, as in EC2, leaves
-//     the snapshots);
+//     .Malformed, InvalidAMIName.Duplicate per owner and region (checked in
+//     one step with the creation: a refused CreateImage or CopyImage makes
+//     no image and no snapshot), CopyImage (CopyImageTags, Encrypted),
+//     DeregisterImage (which, as in EC2, leaves the snapshots);
 //   - what a bake cache hit applies (compute_sharing.go): launch permissions
 //     (users, group "all", organization and OU ARNs; adding one that is there
-//     changes nothing; group "all" makes the image public), snapshot
-//     create-volume permissions, EnableImageDeprecation (rounded to the
-//     nearest minute, in the future, and at most 10 years from now, or for a
-//     public image at most 2 years after its creation date; beyond that
-//     InvalidParameterValue, a code the reference does not name for this
-//     case; once passed, DescribeImages hides the image from other accounts
-//     unless they ask by id or with IncludeDeprecated),
+//     changes nothing; group "all" is what makes an image public, so a seed
+//     makes a public image with launch_permissions [{"group": "all"}] and
+//     Image.IsPublic reads the grant), snapshot create-volume permissions,
+//     EnableImageDeprecation (rounded to the nearest minute, in the future,
+//     and at most 10 years from now, or for a public image at most 2 years
+//     after its creation date; beyond that InvalidParameterValue, a code the
+//     reference does not name for this case; once passed, DescribeImages
+//     hides the image from other accounts unless they ask by id or with
+//     IncludeDeprecated),
 //     DisableImageDeprecation (clears it; an image without one answers true
 //     as well);
 //   - deregistration protection and snapshot tags (compute_protection.go):
@@ -52,7 +55,11 @@
 //     CreateTime and tags, DeleteKeyPair by name or id succeeds for one that
 //     does not exist), security groups (InvalidGroup.Duplicate), instances
 //     with their state machine, CreateImage with a root snapshot, CreateTags
-//     on images, instances, groups, snapshots and key pairs, DeleteSnapshot
+//     on images, instances, groups, snapshots and key pairs (every id checked
+//     first; a missing key pair id is InvalidKeyPair.NotFound, as in
+//     DescribeKeyPairs: EC2's error code list has no InvalidKeyPairId code
+//     and gives InvalidKeyPair.NotFound for a key pair that does not exist,
+//     without saying per action which code CreateTags uses), DeleteSnapshot
 //     (InvalidSnapshot.InUse while an image uses it). The instance is a real
 //     machine the test supplies through a Launcher, so SSH and provisioners
 //     run for real;

@@ -20,12 +20,13 @@ type Image struct {
 	VirtualizationType string            `json:"virtualization_type,omitempty"`
 	Architecture       string            `json:"architecture,omitempty"`
 	RootDeviceType     string            `json:"root_device_type,omitempty"`
-	Public             bool              `json:"public,omitempty"`
 	Tags               map[string]string `json:"tags,omitempty"`
 	// BlockDevices are the image's EBS mappings; images the fake makes
 	// (CreateImage, CopyImage) get a root device with a new snapshot.
 	BlockDevices []BlockDevice `json:"block_devices,omitempty"`
 	// LaunchPermissions are who besides the owner may launch the image.
+	// Group "all" is what makes it public (see IsPublic): seed a public
+	// image with [{"group": "all"}].
 	LaunchPermissions []LaunchPermission `json:"launch_permissions,omitempty"`
 	// DeprecationTime is when the image is deprecated (zero: never).
 	DeprecationTime time.Time `json:"deprecation_time,omitzero"`
@@ -49,6 +50,14 @@ type LaunchPermission struct {
 	Group                 string `json:"group,omitempty"`
 	OrganizationARN       string `json:"organization_arn,omitempty"`
 	OrganizationalUnitARN string `json:"organizational_unit_arn,omitempty"`
+}
+
+// IsPublic reports whether the image is public. As in EC2 this is launch
+// permission group "all" and nothing else, so DescribeImages' isPublic, the
+// is-public filter, DescribeImageAttribute and the public deprecation limit
+// always agree, however the image got the grant (seed or ModifyImageAttribute).
+func (img Image) IsPublic() bool {
+	return slices.Contains(img.LaunchPermissions, LaunchPermission{Group: "all"})
 }
 
 func (img Image) clone() Image {
