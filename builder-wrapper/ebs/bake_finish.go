@@ -29,7 +29,7 @@ func (b *Builder) finishBake(ctx context.Context, ui packersdk.Ui, cl *cloud, am
 		}
 	}
 	if err != nil {
-		b.cleanUpFailedBake(ui, cl)
+		b.cleanUpFailedBake(ui, cl, amis)
 		return err
 	}
 	if d := tags[SBOMTag]; d != "" {
@@ -38,10 +38,11 @@ func (b *Builder) finishBake(ctx context.Context, ui packersdk.Ui, cl *cloud, am
 	return nil
 }
 
-// cleanUpFailedBake removes the images this failed build made and says
-// what it removed and what it could not.
-func (b *Builder) cleanUpFailedBake(ui packersdk.Ui, cl *cloud) {
-	removed, err := sweepFailedBake(cl, b.config.buildID)
+// cleanUpFailedBake removes the images this failed build made (those it
+// knows, made, and those carrying its id) and says what it removed and
+// what it could not.
+func (b *Builder) cleanUpFailedBake(ui packersdk.Ui, cl *cloud, made map[string]string) {
+	removed, err := sweepFailedBake(cl, b.config.buildID, made)
 	for _, region := range slices.Sorted(maps.Keys(removed)) {
 		ui.Say(fmt.Sprintf("Deregistered the images this failed build made in %s: %s", region, strings.Join(removed[region], ", ")))
 	}

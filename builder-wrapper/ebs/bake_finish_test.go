@@ -81,3 +81,21 @@ func TestHitWithoutTheInventoryTheRequestAsksForIsReported(t *testing.T) {
 		t.Errorf("the digest is not reported:\n%s", out)
 	}
 }
+
+// With skip_ami_run_tags the images carry no build id: the clean-up of a
+// failed finish removes the images amazon-ebs returned all the same.
+func TestFailedFinishRemovesImagesWithoutRunTags(t *testing.T) {
+	f := newCacheFixture(t, map[string]interface{}{"sbom_file": filepath.Join(t.TempDir(), "sbom.json"), "skip_ami_run_tags": true})
+	amis := map[string]string{}
+	for _, region := range []string{"us-east-1", "eu-west-1"} {
+		amis[region] = f.compute.AddImage(region, ec2fake.Image{Name: "app-1"}).ID
+	}
+	if err := f.builder.finishBake(context.Background(), f.ui, f.cloud(t), amis, time.Now()); err == nil {
+		t.Fatal("finishing without the inventory succeeded")
+	}
+	for region, id := range amis {
+		if f.fake.UpdateImage(region, id, func(*ec2fake.Image) {}) {
+			t.Errorf("%s %s, which carries no run tag, is left after the failed finish", region, id)
+		}
+	}
+}

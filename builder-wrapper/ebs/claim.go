@@ -2,7 +2,6 @@ package ebs
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"log"
@@ -46,7 +45,7 @@ const DefaultClaimTTL = 5 * time.Minute
 // claimName is the key pair name of an identity's claim: a hash, since the
 // key and spec are longer than a name may usefully be.
 func claimName(id identity) string {
-	sum := sha256.Sum256([]byte(id.KeyTag + "\n" + id.Key + "\n" + id.Spec))
+	sum := id.digest()
 	return claimPrefix + hex.EncodeToString(sum[:20])
 }
 

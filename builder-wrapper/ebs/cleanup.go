@@ -3,6 +3,7 @@ package ebs
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,10 +19,11 @@ import (
 // images with this build's id are touched, never another build's, and none
 // of them carries the key (amazon-ebs writes `tags` last, after every
 // step succeeded). With skip_ami_run_tags an image gets no tag at
-// CreateImage, so it is not found here; without the key it is never a
-// cache hit either. It returns what it removed, per region, and the errors
-// it met.
-func sweepFailedBake(cl *cloud, buildID string) (map[string][]string, error) {
+// CreateImage, so it is not found by the tag: made names the images the
+// build knows it made (amazon-ebs's artifact, region → id), removed
+// whatever their tags. It returns what it removed, per region, and the
+// errors it met.
+func sweepFailedBake(cl *cloud, buildID string, made map[string]string) (map[string][]string, error) {
 	// The build's context may be what ended the bake; cleanup gets its own.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -37,9 +39,17 @@ func sweepFailedBake(cl *cloud, buildID string) (map[string][]string, error) {
 		if err != nil {
 			return removed, fmt.Errorf("%s: DescribeImages for the images of this failed build: %w", region, err)
 		}
+		ids := []string{}
+		if id, ok := made[region]; ok {
+			ids = append(ids, id)
+		}
 		for _, img := range out.Images {
-			id := aws.ToString(img.ImageId)
-			if err := destroyImage(ctx, client, id); err != nil {
+			if id := aws.ToString(img.ImageId); !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+		for _, id := range ids {
+			if err := destroyImage(ctx, client, id, liftOwnProtection); err != nil {
 				return removed, fmt.Errorf("%s: %w", region, err)
 			}
 			removed[region] = append(removed[region], id)

@@ -167,7 +167,7 @@ func discard(client ec2API, region, id string, cause error) error {
 	// The build's context may be what failed; cleanup gets its own.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := destroyImage(ctx, client, id); err != nil {
+	if err := destroyImage(ctx, client, id, liftOwnProtection); err != nil {
 		return fmt.Errorf("%w (and removing %s in %s failed: %v)", cause, id, region, err)
 	}
 	return cause

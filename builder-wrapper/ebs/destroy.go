@@ -11,13 +11,26 @@ import (
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
 )
 
+// protectionPolicy says what destroyImage does with an image's
+// deregistration protection.
+type protectionPolicy int
+
+const (
+	// liftOwnProtection: the image is one this build made (a failed bake's,
+	// a copy that failed), protected by this build's own request: lift the
+	// protection first (liftProtection); one with the 24-hour cooldown is
+	// left, with an error saying when it can go.
+	liftOwnProtection protectionPolicy = iota
+	// keepOthersProtection: the image is one another run made (an image
+	// holding ami_name that the build takes over). Its protection is that
+	// run's decision: a protected image is left, with an error naming it.
+	keepOthersProtection
+)
+
 // destroyImage deregisters an image and deletes its snapshots: EC2's
 // DeregisterImage leaves them behind, and they are billed. An image or
-// snapshot already gone is not an error. Every caller removes an image this
-// build made, so its deregistration protection is lifted first
-// (liftProtection); one with the 24-hour cooldown is left, with an error
-// saying when it can go.
-func destroyImage(ctx context.Context, client ec2API, id string) error {
+// snapshot already gone is not an error.
+func destroyImage(ctx context.Context, client ec2API, id string, policy protectionPolicy) error {
 	out, err := client.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}})
 	if awslookup.ErrorCode(err) == "InvalidAMIID.NotFound" {
 		return nil
@@ -27,7 +40,11 @@ func destroyImage(ctx context.Context, client ec2API, id string) error {
 	}
 	var snapshots []string
 	for _, img := range out.Images {
-		if err := liftProtection(ctx, client, img); err != nil {
+		if policy == keepOthersProtection {
+			if state := aws.ToString(img.DeregistrationProtection); state != "" && state != "disabled" {
+				return fmt.Errorf("%s has deregistration protection (%s), which this build did not set: disable it (DisableImageDeregistrationProtection) or deregister the image yourself", id, state)
+			}
+		} else if err := liftProtection(ctx, client, img); err != nil {
 			return err
 		}
 		for _, bdm := range img.BlockDeviceMappings {

@@ -18,6 +18,12 @@ const MadeForTag = "spinnaker:made-for"
 // madeFor is the value of MadeForTag: "sha256:" and 64 hex digits, within
 // EC2's 256 characters for a tag value whatever the key's length.
 func (id identity) madeFor() string {
-	sum := sha256.Sum256([]byte(id.KeyTag + "\x00" + id.Key + "\x00" + id.Spec))
+	sum := id.digest()
 	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// digest is the identity's one hash, which names its claim and fills
+// MadeForTag: the key tag, the key and the spec, a line each.
+func (id identity) digest() [sha256.Size]byte {
+	return sha256.Sum256([]byte(id.KeyTag + "\n" + id.Key + "\n" + id.Spec))
 }

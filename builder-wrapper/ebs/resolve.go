@@ -37,6 +37,9 @@ type resolver struct {
 	// pendingSince is when each pending image that holds ami_name was
 	// first seen (takenname.go).
 	pendingSince map[string]time.Time
+	// readyRechecks counts the lookups again for an available image of
+	// the key that holds ami_name (takenname.go).
+	readyRechecks int
 }
 
 func (r *resolver) run(ctx context.Context, hook packersdk.Hook) (packersdk.Artifact, error) {
@@ -286,7 +289,7 @@ func (b *Builder) bake(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook
 	start := time.Now()
 	art, err := b.inner.Run(ctx, ui, hook)
 	if err != nil {
-		b.cleanUpFailedBake(ui, cl)
+		b.cleanUpFailedBake(ui, cl, nil)
 		// amazon-ebs's own error, unchanged.
 		return nil, err
 	}

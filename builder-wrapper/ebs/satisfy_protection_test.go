@@ -165,7 +165,7 @@ func TestCleanUpOfAProtectedImage(t *testing.T) {
 	ctx := context.Background()
 
 	plain := f.compute.AddImage("us-east-1", ec2fake.Image{Name: "plain", DeregistrationProtection: ec2fake.DeregistrationProtection{Enabled: true}})
-	if err := destroyImage(ctx, client, plain.ID); err != nil {
+	if err := destroyImage(ctx, client, plain.ID, liftOwnProtection); err != nil {
 		t.Fatalf("destroy an image protected without the cooldown: %v", err)
 	}
 	if f.fake.UpdateImage("us-east-1", plain.ID, func(*ec2fake.Image) {}) || f.compute.SnapshotTags(plain.BlockDevices[0].SnapshotID) != nil {
@@ -174,7 +174,7 @@ func TestCleanUpOfAProtectedImage(t *testing.T) {
 
 	cool := f.compute.AddImage("us-east-1", ec2fake.Image{Name: "cool", DeregistrationProtection: ec2fake.DeregistrationProtection{Enabled: true, WithCooldown: true}})
 	f.fake.ResetCalls()
-	err := destroyImage(ctx, client, cool.ID)
+	err := destroyImage(ctx, client, cool.ID, liftOwnProtection)
 	if !errors.Is(err, errProtected) || !strings.Contains(err.Error(), cool.ID+" has deregistration protection with the 24-hour cooldown") || !strings.Contains(err.Error(), "delete its snapshots after 20") {
 		t.Errorf("destroy an image protected with the cooldown: %v", err)
 	}
@@ -186,14 +186,14 @@ func TestCleanUpOfAProtectedImage(t *testing.T) {
 	}
 	// Asked again during the cooldown: the same answer, no further call.
 	f.fake.ResetCalls()
-	if err := destroyImage(ctx, client, cool.ID); !errors.Is(err, errProtected) || f.fake.CallCount("DisableImageDeregistrationProtection") != 0 {
+	if err := destroyImage(ctx, client, cool.ID, liftOwnProtection); !errors.Is(err, errProtected) || f.fake.CallCount("DisableImageDeregistrationProtection") != 0 {
 		t.Errorf("destroy during the cooldown: %v, calls %v", err, f.callCounts())
 	}
 
 	// A failed bake's protected image goes with the rest of the clean-up.
 	own := f.compute.AddImage("us-east-1", ec2fake.Image{Name: "app-this-try", Tags: map[string]string{BuildIDTag: f.builder.config.buildID},
 		DeregistrationProtection: ec2fake.DeregistrationProtection{Enabled: true}})
-	removed, err := sweepFailedBake(cl, f.builder.config.buildID)
+	removed, err := sweepFailedBake(cl, f.builder.config.buildID, nil)
 	if err != nil || len(removed["us-east-1"]) != 1 || removed["us-east-1"][0] != own.ID {
 		t.Errorf("sweep: removed %v, err %v", removed, err)
 	}

@@ -3,7 +3,6 @@ package ebs
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -80,27 +79,34 @@ func classifyNamed(img ec2types.Image, id identity) nameUse {
 	}
 }
 
-// nameRegions are the regions where amazon-ebs gives an image ami_name: the
-// build region (even with skip_build_region, where the image is removed only
-// after the copies) and every ami_regions region.
-func nameRegions(cl *cloud) []string {
-	out := []string{cl.buildRegion}
-	for _, r := range cl.regions {
-		if !slices.Contains(out, r) {
-			out = append(out, r)
-		}
-	}
-	return out
+// nameRegions are the regions where amazon-ebs gives an image ami_name:
+// the regions the build leaves an image in. With skip_save_build_region
+// the build region's image has a name of amazon-ebs's own, and amazon-ebs
+// checks no name there.
+func nameRegions(cl *cloud) []string { return cl.regions }
+
+// namedImage is an image that holds ami_name in one of the bake's regions.
+type namedImage struct {
+	region string
+	img    ec2types.Image
+	use    nameUse
 }
+
+// readyRechecksMax bounds how often the build looks up again because an
+// available image of its key and spec holds ami_name: the lookup should
+// return it, and once EC2's tag index has caught up it does.
+const readyRechecksMax = 30
 
 // clearName makes sure ami_name is free in every region of the bake. again
 // is true when the build must look up again: an image of its key and spec
-// holding the name became available, or is pending and was waited on.
+// holding the name became available, or is pending and was waited on. It
+// reads every region before it changes anything, so that an image that is
+// not the cache's stops the build before any image is removed.
 func (r *resolver) clearName(ctx context.Context) (again bool, err error) {
 	name := r.b.config.AMIName
+	var named []namedImage
 	for _, region := range nameRegions(r.cl) {
-		client := r.cl.clients[region]
-		out, err := client.DescribeImages(ctx, &ec2.DescribeImagesInput{
+		out, err := r.cl.clients[region].DescribeImages(ctx, &ec2.DescribeImagesInput{
 			Owners:  []string{"self"},
 			Filters: []ec2types.Filter{{Name: aws.String("name"), Values: []string{name}}},
 		})
@@ -108,90 +114,117 @@ func (r *resolver) clearName(ctx context.Context) (again bool, err error) {
 			return false, fmt.Errorf("%s: DescribeImages name=%s (is ami_name free?): %w", region, name, err)
 		}
 		for _, img := range out.Images {
-			id := aws.ToString(img.ImageId)
-			switch classifyNamed(img, r.id) {
+			switch use := classifyNamed(img, r.id); use {
 			case nameFree:
-			case nameReady:
-				r.ui.Say(fmt.Sprintf("The image named %s in %s (%s) has %s and is available now; looking up again", name, region, id, r.id))
-				return true, nil
-			case namePending:
-				again, err := r.awaitPending(ctx, region, img)
+			case nameForeign:
+				if !r.b.config.AMIForceDeregister {
+					return false, foreignNameError(name, region, img, r.id)
+				}
+				r.ui.Say(fmt.Sprintf("ami_name %s is used in %s by %s, which is not an image of %s; force_deregister is set, so amazon-ebs deregisters it", name, region, aws.ToString(img.ImageId), r.id))
+			default:
+				named = append(named, namedImage{region, img, use})
+			}
+		}
+	}
+	for _, n := range named {
+		id := aws.ToString(n.img.ImageId)
+		switch n.use {
+		case nameReady:
+			// The lookup before missed it: EC2's tag index lags its name
+			// index. Look again after a pause, a bounded number of times.
+			r.readyRechecks++
+			if r.readyRechecks > readyRechecksMax {
+				return false, fmt.Errorf("ami_name %q is held in %s by %s, an available image of %s, but the lookup by key and spec does not return it after %d tries: rerun, or deregister it",
+					name, n.region, id, r.id, readyRechecksMax)
+			}
+			r.ui.Say(fmt.Sprintf("The image named %s in %s (%s) has %s and is available now; looking up again", name, n.region, id, r.id))
+			return true, sleepCtx(ctx, claimRecheck)
+		case namePending:
+			again, err := r.awaitPending(ctx, n)
+			if again || err != nil {
+				return again, err
+			}
+			if err := r.removeInTheWay(ctx, n, fmt.Sprintf("still %s after wait_for_inflight (%s)", n.img.State, r.b.config.waitForInflight)); err != nil {
+				return false, err
+			}
+		case nameDead:
+			if err := r.removeInTheWay(ctx, n, string(n.img.State)); err != nil {
+				return false, err
+			}
+		case nameUnfinished:
+			if n.img.State == ec2types.ImageStatePending || n.img.State == ec2types.ImageStateTransient || n.img.State == ec2types.ImageStateAvailable {
+				// A build may still be making it, or be about to write its
+				// key: one started with rebake or -force (which take no
+				// claim), or a holder whose claim expired. Wait as for a
+				// pending image of the key.
+				again, err := r.awaitPending(ctx, n)
 				if again || err != nil {
 					return again, err
 				}
-				if err := r.removeInTheWay(ctx, region, img, fmt.Sprintf("still %s after wait_for_inflight (%s)", img.State, r.b.config.waitForInflight)); err != nil {
-					return false, err
-				}
-			case nameDead:
-				if err := r.removeInTheWay(ctx, region, img, string(img.State)); err != nil {
-					return false, err
-				}
-			case nameUnfinished:
-				if r.held == nil {
-					// Another build without the claim may be about to
-					// write its key: wait for that, then stop.
-					again, err := r.awaitPending(ctx, region, img)
-					if again || err != nil {
-						return again, err
-					}
-				}
-				why := fmt.Sprintf("%s and without %s: a bake of it that never finished (it carries %s) left it", img.State, r.id.KeyTag, MadeForTag)
-				if err := r.removeInTheWay(ctx, region, img, why); err != nil {
-					return false, err
-				}
-			case nameForeign:
-				if r.b.config.AMIForceDeregister {
-					r.ui.Say(fmt.Sprintf("ami_name %s is used in %s by %s, which is not an image of %s; force_deregister is set, so amazon-ebs deregisters it", name, region, id, r.id))
-					continue
-				}
-				return false, foreignNameError(name, region, img, r.id)
+			}
+			why := fmt.Sprintf("%s and without %s: a bake of it that never finished (it carries %s) left it", n.img.State, r.id.KeyTag, MadeForTag)
+			if err := r.removeInTheWay(ctx, n, why); err != nil {
+				return false, err
 			}
 		}
 	}
 	return false, nil
 }
 
-// awaitPending waits a while for a pending image of this key and spec that
-// holds ami_name: again is true after a pause (the caller looks up again).
-// Once the image has been pending for wait_for_inflight, it returns false:
-// the build takes over, but only when it holds the claim; without it
-// another build may be making that image, and the build stops instead.
-func (r *resolver) awaitPending(ctx context.Context, region string, img ec2types.Image) (again bool, err error) {
-	id := aws.ToString(img.ImageId)
+// describeNamed says what an image holding ami_name is, for the log.
+func describeNamed(n namedImage) string {
+	if n.use == nameUnfinished {
+		return fmt.Sprintf("an image made for the same key and spec, %s, whose key is not written", n.img.State)
+	}
+	return fmt.Sprintf("an image of the same key and spec that is %s", n.img.State)
+}
+
+// awaitPending waits a while for an image of this key and spec (or made for
+// it) that holds ami_name and may still become a hit: again is true after
+// a pause (the caller looks up again). The wait runs for wait_for_inflight
+// from the image's creation, or from when the build first saw it if EC2
+// gives no creation date: a rerun long after a run that timed out takes
+// over at once. Once the wait is over it returns false: the build takes
+// over, but only when it holds the claim; without it another build may be
+// making that image, and the build stops instead.
+func (r *resolver) awaitPending(ctx context.Context, n namedImage) (again bool, err error) {
+	id := aws.ToString(n.img.ImageId)
 	if r.pendingSince == nil {
 		r.pendingSince = map[string]time.Time{}
 	}
 	since, seen := r.pendingSince[id]
 	if !seen {
 		since = time.Now()
-		r.pendingSince[id] = since
-		what := fmt.Sprintf("an image of the same key and spec that is %s", img.State)
-		if classifyNamed(img, r.id) == nameUnfinished {
-			what = fmt.Sprintf("an image made for the same key and spec, %s, whose key is not written", img.State)
+		if created, err := time.Parse(time.RFC3339, aws.ToString(n.img.CreationDate)); err == nil && created.Before(since) {
+			since = created
 		}
-		r.ui.Say(fmt.Sprintf("The name %s is taken in %s by %s, %s (an earlier run left it, or another build is making it); waiting up to %s for it",
-			r.b.config.AMIName, region, id, what, r.b.config.waitForInflight))
+		r.pendingSince[id] = since
 	}
 	deadline := since.Add(r.b.config.waitForInflight)
 	if left := time.Until(deadline); left > 0 {
+		if !seen {
+			r.ui.Say(fmt.Sprintf("The name %s is taken in %s by %s, %s (an earlier run left it, or another build is making it); waiting up to %s for it",
+				r.b.config.AMIName, n.region, id, describeNamed(n), left.Round(time.Second)))
+		}
 		return true, sleepCtx(ctx, min(r.b.imageWait().MinDelay, left))
 	}
 	if r.held == nil {
-		return false, fmt.Errorf("ami_name %q is taken in %s by %s, an image of %s that is still %s after wait_for_inflight (%s), and this build does not hold the claim, so another build may be making it: rerun once it is available, or deregister it",
-			r.b.config.AMIName, region, id, r.id, img.State, r.b.config.waitForInflight)
+		return false, fmt.Errorf("ami_name %q is taken in %s by %s, %s, for longer than wait_for_inflight (%s) since it was created, and this build does not hold the claim, so another build may be making it: rerun once it is available, or deregister it",
+			r.b.config.AMIName, n.region, id, describeNamed(n), r.b.config.waitForInflight)
 	}
 	return false, nil
 }
 
-// removeInTheWay deregisters an image of this key and spec that holds
-// ami_name and cannot be used (why says its state), with its snapshots, so
-// that the bake can take the name.
-func (r *resolver) removeInTheWay(ctx context.Context, region string, img ec2types.Image, why string) error {
-	id := aws.ToString(img.ImageId)
-	if err := destroyImage(ctx, r.cl.clients[region], id); err != nil {
-		return fmt.Errorf("%s: remove %s, an image of the same key and spec named %s that is %s: %w", region, id, r.b.config.AMIName, why, err)
+// removeInTheWay deregisters an image of this key and spec (or made for
+// it) that holds ami_name and cannot be used (why says its state), with
+// its snapshots, so that the bake can take the name. Another run made it:
+// its deregistration protection is that run's, and is left in place.
+func (r *resolver) removeInTheWay(ctx context.Context, n namedImage, why string) error {
+	id := aws.ToString(n.img.ImageId)
+	if err := destroyImage(ctx, r.cl.clients[n.region], id, keepOthersProtection); err != nil {
+		return fmt.Errorf("%s: remove %s, an image of the same key and spec named %s that is %s: %w", n.region, id, r.b.config.AMIName, why, err)
 	}
-	r.ui.Say(fmt.Sprintf("Deregistered %s in %s, an image of the same key and spec named %s that is %s; taking over", id, region, r.b.config.AMIName, why))
+	r.ui.Say(fmt.Sprintf("Deregistered %s in %s, an image of the same key and spec named %s that is %s; taking over", id, n.region, r.b.config.AMIName, why))
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package ebs
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
 )
@@ -156,21 +158,26 @@ func TestBakeLeavesANameAnotherImageHoldsToForceDeregister(t *testing.T) {
 
 // unfinishedImage adds, in region, an image named like the fixture's
 // ami_name as a run of the same key and spec that was killed or timed out
-// leaves it: its run tags (build id, MadeForTag), no key.
-func (f *cacheFixture) unfinishedImage(region, state string) ec2fake.Image {
-	return f.compute.AddImage(region, ec2fake.Image{Name: f.builder.config.AMIName, State: state, Tags: map[string]string{
+// leaves it: its run tags (build id, MadeForTag), no key. age is how long
+// ago it was created.
+func (f *cacheFixture) unfinishedImage(region, state string, age time.Duration) ec2fake.Image {
+	return f.compute.AddImage(region, ec2fake.Image{Name: f.builder.config.AMIName, State: state, CreationDate: time.Now().Add(-age).UTC(), Tags: map[string]string{
 		BuildIDTag: "0123456789abcdef", MadeForTag: f.builder.config.identity().madeFor(),
 	}})
 }
 
-// Under the claim no other build makes the image an unfinished bake left:
-// the build takes it over at once, whatever its state, and never fails on
-// the duplicate name.
+// An image an unfinished bake left longer ago than wait_for_inflight:
+// under the claim the build takes it over at once, whatever its state, and
+// never fails on the duplicate name. A failed one is taken over at once
+// however young.
 func TestBakeTakesOverAnImageAnUnfinishedBakeLeft(t *testing.T) {
-	for _, state := range []string{"pending", "available", "failed"} {
-		t.Run(state, func(t *testing.T) {
-			f := newCacheFixture(t, nil)
-			left := f.unfinishedImage("us-east-1", state)
+	for _, tc := range []struct {
+		state string
+		age   time.Duration
+	}{{"pending", 3 * time.Hour}, {"available", 3 * time.Hour}, {"failed", 0}} {
+		t.Run(tc.state, func(t *testing.T) {
+			f := newCacheFixture(t, map[string]interface{}{"wait_for_inflight": "1h"})
+			left := f.unfinishedImage("us-east-1", tc.state, tc.age)
 			_, err := f.run(t)
 			bakeAttempted(t, f, err)
 			for _, img := range f.fake.Images("us-east-1") {
@@ -181,8 +188,78 @@ func TestBakeTakesOverAnImageAnUnfinishedBakeLeft(t *testing.T) {
 			if !strings.Contains(f.out.String(), "Deregistered "+left.ID+" in us-east-1") || !strings.Contains(f.out.String(), "never finished") {
 				t.Errorf("the build did not say what it removed and why:\n%s", f.out.String())
 			}
+			if strings.Contains(f.out.String(), "waiting up to") {
+				t.Errorf("the build waited for an image older than wait_for_inflight:\n%s", f.out.String())
+			}
 		})
 	}
+}
+
+// A young unfinished image may be one a live build makes (rebake and
+// -force take no claim; a holder's claim may have expired): even under
+// the claim the build waits for it first, and takes over only after
+// wait_for_inflight since its creation.
+func TestBakeWaitsForAYoungUnfinishedImageEvenUnderTheClaim(t *testing.T) {
+	f := newCacheFixture(t, map[string]interface{}{"wait_for_inflight": "2s"})
+	left := f.unfinishedImage("us-east-1", "pending", 0)
+	start := time.Now()
+	_, err := f.run(t)
+	bakeAttempted(t, f, err)
+	if !strings.Contains(f.out.String(), "waiting up to") || time.Since(start) < time.Second {
+		t.Errorf("the build did not wait for the young image (%s):\n%s", time.Since(start), f.out.String())
+	}
+	if !strings.Contains(f.out.String(), "Deregistered "+left.ID) {
+		t.Errorf("the build did not take the image over after the wait:\n%s", f.out.String())
+	}
+}
+
+// A protected image another run left is not the build's to unprotect: it
+// stops naming it, and changes nothing.
+func TestBakeLeavesTheProtectionOfAnImageItTakesOver(t *testing.T) {
+	f := newCacheFixture(t, nil)
+	left := f.unfinishedImage("us-east-1", "available", 3*time.Hour)
+	f.fake.UpdateImage("us-east-1", left.ID, func(i *ec2fake.Image) { i.DeregistrationProtection.Enabled = true })
+	_, err := f.run(t)
+	if err == nil || !strings.Contains(err.Error(), left.ID) || !strings.Contains(err.Error(), "deregistration protection") {
+		t.Fatalf("err = %v, want one naming %s and its protection", err, left.ID)
+	}
+	for _, action := range []string{"DisableImageDeregistrationProtection", "DeregisterImage", "RunInstances"} {
+		if n := f.fake.CallCount(action); n != 0 {
+			t.Errorf("%s calls = %d, want 0", action, n)
+		}
+	}
+}
+
+// Every region is read before anything is removed: an image that is not
+// the cache's in one region stops the build before a dead image of the key
+// in another is taken over.
+func TestBakeRefusesAForeignNameBeforeRemovingAnything(t *testing.T) {
+	f := newCacheFixture(t, nil)
+	dead := f.pendingKeyImage("us-east-1", "failed")
+	other := f.compute.AddImage("eu-west-1", ec2fake.Image{Name: "app-1", Tags: map[string]string{"owner": "another-tool"}})
+	_, err := f.run(t)
+	if err == nil || !strings.Contains(err.Error(), other.ID) {
+		t.Fatalf("err = %v, want one naming %s", err, other.ID)
+	}
+	if n := f.fake.CallCount("DeregisterImage"); n != 0 {
+		t.Errorf("DeregisterImage calls = %d, want 0: %s was removed before the refusal", n, dead.ID)
+	}
+}
+
+// With skip_save_build_region the build region's image has a name of
+// amazon-ebs's own: an image of the key named ami_name there is no concern
+// of the name check (and the lookup, which covers only ami_regions, would
+// never return it: the build would look up again for ever).
+func TestBakeNameCheckSkipsTheBuildRegionItSavesNoImageIn(t *testing.T) {
+	f := newCacheFixture(t, map[string]interface{}{"skip_save_build_region": true})
+	f.pendingKeyImage("us-east-1", "available")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err := f.builder.Run(ctx, f.ui, &packersdk.MockHook{})
+	if ctx.Err() != nil {
+		t.Fatalf("the build did not end: %v; DescribeImages calls %d", err, f.fake.CallCount("DescribeImages"))
+	}
+	bakeAttempted(t, f, err)
 }
 
 // Without the claim another build may be about to write the key of an
@@ -190,7 +267,7 @@ func TestBakeTakesOverAnImageAnUnfinishedBakeLeft(t *testing.T) {
 func TestBakeWithoutTheClaimWaitsForAnUnfinishedImageKey(t *testing.T) {
 	f := newCacheFixture(t, nil)
 	f.fake.InjectFault(ec2fake.Fault{Action: "CreateKeyPair", Code: "UnauthorizedOperation", Times: 1})
-	left := f.unfinishedImage("us-east-1", "available")
+	left := f.unfinishedImage("us-east-1", "available", 0)
 	go func() {
 		time.Sleep(1500 * time.Millisecond)
 		f.fake.UpdateImage("us-east-1", left.ID, func(i *ec2fake.Image) {
@@ -212,7 +289,7 @@ func TestBakeWithoutTheClaimWaitsForAnUnfinishedImageKey(t *testing.T) {
 func TestBakeWithoutTheClaimLeavesAnUnfinishedImageAlone(t *testing.T) {
 	f := newCacheFixture(t, map[string]interface{}{"wait_for_inflight": "1s"})
 	f.fake.InjectFault(ec2fake.Fault{Action: "CreateKeyPair", Code: "UnauthorizedOperation", Times: 1})
-	left := f.unfinishedImage("us-east-1", "pending")
+	left := f.unfinishedImage("us-east-1", "pending", 0)
 	_, err := f.run(t)
 	if err == nil || !strings.Contains(err.Error(), left.ID) || !strings.Contains(err.Error(), "does not hold the claim") {
 		t.Errorf("err = %v, want one naming %s and the missing claim", err, left.ID)

@@ -89,7 +89,7 @@ func TestEBSImageNameTakenBeforeABake(t *testing.T) {
 		e.wantNoLeaks(t)
 	})
 
-	t.Run("a run killed before it wrote the key: the rerun takes its image over", func(t *testing.T) {
+	t.Run("an image a killed run left (its run tags, no key, hours old): the rerun takes it over", func(t *testing.T) {
 		imgs := e.keyImages(key)
 		if len(imgs[buildRegion]) != 1 {
 			t.Fatalf("%s images with the key: %+v", buildRegion, imgs[buildRegion])
@@ -101,10 +101,13 @@ func TestEBSImageNameTakenBeforeABake(t *testing.T) {
 			t.Fatalf("the baked image carries spinnaker:made-for %q, want sha256: and 64 hex digits; tags %v", v, killed.Tags)
 		}
 		// What a run killed between CreateImage and its last CreateTags
-		// leaves: the run tags, no key or spec, still pending, and nothing
-		// in the copy region.
+		// leaves, found hours later: the run tags, no key or spec, still
+		// pending, and nothing in the copy region. (The image is the real
+		// bake's, its tags edited in the fake: no process is killed here;
+		// TestEBSClaimOfAKilledBuildExpires kills one.)
 		e.fake.UpdateImage(buildRegion, killed.ID, func(i *ec2fake.Image) {
 			i.State = "pending"
+			i.CreationDate = time.Now().Add(-3 * time.Hour).UTC()
 			delete(i.Tags, "spinnaker:bake-key")
 			delete(i.Tags, "spinnaker:image-spec")
 		})
