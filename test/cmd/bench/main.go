@@ -8,9 +8,9 @@
 //	(c) spinnaker-packages, install_order = "single_transaction";
 //	(d) the floor: `dpkg -i` of the same .debs, already on the target;
 //	(e) (b) with sbom_file: what taking the image's inventory adds (issue 15);
-//	(f) apt's own minimum: the three bare commands no apt-based bake of a
-//	    signed repository avoids (refresh the added source, resolve and
-//	    download, one dpkg transaction), as the provisioner spells them.
+//	(f) apt's own minimum: the three steps no apt-based bake of a signed
+//	    repository avoids (refresh the added source, resolve and download,
+//	    one dpkg transaction), the provisioner's own shell steps called bare.
 //
 // Every run gets a fresh target whose "distribution" source (a signed
 // repository with a ~60k-package index) has fresh lists, as on a real image.
@@ -18,6 +18,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -333,36 +335,60 @@ func bakeProvisioner(order string, withSBOM bool) func(*harness.Scope, *harness.
 }
 
 // Where (f) keeps its source: outside sources.list.d, as the provisioner's
-// scoped calls see only the added source.
+// scoped calls see only the added source (LIST_FILE).
 const (
 	aptMinimumKey  = "/etc/apt/keyrings/bench-minimum.asc"
 	aptMinimumList = "/root/bench-minimum.list"
 )
 
-// bakeAptMinimum runs the provisioner's three unavoidable apt and dpkg
-// calls bare, with the same scoping options and nothing else: no
-// repository files written, no control fields read, no verification, no
-// clean-up, one shell. It announces each command as the provisioner
-// announces its phases, so that the same breakdown applies.
+// bakeAptMinimum runs the provisioner's own three apt and dpkg steps
+// (step_apt_update, step_apt_resolve and dpkg_install of remote.sh, the one
+// owner of their flags) bare, in one shell: no repository files written by
+// the provisioner, no batching or SSH sessions of its own, no verification,
+// no clean-up. It announces each step as the provisioner announces its
+// phases, so that the same breakdown applies.
 func bakeAptMinimum(s *harness.Scope, tg *harness.Target, c bakeCase, _ func()) ([]string, error) {
-	scope := "-o Dir::Etc::sourcelist=" + aptMinimumList + " -o Dir::Etc::sourceparts=- -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache="
-	script := `set -e
+	library, err := remoteLibrary()
+	if err != nil {
+		return nil, err
+	}
+	script := library + `
 export DEBIAN_FRONTEND=noninteractive
+LIST_FILE=` + aptMinimumList + ` STAGE=/tmp/bench-minimum DEB_DIR=/tmp/bench-minimum/debs LOCK_TIMEOUT=60 ALLOW_DOWNGRADES=1
+mkdir -m 0755 "$STAGE" || exit 1
 t0=${EPOCHREALTIME/./}
 at() { t=${EPOCHREALTIME/./}; printf '[%d.%06ds] %s\n' $(( (t - t0) / 1000000 )) $(( (t - t0) % 1000000 )) "$1"; }
 at update
-apt-get -y -q ` + scope + ` -o APT::Get::List-Cleanup=0 -o pkgCacheFile::Generate=false update >/dev/null
+step_apt_update scoped >/dev/null || exit 1
 at resolve
-mkdir -m 0755 /root/minimum
-apt-get -y -q ` + scope + ` --allow-downgrades --no-remove -o Dir::Cache::Archives=/root/minimum/ --download-only install ` + strings.Join(c.tokens, " ") + ` >/dev/null
+step_apt_resolve scoped ` + strings.Join(c.tokens, " ") + ` >/dev/null || exit 1
 at install
-dpkg --force-confold --force-confdef -i /root/minimum/*.deb >/dev/null
+dpkg_install "$DEB_DIR"/*.deb >/dev/null || exit 1
 `
 	out, rc := tg.Run(s, "bash -c "+shellQuote(script))
 	if rc != 0 {
 		return nil, fmt.Errorf("apt minimum exit %d:\n%s", rc, out)
 	}
 	return strings.Split(out, "\n"), nil
+}
+
+// remoteLibrary is the provisioner's remote.sh without its last line (the
+// call of main), read from the source tree beside this file.
+func remoteLibrary() (string, error) {
+	_, self, _, ok := runtime.Caller(0)
+	if !ok {
+		return "", errors.New("cannot locate the bench's source to read remote.sh")
+	}
+	path := filepath.Join(filepath.Dir(self), "..", "..", "..", "provisioner", "packages", "remote.sh")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read the provisioner's remote.sh: %w", err)
+	}
+	lib, found := strings.CutSuffix(strings.TrimRight(string(b), "\n"), `main "$@"`)
+	if !found {
+		return "", fmt.Errorf("%s no longer ends with `main \"$@\"`", path)
+	}
+	return lib, nil
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
