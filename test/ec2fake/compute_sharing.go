@@ -3,7 +3,6 @@ package ec2fake
 import (
 	"fmt"
 	"maps"
-	"net/http"
 	"slices"
 	"time"
 )
@@ -123,10 +122,9 @@ func (c *Compute) modifyImageAttribute(r *Request) (any, error) {
 // the caller owns it. An image the caller cannot see (VisibleTo) answers
 // InvalidAMIID.NotFound, as DescribeImages does for it. One it sees but does
 // not own (public, or shared with it) answers AuthFailure "Not authorized for
-// image", with HTTP 400 as EC2 sends a resource's AuthFailure (401 is for a
-// bad signature): EC2 answers DescribeImageAttribute on another account's
-// public image so, and the fake answers ModifyImageAttribute the same way,
-// since only the owner may change who can launch an image.
+// image": EC2 answers DescribeImageAttribute on another account's public
+// image so, and the fake answers ModifyImageAttribute the same way, since
+// only the owner may change who can launch an image.
 func (c *Compute) ownedImage(r *Request, id string) (Image, error) {
 	for _, img := range c.s.Images(r.Region) {
 		switch {
@@ -134,7 +132,7 @@ func (c *Compute) ownedImage(r *Request, id string) (Image, error) {
 		case img.OwnerID == r.AccountID:
 			return img, nil
 		case img.VisibleTo(r.AccountID):
-			return Image{}, &APIError{Status: http.StatusBadRequest, Code: "AuthFailure", Message: fmt.Sprintf("Not authorized for image:%s", id)}
+			return Image{}, imageNotAuthorized("Not authorized for image:%s", id)
 		default:
 			return Image{}, imageNotFound(id)
 		}
