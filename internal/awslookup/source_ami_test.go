@@ -39,8 +39,11 @@ func TestResolveSourceAMINameNeedsOwners(t *testing.T) {
 func TestResolveSourceAMIByNameFiltersVirtualizationType(t *testing.T) {
 	fake, endpoint := newFake(t, ec2fake.Options{})
 	const name = "ubuntu/images/hvm-ssd/ubuntu-noble-24.04-amd64-server-20261101"
-	hvm := fake.AddImage("us-east-1", ec2fake.Image{Name: name, OwnerID: "099720109477", VirtualizationType: "hvm", CreationDate: at("2026-11-01T00:00:00Z")})
-	fake.AddImage("us-east-1", ec2fake.Image{Name: name, OwnerID: "099720109477", VirtualizationType: "paravirtual", CreationDate: at("2026-11-02T00:00:00Z")})
+	// Canonical's images are public: another account's private image would
+	// not be visible to the caller at all.
+	public := []ec2fake.LaunchPermission{{Group: "all"}}
+	hvm := fake.AddImage("us-east-1", ec2fake.Image{Name: name, OwnerID: "099720109477", LaunchPermissions: public, VirtualizationType: "hvm", CreationDate: at("2026-11-01T00:00:00Z")})
+	fake.AddImage("us-east-1", ec2fake.Image{Name: name, OwnerID: "099720109477", LaunchPermissions: public, VirtualizationType: "paravirtual", CreationDate: at("2026-11-02T00:00:00Z")})
 
 	clients := clientsFor(t, endpoint, "us-east-1")
 	got, err := awslookup.ResolveSourceAMI(testContext(t), clients["us-east-1"],

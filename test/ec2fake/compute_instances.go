@@ -85,8 +85,8 @@ func (c *Compute) runInstances(r *Request) (any, error) {
 	if minC, maxC := r.Form.Get("MinCount"), r.Form.Get("MaxCount"); minC != "1" || maxC != "1" {
 		return nil, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("The fake launches exactly one instance (MinCount=%q MaxCount=%q)", minC, maxC)}
 	}
-	if !c.imageAvailable(r.Region, imageID) {
-		return nil, imageNotFound(imageID)
+	if err := c.launchable(r, imageID); err != nil {
+		return nil, err
 	}
 	groups := ListParam(r.Form, "SecurityGroupId")
 	subnet := r.Form.Get("SubnetId")
@@ -152,13 +152,24 @@ func (c *Compute) launch(req LaunchRequest) {
 	in.State, in.Addr = stateRunning, addr
 }
 
-func (c *Compute) imageAvailable(region, id string) bool {
-	for _, img := range c.s.Images(region) {
-		if img.ID == id {
-			return img.State == "available"
+// launchable refuses an image the caller may not launch: one that does not
+// exist in the region or is not available (InvalidAMIID.NotFound), and
+// another account's image the caller has no launch permission for
+// (AuthFailure "Not authorized for images", with HTTP 400: what EC2 answers
+// RunInstances for an image that is private to its owner).
+func (c *Compute) launchable(r *Request, id string) error {
+	for _, img := range c.s.Images(r.Region) {
+		switch {
+		case img.ID != id:
+		case !img.VisibleTo(r.AccountID):
+			return imageNotAuthorized("Not authorized for images: [%s]", id)
+		case img.State != "available":
+			return imageNotFound(id)
+		default:
+			return nil
 		}
 	}
-	return false
+	return imageNotFound(id)
 }
 
 var instanceDescribe = describeAction[*instance, reservationXML]{

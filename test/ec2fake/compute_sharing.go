@@ -102,6 +102,9 @@ func (c *Compute) modifyImageAttribute(r *Request) (any, error) {
 			return nil, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("Invalid value '%s' for group", lp.Group)}
 		}
 	}
+	if _, err := c.ownedImage(r, id); err != nil {
+		return nil, err
+	}
 	if !c.s.UpdateImage(r.Region, id, func(img *Image) {
 		for _, lp := range add {
 			if !slices.Contains(img.LaunchPermissions, lp) {
@@ -113,6 +116,28 @@ func (c *Compute) modifyImageAttribute(r *Request) (any, error) {
 		return nil, imageNotFound(id)
 	}
 	return okReply(r), nil
+}
+
+// ownedImage returns the image of the request's region with this id when
+// the caller owns it. An image the caller cannot see (VisibleTo) answers
+// InvalidAMIID.NotFound, as DescribeImages does for it. One it sees but does
+// not own (public, or shared with it) answers AuthFailure "Not authorized for
+// image": EC2 answers DescribeImageAttribute on another account's public
+// image so, and the fake answers ModifyImageAttribute the same way, since
+// only the owner may change who can launch an image.
+func (c *Compute) ownedImage(r *Request, id string) (Image, error) {
+	for _, img := range c.s.Images(r.Region) {
+		switch {
+		case img.ID != id:
+		case img.OwnerID == r.AccountID:
+			return img, nil
+		case img.VisibleTo(r.AccountID):
+			return Image{}, imageNotAuthorized("Not authorized for image:%s", id)
+		default:
+			return Image{}, imageNotFound(id)
+		}
+	}
+	return Image{}, imageNotFound(id)
 }
 
 type launchPermissionXML struct {
@@ -128,14 +153,9 @@ func (c *Compute) describeImageAttribute(r *Request) (any, error) {
 	if attr != "launchPermission" {
 		return nil, &APIError{Code: "InvalidParameterValue", Message: fmt.Sprintf("The fake answers only the launchPermission attribute, not %q", attr)}
 	}
-	var img *Image
-	for _, i := range c.s.Images(r.Region) {
-		if i.ID == id {
-			img = &i
-		}
-	}
-	if img == nil {
-		return nil, imageNotFound(id)
+	img, err := c.ownedImage(r, id)
+	if err != nil {
+		return nil, err
 	}
 	resp := listResponse[launchPermissionXML]{Action: r.Action, RequestID: r.RequestID, Subject: &xmlText{"imageId", id}, Set: "launchPermission"}
 	for _, lp := range img.LaunchPermissions {

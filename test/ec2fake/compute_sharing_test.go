@@ -127,8 +127,10 @@ func TestDeprecatedImagesOfOtherAccountsAreHidden(t *testing.T) {
 	ctx := context.Background()
 	cl := clients["us-east-1"]
 	past := time.Now().Add(-time.Hour).UTC().Truncate(time.Minute)
-	shared := s.AddImage("us-east-1", Image{Name: "shared-old", OwnerID: "210987654321", DeprecationTime: past})
-	future := s.AddImage("us-east-1", Image{Name: "shared-later", OwnerID: "210987654321", DeprecationTime: time.Now().Add(time.Hour)})
+	// Shared with the caller, so only deprecation can hide them.
+	grant := []LaunchPermission{{UserID: s.AccountID()}}
+	shared := s.AddImage("us-east-1", Image{Name: "shared-old", OwnerID: "210987654321", LaunchPermissions: grant, DeprecationTime: past})
+	future := s.AddImage("us-east-1", Image{Name: "shared-later", OwnerID: "210987654321", LaunchPermissions: grant, DeprecationTime: time.Now().Add(time.Hour)})
 	own := s.AddImage("us-east-1", Image{Name: "own-old", DeprecationTime: past})
 	list := func(in *ec2.DescribeImagesInput) []string {
 		t.Helper()

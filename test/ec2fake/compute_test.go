@@ -186,6 +186,11 @@ func TestRunInstancesChecksLikeEC2(t *testing.T) {
 	}{
 		{"unknown image", ec2.RunInstancesInput{ImageId: aws.String("ami-0000000000000dead"), MinCount: one, MaxCount: one}, "InvalidAMIID.NotFound"},
 		{"image only in another region", ec2.RunInstancesInput{ImageId: aws.String(s.AddImage("eu-west-1", Image{Name: "eu"}).ID), MinCount: one, MaxCount: one}, "InvalidAMIID.NotFound"},
+		{"another account's private image", ec2.RunInstancesInput{ImageId: aws.String(s.AddImage("us-east-1", Image{Name: "private", OwnerID: "210987654321"}).ID), MinCount: one, MaxCount: one}, "AuthFailure"},
+		{"another account's image shared with the caller", ec2.RunInstancesInput{ImageId: aws.String(s.AddImage("us-east-1", Image{Name: "shared", OwnerID: "210987654321",
+			LaunchPermissions: []LaunchPermission{{UserID: s.AccountID()}}}).ID), MinCount: one, MaxCount: one}, ""},
+		{"another account's public image", ec2.RunInstancesInput{ImageId: aws.String(s.AddImage("us-east-1", Image{Name: "public", OwnerID: "210987654321",
+			LaunchPermissions: []LaunchPermission{{Group: "all"}}}).ID), MinCount: one, MaxCount: one}, ""},
 		{"unknown key pair", ec2.RunInstancesInput{ImageId: aws.String(base.ID), MinCount: one, MaxCount: one, KeyName: aws.String("nope")}, "InvalidKeyPair.NotFound"},
 		{"unknown group", ec2.RunInstancesInput{ImageId: aws.String(base.ID), MinCount: one, MaxCount: one, SecurityGroupIds: []string{"sg-0000000000000dead"}}, "InvalidGroup.NotFound"},
 	}

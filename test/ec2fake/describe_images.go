@@ -69,7 +69,7 @@ func describeImages(s *Server, r *Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	owners := ListParam(r.Form, "Owner")
+	scope := imageScope{account: r.AccountID, owners: ListParam(r.Form, "Owner"), executableBy: ListParam(r.Form, "ExecutableBy")}
 	ids := ListParam(r.Form, "ImageId")
 	for _, id := range ids {
 		if !amiIDPattern.MatchString(id) {
@@ -77,7 +77,10 @@ func describeImages(s *Server, r *Request) (any, error) {
 		}
 	}
 
-	all := s.Images(r.Region)
+	// Another account's private image that is not shared with the caller
+	// does not exist as far as the caller can tell: not listed, and
+	// NotFound when asked for by id.
+	all := slices.DeleteFunc(s.Images(r.Region), func(img Image) bool { return !img.VisibleTo(r.AccountID) })
 	for _, id := range ids {
 		if !slices.ContainsFunc(all, func(img Image) bool { return img.ID == id }) {
 			return nil, imageNotFound(id)
@@ -89,7 +92,7 @@ func describeImages(s *Server, r *Request) (any, error) {
 	now := time.Now()
 	var matched []Image
 	for _, img := range all {
-		ok, err := imageMatches(img, r.AccountID, owners, ids, filters)
+		ok, err := imageMatches(img, scope, ids, filters)
 		if err != nil {
 			return nil, err
 		}
@@ -158,8 +161,23 @@ func decodeToken(token string, total int) (int, error) {
 	return n, nil
 }
 
-func imageMatches(img Image, account string, owners, ids []string, filters []Filter) (bool, error) {
-	if len(owners) > 0 && !slices.ContainsFunc(owners, func(o string) bool { return ownerMatches(img, account, o) }) {
+// imageScope is what narrows DescribeImages besides ids and filters: the
+// caller's account, Owner.N and ExecutableBy.N. Each list, when given,
+// keeps the images that match any of its values.
+type imageScope struct {
+	account              string
+	owners, executableBy []string
+}
+
+func (sc imageScope) includes(img Image) bool {
+	if len(sc.owners) > 0 && !slices.ContainsFunc(sc.owners, func(o string) bool { return ownerMatches(img, sc.account, o) }) {
+		return false
+	}
+	return len(sc.executableBy) == 0 || slices.ContainsFunc(sc.executableBy, func(e string) bool { return executableBy(img, sc.account, e) })
+}
+
+func imageMatches(img Image, scope imageScope, ids []string, filters []Filter) (bool, error) {
+	if !scope.includes(img) {
 		return false, nil
 	}
 	if len(ids) > 0 && !slices.Contains(ids, img.ID) {
@@ -185,6 +203,22 @@ func ownerMatches(img Image, account, owner string) bool {
 		return img.OwnerAlias == owner
 	default:
 		return img.OwnerID == owner
+	}
+}
+
+// executableBy is ExecutableBy's test: "all" keeps public images, "self"
+// or an account id those with an explicit launch permission for that
+// account. As EC2 documents it, the grants count, not ownership: the owner's
+// implicit permission does not, and neither does a grant to the account's
+// organization or OU (which the fake does not model).
+func executableBy(img Image, account, user string) bool {
+	switch user {
+	case "all":
+		return img.IsPublic()
+	case "self":
+		return img.SharedWith(account)
+	default:
+		return img.SharedWith(user)
 	}
 }
 

@@ -21,18 +21,31 @@
 //     tag:<key> and tag-key where the resource has tags; a filter name not
 //     listed is InvalidParameterValue even when nothing would be tested;
 //   - images (server.go, describe_images.go, compute_images.go): states
-//     pending → available (or failed, see Compute.FailNextImage), owners and
-//     "self", filters (name with wildcards, state, tag:<key>, tag-key,
-//     owner-id, is-public and others), pagination, InvalidAMIID.NotFound /
-//     .Malformed, InvalidAMIName.Duplicate per owner and region (checked in
-//     one step with the creation: a refused CreateImage or CopyImage makes
-//     no image and no snapshot), CopyImage (CopyImageTags, Encrypted),
+//     pending → available (or failed, see Compute.FailNextImage), visibility
+//     (the caller, Options.AccountID, sees its own images, public ones and
+//     those whose launch permissions name its account; another account's
+//     private image is not listed and is InvalidAMIID.NotFound by id, so a
+//     seed of someone else's base image needs launch_permissions
+//     [{"group": "all"}] or a user_id grant for the caller; grants to an
+//     organization or OU reach no caller, as the fake does not model which
+//     organization an account is in), Owner.N ("self", account ids,
+//     aliases) and ExecutableBy.N ("all": public; "self" or an account id:
+//     an explicit grant to that account, not ownership), filters (name with
+//     wildcards, state, tag:<key>, tag-key, owner-id, is-public and others),
+//     pagination, InvalidAMIID.NotFound / .Malformed,
+//     InvalidAMIName.Duplicate per owner and region (checked in one step
+//     with the creation: a refused CreateImage or CopyImage makes no image
+//     and no snapshot), CopyImage (CopyImageTags, Encrypted),
 //     DeregisterImage (which, as in EC2, leaves the snapshots);
 //   - what a bake cache hit applies (compute_sharing.go): launch permissions
 //     (users, group "all", organization and OU ARNs; adding one that is there
 //     changes nothing; group "all" is what makes an image public, so a seed
 //     makes a public image with launch_permissions [{"group": "all"}] and
-//     Image.IsPublic reads the grant), snapshot create-volume permissions,
+//     Image.IsPublic reads the grant; only the owner reads or changes them:
+//     Describe/ModifyImageAttribute on an image the caller sees but does not
+//     own is AuthFailure "Not authorized for image" with HTTP 400, as EC2
+//     answers the describe, and on one it cannot see InvalidAMIID.NotFound),
+//     snapshot create-volume permissions,
 //     EnableImageDeprecation (rounded to the nearest minute, in the future,
 //     and at most 10 years from now, or for a public image at most 2 years
 //     after its creation date; beyond that InvalidParameterValue, a code the
@@ -54,7 +67,9 @@
 //     InvalidKeyPair.Duplicate on a taken name, DescribeKeyPairs returns
 //     CreateTime and tags, DeleteKeyPair by name or id succeeds for one that
 //     does not exist), security groups (InvalidGroup.Duplicate), instances
-//     with their state machine, CreateImage with a root snapshot, CreateTags
+//     with their state machine (RunInstances of another account's image
+//     without a launch permission for the caller is AuthFailure "Not
+//     authorized for images"), CreateImage with a root snapshot, CreateTags
 //     on images, instances, groups, snapshots and key pairs (every id checked
 //     first; a missing key pair id is InvalidKeyPair.NotFound, as in
 //     DescribeKeyPairs: EC2's error code list has no InvalidKeyPairId code
@@ -80,5 +95,9 @@
 // describeAction lists (answered InvalidParameterValue, so a caller that
 // needs one fails loudly), and pagination of Describe actions other than
 // DescribeImages (MaxResults is ignored and every match is one page; the
-// fake's lists are short).
+// fake's lists are short), and image ownership outside DescribeImages,
+// RunInstances and the launch-permission attribute: CopyImage, CreateTags,
+// DeregisterImage, deprecation and deregistration protection act on any
+// image of the region by id, whoever owns it (no test acts on another
+// account's image through them).
 package ec2fake

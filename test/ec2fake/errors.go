@@ -70,6 +70,13 @@ func writeError(w http.ResponseWriter, requestID string, err error) {
 	_, _ = w.Write(body)
 }
 
+// imageNotAuthorized is EC2's AuthFailure for an image the caller sees or
+// names but may not use this way, message format with %s for the id. EC2
+// sends this one with HTTP 400, not the 401 of a signature it refuses.
+func imageNotAuthorized(format, id string) error {
+	return &APIError{Status: http.StatusBadRequest, Code: "AuthFailure", Message: fmt.Sprintf(format, id)}
+}
+
 // notFound is EC2's answer for an id of one resource type that does not
 // exist: its code and its message, with %s for the id.
 type notFound struct{ code, format string }

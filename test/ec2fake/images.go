@@ -60,6 +60,21 @@ func (img Image) IsPublic() bool {
 	return slices.Contains(img.LaunchPermissions, LaunchPermission{Group: "all"})
 }
 
+// VisibleTo reports whether an account sees the image, as EC2 decides it
+// for DescribeImages: its owner does, everyone does when it is public, and
+// so does an account a launch permission names. Organization and OU grants
+// reach no caller: the fake does not model which organization an account
+// is in.
+func (img Image) VisibleTo(account string) bool {
+	return img.OwnerID == account || img.IsPublic() || img.SharedWith(account)
+}
+
+// SharedWith reports whether a launch permission names the account itself
+// (an explicit grant; group "all" is not one).
+func (img Image) SharedWith(account string) bool {
+	return slices.Contains(img.LaunchPermissions, LaunchPermission{UserID: account})
+}
+
 func (img Image) clone() Image {
 	img.Tags = maps.Clone(img.Tags)
 	img.BlockDevices = slices.Clone(img.BlockDevices)
