@@ -72,7 +72,7 @@ func main() {
 		{"c", "spinnaker-packages single_transaction", bakeProvisioner("single_transaction", false)},
 		{"d", "floor: dpkg -i of the same .debs", bakeDpkgFloor},
 		{"e", "spinnaker-packages ordered, sbom_file", bakeProvisioner("ordered", true)},
-		{"f", "apt's minimum: update, resolve, dpkg -i", bakeAptMinimum},
+		{"f", "apt's part alone: update, resolve, dpkg -i", bakeAptMinimum},
 	}
 	times := map[string][]time.Duration{}
 	phases := map[string]map[string][]float64{}
@@ -205,7 +205,7 @@ func main() {
 	}
 	fmt.Printf("  (d) is one dpkg call on .debs already on the target: no index refresh, no resolution, no download.\n")
 	if phases["f"] != nil {
-		fmt.Printf("  (f) is apt alone, over the open connection: when f/d is above 1.6, so is every apt-based bake of a signed repository.\n")
+		fmt.Printf("  (f) is the provisioner's own apt and dpkg steps, bare, over the open connection: when f/d is above 1.6, so is every apt-based bake of a signed repository.\n")
 	}
 	if err := harness.CheckLeaks(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: leak check:", err)
