@@ -88,7 +88,10 @@ func ListImages(ctx context.Context, region string, client EC2DescribeImagesAPI,
 	if err := q.Validate(); err != nil {
 		return nil, fmt.Errorf("list images: %w", err)
 	}
-	if q.RegionValues != nil || q.Mode == ModeNone {
+	switch {
+	case q.Mode == ModeNone:
+		return nil, errors.New(`list images: lookup "none" looks nothing up`)
+	case q.RegionValues != nil:
 		return nil, fmt.Errorf("list images: lookup %q with one value per region: give Value instead", q.Mode)
 	}
 	var found []types.Image
