@@ -141,6 +141,10 @@ func TestListImagesReturnsEveryMatchNewestFirstAcrossPages(t *testing.T) {
 	if _, err := awslookup.ListImages(testContext(t), "eu-west-1", clientsFor(t, endpoint, "eu-west-1")["eu-west-1"], q); err == nil {
 		t.Error("ListImages with RegionValues: no error")
 	}
+	if _, err := awslookup.ListImages(testContext(t), "eu-west-1", nil, awslookup.Query{Mode: awslookup.ModeNone}); err == nil ||
+		err.Error() != `list images: lookup "none" looks nothing up` {
+		t.Errorf("ListImages with lookup none: %v", err)
+	}
 }
 
 func TestFindImagesFollowsServerChosenPages(t *testing.T) {
