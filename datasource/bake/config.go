@@ -110,6 +110,13 @@ type DatasourceOutput struct {
 	AMIIDs map[string]string `mapstructure:"ami_ids"`
 	// The regions where no existing image was found, sorted.
 	MissingRegions []string `mapstructure:"missing_regions"`
+	// Why a lookup missed, one warning per region, when it is not the plain "nothing was baked":
+	// with `lookup = "key"`, a region where images carry the key without this image spec
+	// (tagged by a plain amazon-ebs template, or baked before the spec existed). Each names the
+	// region, the images and the specs they carry, and `lookup = "key_only"` and `image_spec`.
+	// The same lines go to Packer's log as `[WARN]` (seen with `PACKER_LOG=1`): Packer shows a
+	// data source nothing else. Empty otherwise.
+	LookupWarnings []string `mapstructure:"lookup_warnings"`
 	// The id of the existing image of the primary region, or an empty string.
 	AMIID string `mapstructure:"ami_id"`
 	// The existing image of the primary region: `id`, `name`, `creation_date`, `owner_id`, `tags`.

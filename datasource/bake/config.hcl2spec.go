@@ -136,6 +136,7 @@ type FlatDatasourceOutput struct {
 	Found                *bool             `mapstructure:"found" cty:"found" hcl:"found"`
 	AMIIDs               map[string]string `mapstructure:"ami_ids" cty:"ami_ids" hcl:"ami_ids"`
 	MissingRegions       []string          `mapstructure:"missing_regions" cty:"missing_regions" hcl:"missing_regions"`
+	LookupWarnings       []string          `mapstructure:"lookup_warnings" cty:"lookup_warnings" hcl:"lookup_warnings"`
 	AMIID                *string           `mapstructure:"ami_id" cty:"ami_id" hcl:"ami_id"`
 	Image                *FlatFoundImage   `mapstructure:"image" cty:"image" hcl:"image"`
 	SourceAMI            map[string]string `mapstructure:"source_ami" cty:"source_ami" hcl:"source_ami"`
@@ -174,6 +175,7 @@ func (*FlatDatasourceOutput) HCL2Spec() map[string]hcldec.Spec {
 		"found":                   &hcldec.AttrSpec{Name: "found", Type: cty.Bool, Required: false},
 		"ami_ids":                 &hcldec.AttrSpec{Name: "ami_ids", Type: cty.Map(cty.String), Required: false},
 		"missing_regions":         &hcldec.AttrSpec{Name: "missing_regions", Type: cty.List(cty.String), Required: false},
+		"lookup_warnings":         &hcldec.AttrSpec{Name: "lookup_warnings", Type: cty.List(cty.String), Required: false},
 		"ami_id":                  &hcldec.AttrSpec{Name: "ami_id", Type: cty.String, Required: false},
 		"image":                   &hcldec.BlockSpec{TypeName: "image", Nested: hcldec.ObjectSpec((*FlatFoundImage)(nil).HCL2Spec())},
 		"source_ami":              &hcldec.AttrSpec{Name: "source_ami", Type: cty.Map(cty.String), Required: false},

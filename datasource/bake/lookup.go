@@ -62,10 +62,11 @@ func run(ctx context.Context, c Config, now time.Time) (DatasourceOutput, error)
 	out.SourceAMI = sourceAMIs
 	c.setRoscoOutputs(&out)
 
-	res, err := c.findImages(ctx, ec2, out)
+	res, warnings, err := c.findImages(ctx, ec2, out)
 	if err != nil {
 		return DatasourceOutput{}, err
 	}
+	out.LookupWarnings = warnings
 	out.Found = res.Found
 	out.AMIIDs = res.AMIIDs
 	out.MissingRegions = res.MissingRegions
@@ -148,26 +149,27 @@ func (c Config) setRoscoOutputs(out *DatasourceOutput) {
 }
 
 // findImages looks the image up in every region, by the key lookup asks for; with lookup "key" an
-// image must also carry the image spec, as for spinnaker-ebs's reuse.
-func (c Config) findImages(ctx context.Context, ec2 *ec2Clients, out DatasourceOutput) (awslookup.Result, error) {
+// image must also carry the image spec, as for spinnaker-ebs's reuse, and a miss is explained by
+// warnings when images carry the key without this spec.
+func (c Config) findImages(ctx context.Context, ec2 *ec2Clients, out DatasourceOutput) (awslookup.Result, []string, error) {
 	if c.Lookup == awslookup.ModeNone {
 		return awslookup.Result{
 			AMIIDs:         map[string]string{},
 			MissingRegions: slices.Sorted(slices.Values(ec2.regions)),
 			Images:         map[string]awslookup.Image{},
-		}, nil
+		}, []string{}, nil
 	}
 	q := awslookup.Query{Mode: c.Lookup, KeyTag: c.KeyTag, Owners: c.Owners}
 	switch c.Lookup {
 	case awslookup.ModeKey:
 		if out.ImageSpecDigest == "" {
 			// prepareLookup requires a base AMI: never match the key alone here.
-			return awslookup.Result{}, errors.New(`lookup key: the image spec is unknown, because the source AMI is; set base_ami`)
+			return awslookup.Result{}, nil, errors.New(`lookup key: the image spec is unknown, because the source AMI is; set base_ami`)
 		}
 		q.Value = out.Key
 		q.Tags = map[string]string{imagespec.Tag: out.ImageSpecDigest}
-	case lookupKeyOnly:
-		q.Mode, q.Value = awslookup.ModeKey, out.Key
+	case awslookup.ModeKeyOnly:
+		q.Value = out.Key
 	case awslookup.ModeRoscoKey:
 		q.RegionValues = out.RoscoKey
 	case awslookup.ModeImageName:
@@ -175,14 +177,18 @@ func (c Config) findImages(ctx context.Context, ec2 *ec2Clients, out DatasourceO
 	}
 	clients, err := ec2.get(ctx)
 	if err != nil {
-		return awslookup.Result{}, fmt.Errorf(`lookup %s: %w; to compute the keys without AWS and without looking for an existing image, set lookup = "none"`, c.Lookup, err)
+		return awslookup.Result{}, nil, fmt.Errorf(`lookup %s: %w; to compute the keys without AWS and without looking for an existing image, set lookup = "none"`, c.Lookup, err)
 	}
 	res, err := awslookup.FindImages(ctx, clients, q)
 	if err != nil {
-		return awslookup.Result{}, fmt.Errorf("lookup %s: %w", c.Lookup, err)
+		return awslookup.Result{}, nil, fmt.Errorf("lookup %s: %w", c.Lookup, err)
 	}
 	if res.MissingRegions == nil {
 		res.MissingRegions = []string{}
 	}
-	return res, nil
+	warnings := []string{}
+	if c.Lookup == awslookup.ModeKey {
+		warnings = keyOnlyWarnings(ctx, clients, q, res.MissingRegions)
+	}
+	return res, warnings, nil
 }

@@ -66,20 +66,14 @@ func (c *Config) applyRoscoConfig() error {
 	return nil
 }
 
-// lookupKeyOnly is the `lookup` value that matches the key tag alone, whatever the image spec:
-// for images tagged with the key by a plain amazon-ebs template, or baked before the spec existed.
-const lookupKeyOnly = "key_only"
-
 // prepareLookup applies the lookup defaults and validates the lookup, image spec and AWS options.
 func (c *Config) prepareLookup() error {
 	var errs []error
 	if c.Lookup == "" {
 		c.Lookup = awslookup.ModeKey
 	}
-	switch c.Lookup {
-	case awslookup.ModeKey, lookupKeyOnly, awslookup.ModeRoscoKey, awslookup.ModeImageName, awslookup.ModeNone:
-	default:
-		errs = append(errs, fmt.Errorf("lookup: unknown value %q: use key, key_only, rosco_key, image_name or none", c.Lookup))
+	if err := awslookup.CheckMode(c.Lookup); err != nil {
+		errs = append(errs, fmt.Errorf("lookup: %w", err))
 	}
 	for _, err := range c.ImageSpec.Validate(&c.ctx, c.regions()) {
 		errs = append(errs, fmt.Errorf("image_spec.%w", err))

@@ -98,7 +98,10 @@ func TestLookupKeyFindsTheTaggedImage(t *testing.T) {
 	if len(calls) != 1 || calls[0].Form.Get("Filter.1.Name") != "tag:spinnaker:bake-key" || calls[0].Form.Get("Filter.1.Value.1") != key ||
 		calls[0].Form.Get("Filter.3.Name") != "tag:spinnaker:image-spec" || calls[0].Form.Get("Filter.3.Value.1") != spec ||
 		calls[0].Form.Get("Owner.1") != "self" {
-		t.Errorf("calls = %+v", calls)
+		t.Errorf("calls = %+v, want one: a hit makes no key-only check", calls)
+	}
+	if got := strList(out["lookup_warnings"]); len(got) != 0 {
+		t.Errorf("lookup_warnings = %q, want none", got)
 	}
 }
 
@@ -122,8 +125,12 @@ func TestLookupMissIsNotAnError(t *testing.T) {
 	if got := strList(out["missing_regions"]); !reflect.DeepEqual(got, []string{"eu-west-1", "us-east-1", "us-west-2"}) {
 		t.Errorf("missing_regions = %v", got)
 	}
-	if n := fake.CallCount("DescribeImages"); n != 3 {
-		t.Errorf("%d calls, want one per region", n)
+	// A miss in lookup "key" checks once more per region for the key alone: none here, so no warning.
+	if n := fake.CallCount("DescribeImages"); n != 6 {
+		t.Errorf("%d calls, want two per region (the lookup and the key-only check)", n)
+	}
+	if got := strList(out["lookup_warnings"]); len(got) != 0 {
+		t.Errorf("lookup_warnings = %q, want none", got)
 	}
 }
 

@@ -54,7 +54,8 @@ build {
   sources = ["source.null.print"]
 
   provisioner "shell-local" {
-    inline = [
+    # Packer shows a data source's warnings only in its log (PACKER_LOG=1): print them, one line each.
+    inline = concat([
       "echo 'key=${local.bake.key}'",
       "echo 'image_spec_digest=${local.bake.image_spec_digest}'",
       "echo 'found=${local.bake.found}'",
@@ -66,6 +67,6 @@ build {
       "echo 'image_tags=${jsonencode(local.bake.image.tags)}'",
       "echo 'source_ami=${jsonencode(local.bake.source_ami)}'",
       "echo 'rosco_image_name=${local.bake.image_name}'",
-    ]
+    ], [for w in local.bake.lookup_warnings : "echo 'warning=${replace(w, "'", "'\\''")}'"])
   }
 }

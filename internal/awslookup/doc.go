@@ -11,5 +11,9 @@
 //
 // Lookups filter on the server side (tag or name, state=available, owners)
 // and follow NextToken with the SDK paginator, so a lookup costs one
-// DescribeImages call per region plus one per extra page.
+// DescribeImages call per region plus one per extra page. ListImages lists every match in one
+// region, for callers that report what a lookup missed.
+//
+// The lookup modes (the datasource's `lookup` values) and the error for an unknown one are this
+// package's: Modes, CheckMode.
 package awslookup

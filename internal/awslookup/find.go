@@ -81,11 +81,56 @@ func (q Query) input() *ec2.DescribeImagesInput {
 	return &ec2.DescribeImagesInput{Owners: q.Owners, Filters: q.filters()}
 }
 
+// ListImages returns every image of one region that matches q, newest first (the order
+// FindImages picks by), for callers that report what a lookup found rather than use one image.
+// q must not have RegionValues. An EC2 error is a *RegionError.
+func ListImages(ctx context.Context, region string, client EC2DescribeImagesAPI, q Query) ([]Image, error) {
+	if err := q.Validate(); err != nil {
+		return nil, fmt.Errorf("list images: %w", err)
+	}
+	switch {
+	case q.Mode == ModeNone:
+		return nil, errors.New(`list images: lookup "none" looks nothing up`)
+	case q.RegionValues != nil:
+		return nil, fmt.Errorf("list images: lookup %q with one value per region: give Value instead", q.Mode)
+	}
+	var found []types.Image
+	err := eachImage(ctx, client, q.input(), q.PageSize, func(img types.Image) { found = append(found, img) })
+	if err != nil {
+		return nil, &RegionError{Region: region, Operation: "DescribeImages", Err: err}
+	}
+	slices.SortFunc(found, func(a, b types.Image) int {
+		if newer(a, b) {
+			return -1
+		}
+		return 1
+	})
+	out := make([]Image, len(found))
+	for i, img := range found {
+		out[i] = imageFrom(img)
+	}
+	return out, nil
+}
+
 // newestImage pages through DescribeImages and keeps the newest image. It
 // also counts the matches, for callers that must refuse several.
 func newestImage(ctx context.Context, client EC2DescribeImagesAPI, in *ec2.DescribeImagesInput, pageSize int32) (types.Image, int, error) {
 	var best types.Image
 	count := 0
+	err := eachImage(ctx, client, in, pageSize, func(img types.Image) {
+		if count == 0 || newer(img, best) {
+			best = img
+		}
+		count++
+	})
+	if err != nil {
+		return types.Image{}, 0, err
+	}
+	return best, count, nil
+}
+
+// eachImage pages through DescribeImages with the SDK paginator and hands every image to visit.
+func eachImage(ctx context.Context, client EC2DescribeImagesAPI, in *ec2.DescribeImagesInput, pageSize int32, visit func(types.Image)) error {
 	pages := ec2.NewDescribeImagesPaginator(client, in, func(o *ec2.DescribeImagesPaginatorOptions) {
 		o.Limit = pageSize
 		o.StopOnDuplicateToken = true
@@ -93,14 +138,11 @@ func newestImage(ctx context.Context, client EC2DescribeImagesAPI, in *ec2.Descr
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return types.Image{}, 0, err
+			return err
 		}
 		for _, img := range page.Images {
-			if count == 0 || newer(img, best) {
-				best = img
-			}
-			count++
+			visit(img)
 		}
 	}
-	return best, count, nil
+	return nil
 }

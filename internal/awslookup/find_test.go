@@ -99,6 +99,54 @@ func TestFindImagesFollowsNextTokenAcrossPages(t *testing.T) {
 	}
 }
 
+func TestCheckModeAcceptsEveryModeItLists(t *testing.T) {
+	for _, m := range awslookup.Modes() {
+		if err := awslookup.CheckMode(m); err != nil {
+			t.Errorf("CheckMode(%q) = %v", m, err)
+		}
+	}
+	if err := awslookup.CheckMode("Key"); err == nil {
+		t.Error(`CheckMode("Key") = nil: modes are case-sensitive`)
+	}
+}
+
+func TestListImagesReturnsEveryMatchNewestFirstAcrossPages(t *testing.T) {
+	fake, endpoint := newFake(t, ec2fake.Options{})
+	base := at("2026-01-01T00:00:00Z")
+	var want []string
+	for i := range 11 { // pages of 5: 5 + 5 + 1, added oldest first
+		img := fake.AddImage("eu-west-1", ec2fake.Image{Name: fmt.Sprintf("app-%d", i), CreationDate: base.Add(time.Duration(i) * time.Hour),
+			Tags: map[string]string{keyTag: "k"}})
+		want = append([]string{img.ID}, want...)
+	}
+	fake.AddImage("eu-west-1", ec2fake.Image{Name: "other", Tags: map[string]string{keyTag: "other"}})
+
+	q := awslookup.Query{Mode: awslookup.ModeKeyOnly, KeyTag: keyTag, Value: "k", Owners: []string{"self"}, PageSize: 5}
+	images, err := awslookup.ListImages(testContext(t), "eu-west-1", clientsFor(t, endpoint, "eu-west-1")["eu-west-1"], q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, img := range images {
+		got = append(got, img.ID)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ids = %v, want %v (newest first)", got, want)
+	}
+	if n := fake.CallCount("DescribeImages"); n != 3 {
+		t.Errorf("%d calls, want 3 pages", n)
+	}
+
+	q.RegionValues = map[string]string{"eu-west-1": "k"}
+	if _, err := awslookup.ListImages(testContext(t), "eu-west-1", clientsFor(t, endpoint, "eu-west-1")["eu-west-1"], q); err == nil {
+		t.Error("ListImages with RegionValues: no error")
+	}
+	if _, err := awslookup.ListImages(testContext(t), "eu-west-1", nil, awslookup.Query{Mode: awslookup.ModeNone}); err == nil ||
+		err.Error() != `list images: lookup "none" looks nothing up` {
+		t.Errorf("ListImages with lookup none: %v", err)
+	}
+}
+
 func TestFindImagesFollowsServerChosenPages(t *testing.T) {
 	fake, endpoint := newFake(t, ec2fake.Options{DefaultPageSize: 2})
 	for i := range 5 {
@@ -297,10 +345,11 @@ func TestQueryValidate(t *testing.T) {
 		q    awslookup.Query
 		want string
 	}{
-		{"unknown mode", awslookup.Query{Mode: "tag", KeyTag: keyTag, Value: "k", Owners: self}, `lookup "tag" is not one of key, rosco_key, image_name, none`},
+		{"unknown mode", awslookup.Query{Mode: "tag", KeyTag: keyTag, Value: "k", Owners: self}, `lookup: unknown value "tag": use key, key_only, rosco_key, image_name or none`},
 		{"empty key", awslookup.Query{Mode: "key", KeyTag: keyTag, Owners: self}, `lookup "key" needs a key, and the key is empty`},
 		{"empty tag", awslookup.Query{Mode: "rosco_key", Value: "k", Owners: self}, "key_tag must not be empty"},
 		{"key too long", awslookup.Query{Mode: "key", KeyTag: keyTag, Value: strings.Repeat("k", 257), Owners: self}, `lookup "key": key is 257 characters, more than the 256 an EC2 tag value may hold; use lookup "rosco_key", which tags its SHA-256`},
+		{"key_only too long", awslookup.Query{Mode: "key_only", KeyTag: keyTag, Value: strings.Repeat("k", 257), Owners: self}, `lookup "key_only": key is 257 characters, more than the 256 an EC2 tag value may hold; use lookup "rosco_key", which tags its SHA-256`},
 		{"empty name", awslookup.Query{Mode: "image_name", Owners: self}, `lookup "image_name" needs an image name, and the name is empty`},
 		{"no owners", awslookup.Query{Mode: "key", KeyTag: keyTag, Value: "k"}, "owners must not be empty: without owners EC2 also returns public images"},
 	}

@@ -7,15 +7,22 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
-// Lookup modes, the values of the datasource's `lookup` option.
+// Lookup modes, the values of the datasource's `lookup` option. Modes lists them and CheckMode
+// checks one: this package owns the list.
 const (
-	// ModeKey finds images whose KeyTag holds Value (the strict key).
+	// ModeKey finds images whose KeyTag holds Value (the strict key); its callers add the image
+	// spec in Tags, so that the images found are the ones spinnaker-ebs reuses.
 	ModeKey = "key"
+	// ModeKeyOnly finds images whose KeyTag holds Value, as ModeKey does; its callers add no
+	// image spec: it finds images tagged with the key alone, by a plain amazon-ebs template or
+	// before the spec existed.
+	ModeKeyOnly = "key_only"
 	// ModeRoscoKey finds images whose KeyTag holds RoscoKeyTagValue(Value).
 	ModeRoscoKey = "rosco_key"
 	// ModeImageName finds images named exactly Value (images Rosco baked carry no key).
@@ -23,6 +30,21 @@ const (
 	// ModeNone looks nothing up: every region is missing.
 	ModeNone = "none"
 )
+
+// Modes returns the lookup modes, in the order errors list them.
+func Modes() []string {
+	return []string{ModeKey, ModeKeyOnly, ModeRoscoKey, ModeImageName, ModeNone}
+}
+
+// CheckMode returns an error naming mode and the valid modes unless mode is one of them.
+func CheckMode(mode string) error {
+	modes := Modes()
+	if slices.Contains(modes, mode) {
+		return nil
+	}
+	last := len(modes) - 1
+	return fmt.Errorf("unknown value %q: use %s or %s", mode, strings.Join(modes[:last], ", "), modes[last])
+}
 
 // DefaultKeyTag is the tag that carries the bake key.
 const DefaultKeyTag = "spinnaker:bake-key"
@@ -92,14 +114,14 @@ func (q Query) forRegion(region string) (Query, error) {
 func (q Query) validateValue(value string) error {
 	q.Value = value
 	switch q.Mode {
-	case ModeKey, ModeRoscoKey:
+	case ModeKey, ModeKeyOnly, ModeRoscoKey:
 		if q.KeyTag == "" {
 			return errors.New("key_tag must not be empty")
 		}
 		if q.Value == "" {
 			return fmt.Errorf("lookup %q needs a key, and the key is empty", q.Mode)
 		}
-		if q.Mode == ModeKey && len([]rune(q.Value)) > maxTagValueLength {
+		if q.Mode != ModeRoscoKey && len([]rune(q.Value)) > maxTagValueLength {
 			return fmt.Errorf("lookup %q: key is %d characters, more than the %d an EC2 tag value may hold; use lookup \"rosco_key\", which tags its SHA-256",
 				q.Mode, len([]rune(q.Value)), maxTagValueLength)
 		}
@@ -108,7 +130,7 @@ func (q Query) validateValue(value string) error {
 			return errors.New(`lookup "image_name" needs an image name, and the name is empty`)
 		}
 	default:
-		return fmt.Errorf("lookup %q is not one of key, rosco_key, image_name, none", q.Mode)
+		return fmt.Errorf("lookup: %w", CheckMode(q.Mode))
 	}
 	if len(q.Owners) == 0 {
 		return errors.New("owners must not be empty: without owners EC2 also returns public images")
@@ -120,7 +142,7 @@ func (q Query) validateValue(value string) error {
 func (q Query) filters() []types.Filter {
 	var f types.Filter
 	switch q.Mode {
-	case ModeKey:
+	case ModeKey, ModeKeyOnly:
 		f = types.Filter{Name: aws.String("tag:" + q.KeyTag), Values: []string{q.Value}}
 	case ModeRoscoKey:
 		f = types.Filter{Name: aws.String("tag:" + q.KeyTag), Values: []string{RoscoKeyTagValue(q.Value)}}
