@@ -81,26 +81,44 @@ var errProtected = errors.New("deregistration protection")
 // without the cooldown is disabled. Protection with the cooldown is disabled
 // too, but the image stays protected for 24 hours: that is reported as
 // errProtected with the time it can go, rather than as DeregisterImage's
-// refusal.
+// refusal (whose error code EC2 does not document). The time is read back
+// from DescribeImages ("disabled-after <time>"): DisableImageDeregistration-
+// Protection answers only "true".
 func liftProtection(ctx context.Context, client ec2API, img ec2types.Image) error {
 	p := protectionOf(img)
 	if !p.blocks(time.Now()) {
 		return nil
 	}
 	id := aws.ToString(img.ImageId)
+	var unread error
 	if p.Enabled {
-		out, err := client.DisableImageDeregistrationProtection(ctx, &ec2.DisableImageDeregistrationProtectionInput{ImageId: aws.String(id)})
-		if err != nil {
+		if _, err := client.DisableImageDeregistrationProtection(ctx, &ec2.DisableImageDeregistrationProtectionInput{ImageId: aws.String(id)}); err != nil {
 			return fmt.Errorf("DisableImageDeregistrationProtection %s (%s): %w", id, p.Raw, err)
 		}
 		if !p.Cooldown {
 			return nil
 		}
-		p = protectionOf(ec2types.Image{DeregistrationProtection: out.Return})
+		p, unread = protectionNow(ctx, client, id)
 	}
 	when := "in 24 hours"
-	if !p.Until.IsZero() {
+	switch {
+	case !p.Until.IsZero():
 		when = "after " + p.Until.UTC().Format(time.RFC3339)
+	case unread != nil:
+		when += " (reading when exactly: " + unread.Error() + ")"
 	}
 	return fmt.Errorf("%s has %w with the 24-hour cooldown (deregistration_protection.with_cooldown), now disabled: deregister it and delete its snapshots %s", id, errProtected, when)
+}
+
+// protectionNow reads an image's deregistration protection from
+// DescribeImages.
+func protectionNow(ctx context.Context, client ec2API, id string) (protection, error) {
+	out, err := client.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}})
+	if err != nil {
+		return protection{}, fmt.Errorf("DescribeImages %s: %w", id, err)
+	}
+	if len(out.Images) != 1 {
+		return protection{}, fmt.Errorf("DescribeImages %s: %d images", id, len(out.Images))
+	}
+	return protectionOf(out.Images[0]), nil
 }

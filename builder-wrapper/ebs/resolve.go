@@ -57,6 +57,9 @@ func (r *resolver) run(ctx context.Context, hook packersdk.Hook) (packersdk.Arti
 			}
 			return art, err
 		case Copy:
+			if err := fastLaunchCopyError(&r.b.config, plan, r.id); err != nil {
+				return nil, err
+			}
 			// Copies are made under the same claim as a bake: builds that
 			// miss in the same regions would otherwise each copy.
 			if r.held == nil && !r.unclaimed {

@@ -6,7 +6,9 @@ import (
 	"maps"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/test/ec2fake"
@@ -175,14 +177,23 @@ func TestCleanUpOfAProtectedImage(t *testing.T) {
 	cool := f.compute.AddImage("us-east-1", ec2fake.Image{Name: "cool", DeregistrationProtection: ec2fake.DeregistrationProtection{Enabled: true, WithCooldown: true}})
 	f.fake.ResetCalls()
 	err := destroyImage(ctx, client, cool.ID, liftOwnProtection)
-	if !errors.Is(err, errProtected) || !strings.Contains(err.Error(), cool.ID+" has deregistration protection with the 24-hour cooldown") || !strings.Contains(err.Error(), "delete its snapshots after 20") {
-		t.Errorf("destroy an image protected with the cooldown: %v", err)
-	}
 	if calls := f.callCounts(); calls["DeregisterImage"] != 0 || calls["DeleteSnapshot"] != 0 || calls["DisableImageDeregistrationProtection"] != 1 {
 		t.Errorf("calls %v: want the protection disabled (its cooldown started) and nothing deregistered or deleted", calls)
 	}
-	if p := f.image(t, "us-east-1", cool.ID).DeregistrationProtection; p.Enabled || p.DisabledAfter.IsZero() {
-		t.Errorf("protection %+v, want disabled with the cooldown running", p)
+	// The error names the time DescribeImages reports, not a time of the
+	// Disable call's answer (EC2 answers only "true").
+	described, derr := client.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{cool.ID}})
+	if derr != nil || len(described.Images) != 1 {
+		t.Fatalf("describe %s: %v", cool.ID, derr)
+	}
+	reported := aws.ToString(described.Images[0].DeregistrationProtection)
+	until, perr := time.Parse(time.RFC3339Nano, strings.TrimPrefix(reported, "disabled-after "))
+	if perr != nil {
+		t.Fatalf("protection %q, want disabled-after <time>: %v", reported, perr)
+	}
+	if want := "delete its snapshots after " + until.UTC().Format(time.RFC3339); !errors.Is(err, errProtected) ||
+		!strings.Contains(err.Error(), cool.ID+" has deregistration protection with the 24-hour cooldown") || !strings.Contains(err.Error(), want) {
+		t.Errorf("destroy an image protected with the cooldown: %v, want it to say %q", err, want)
 	}
 	// Asked again during the cooldown: the same answer, no further call.
 	f.fake.ResetCalls()

@@ -24,6 +24,7 @@ func specOptions(c *Config) imagespec.Options {
 		VirtualizationType:        c.AMIVirtType,
 		ProductCodes:              c.AMIProductCodes,
 		NoEphemeral:               c.NoEphemeral,
+		FastLaunch:                c.FastLaunch,
 	}
 }
 

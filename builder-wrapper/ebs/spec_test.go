@@ -35,22 +35,24 @@ func TestImageSpecChangesWithEveryOptionThatShapesTheImage(t *testing.T) {
 	}
 	seen := map[string]string{base: "base"}
 	for name, set := range map[string]map[string]interface{}{
-		"source_ami":                   {"source_ami": "ami-0fedcba9876543210"},
-		"encrypt_boot":                 {"encrypt_boot": true},
-		"encrypt_boot with kms_key_id": {"encrypt_boot": true, "kms_key_id": "alias/app"},
-		"region_kms_key_ids":           {"encrypt_boot": true, "ami_regions": []interface{}{"eu-west-1"}, "region_kms_key_ids": map[string]interface{}{"eu-west-1": "alias/a"}},
-		"launch_block_device_mappings": {"launch_block_device_mappings": disk(nil)},
-		"launch mapping volume size":   {"launch_block_device_mappings": disk(map[string]interface{}{"volume_size": 20})},
-		"launch mapping iops":          {"launch_block_device_mappings": disk(map[string]interface{}{"iops": 4000})},
-		"launch mapping throughput":    {"launch_block_device_mappings": disk(map[string]interface{}{"throughput": 250})},
-		"launch mapping encrypted":     {"launch_block_device_mappings": disk(map[string]interface{}{"encrypted": true})},
-		"ami_block_device_mappings":    {"ami_block_device_mappings": disk(nil)},
-		"imds_support":                 {"imds_support": "v2.0"},
-		"ena_support":                  {"ena_support": false},
-		"sriov_support":                {"sriov_support": true},
-		"ami_virtualization_type":      {"ami_virtualization_type": "hvm"},
-		"ami_product_codes":            {"ami_product_codes": []interface{}{"abc123"}},
-		"no_ephemeral":                 {"no_ephemeral": true},
+		"source_ami":                        {"source_ami": "ami-0fedcba9876543210"},
+		"encrypt_boot":                      {"encrypt_boot": true},
+		"encrypt_boot with kms_key_id":      {"encrypt_boot": true, "kms_key_id": "alias/app"},
+		"region_kms_key_ids":                {"encrypt_boot": true, "ami_regions": []interface{}{"eu-west-1"}, "region_kms_key_ids": map[string]interface{}{"eu-west-1": "alias/a"}},
+		"launch_block_device_mappings":      {"launch_block_device_mappings": disk(nil)},
+		"launch mapping volume size":        {"launch_block_device_mappings": disk(map[string]interface{}{"volume_size": 20})},
+		"launch mapping iops":               {"launch_block_device_mappings": disk(map[string]interface{}{"iops": 4000})},
+		"launch mapping throughput":         {"launch_block_device_mappings": disk(map[string]interface{}{"throughput": 250})},
+		"launch mapping encrypted":          {"launch_block_device_mappings": disk(map[string]interface{}{"encrypted": true})},
+		"ami_block_device_mappings":         {"ami_block_device_mappings": disk(nil)},
+		"imds_support":                      {"imds_support": "v2.0"},
+		"ena_support":                       {"ena_support": false},
+		"sriov_support":                     {"sriov_support": true},
+		"ami_virtualization_type":           {"ami_virtualization_type": "hvm"},
+		"ami_product_codes":                 {"ami_product_codes": []interface{}{"abc123"}},
+		"no_ephemeral":                      {"no_ephemeral": true},
+		"fast_launch":                       {"fast_launch": map[string]interface{}{"enable_fast_launch": true}},
+		"fast_launch target_resource_count": {"fast_launch": map[string]interface{}{"target_resource_count": 10}},
 	} {
 		got := prepared(t, set).specDigest
 		if prev, dup := seen[got]; dup {
@@ -138,6 +140,13 @@ func TestDataSourceComputesTheBuildersSpec(t *testing.T) {
 			"imds_support": "v2.0", "ena_support": false, "sriov_support": true, "ami_virtualization_type": "hvm",
 			"ami_product_codes": []interface{}{"abc123"}, "no_ephemeral": true,
 		},
+		"fast_launch": {"fast_launch": map[string]interface{}{
+			"template_name": "win", "max_parallel_launches": 8, "target_resource_count": 10,
+			"region_launch_templates": []interface{}{map[string]interface{}{"region": "eu-west-1", "template_id": "lt-0123456789abcdef0", "template_version": 2}},
+		}},
+		"fast_launch off in a copy region": {"fast_launch": map[string]interface{}{
+			"enable_fast_launch": true, "region_launch_templates": []interface{}{map[string]interface{}{"region": "eu-west-1", "enable_fast_launch": false}},
+		}},
 	} {
 		set := map[string]interface{}{"ami_regions": []interface{}{"eu-west-1"}}
 		for k, v := range opts {

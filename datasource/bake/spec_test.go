@@ -136,6 +136,8 @@ func TestImageSpecErrorsNameTheField(t *testing.T) {
 		{map[string]interface{}{"imds_support": "required"}, `image_spec.imds_support "required": the only value is "v2.0"`},
 		{map[string]interface{}{"launch_block_device_mappings": []interface{}{map[string]interface{}{"device_name": "/dev/xvda", "volume_type": "gp2", "throughput": 300}}},
 			`image_spec.launch_block_device_mappings[0] (device_name "/dev/xvda"): Throughput is only valid for gp3 volumes`},
+		{map[string]interface{}{"fast_launch": map[string]interface{}{"target_resource_count": 5, "max_parallel_launches": 3}},
+			`image_spec.fast_launch: max_parallel_launches must be >= 6, provided value is 3`},
 	} {
 		_, raw := withFake(t, map[string]interface{}{"image_spec": tc.spec})
 		if err := configureErr(raw); err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -1,6 +1,7 @@
 // Package imagespec owns the image spec: what amazon-ebs makes an AMI be beyond its content (the
 // resolved source AMI, encryption and KMS keys, block devices, IMDS, ENA, SR-IOV, virtualization
-// type, product codes), its canonical JSON document, its digest and the tag that carries it.
+// type, product codes, Windows fast launch), its canonical JSON document, its digest and the tag
+// that carries it.
 //
 // The strict key (internal/strictkey) identifies what goes into an image; the spec identifies what
 // the image is. A cache hit must match both, so that an `encrypt_boot = true` request never gets an

@@ -4,6 +4,7 @@
 package imagespec
 
 import (
+	amazonebs "github.com/hashicorp/packer-plugin-amazon/builder/ebs"
 	awscommon "github.com/hashicorp/packer-plugin-amazon/common"
 	"github.com/hashicorp/packer-plugin-sdk/template/config"
 )
@@ -41,4 +42,10 @@ type Options struct {
 	ProductCodes []string `mapstructure:"ami_product_codes"`
 	// amazon-ebs's `no_ephemeral`: the image maps no instance-store volumes.
 	NoEphemeral bool `mapstructure:"no_ephemeral"`
+	// amazon-ebs's `fast_launch` block, with its options and names (`enable_fast_launch`,
+	// `template_id`, `template_name`, `template_version`, `region_launch_templates`,
+	// `max_parallel_launches`, `target_resource_count`): Windows fast launch, which EC2 keeps on
+	// the image with its launch template and snapshot settings. As in amazon-ebs, setting any of
+	// its options enables it.
+	FastLaunch amazonebs.FastLaunchConfig `mapstructure:"fast_launch"`
 }

@@ -4,6 +4,7 @@ package imagespec
 
 import (
 	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/hashicorp/packer-plugin-amazon/builder/ebs"
 	"github.com/hashicorp/packer-plugin-amazon/common"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -11,17 +12,18 @@ import (
 // FlatOptions is an auto-generated flat version of Options.
 // Where the contents of a field with a `mapstructure:,squash` tag are bubbled up.
 type FlatOptions struct {
-	EncryptBoot               *bool                    `mapstructure:"encrypt_boot" cty:"encrypt_boot" hcl:"encrypt_boot"`
-	KMSKeyID                  *string                  `mapstructure:"kms_key_id" cty:"kms_key_id" hcl:"kms_key_id"`
-	RegionKMSKeyIDs           map[string]string        `mapstructure:"region_kms_key_ids" cty:"region_kms_key_ids" hcl:"region_kms_key_ids"`
-	LaunchBlockDeviceMappings []common.FlatBlockDevice `mapstructure:"launch_block_device_mappings" cty:"launch_block_device_mappings" hcl:"launch_block_device_mappings"`
-	AMIBlockDeviceMappings    []common.FlatBlockDevice `mapstructure:"ami_block_device_mappings" cty:"ami_block_device_mappings" hcl:"ami_block_device_mappings"`
-	IMDSSupport               *string                  `mapstructure:"imds_support" cty:"imds_support" hcl:"imds_support"`
-	ENASupport                *bool                    `mapstructure:"ena_support" cty:"ena_support" hcl:"ena_support"`
-	SriovSupport              *bool                    `mapstructure:"sriov_support" cty:"sriov_support" hcl:"sriov_support"`
-	VirtualizationType        *string                  `mapstructure:"ami_virtualization_type" cty:"ami_virtualization_type" hcl:"ami_virtualization_type"`
-	ProductCodes              []string                 `mapstructure:"ami_product_codes" cty:"ami_product_codes" hcl:"ami_product_codes"`
-	NoEphemeral               *bool                    `mapstructure:"no_ephemeral" cty:"no_ephemeral" hcl:"no_ephemeral"`
+	EncryptBoot               *bool                     `mapstructure:"encrypt_boot" cty:"encrypt_boot" hcl:"encrypt_boot"`
+	KMSKeyID                  *string                   `mapstructure:"kms_key_id" cty:"kms_key_id" hcl:"kms_key_id"`
+	RegionKMSKeyIDs           map[string]string         `mapstructure:"region_kms_key_ids" cty:"region_kms_key_ids" hcl:"region_kms_key_ids"`
+	LaunchBlockDeviceMappings []common.FlatBlockDevice  `mapstructure:"launch_block_device_mappings" cty:"launch_block_device_mappings" hcl:"launch_block_device_mappings"`
+	AMIBlockDeviceMappings    []common.FlatBlockDevice  `mapstructure:"ami_block_device_mappings" cty:"ami_block_device_mappings" hcl:"ami_block_device_mappings"`
+	IMDSSupport               *string                   `mapstructure:"imds_support" cty:"imds_support" hcl:"imds_support"`
+	ENASupport                *bool                     `mapstructure:"ena_support" cty:"ena_support" hcl:"ena_support"`
+	SriovSupport              *bool                     `mapstructure:"sriov_support" cty:"sriov_support" hcl:"sriov_support"`
+	VirtualizationType        *string                   `mapstructure:"ami_virtualization_type" cty:"ami_virtualization_type" hcl:"ami_virtualization_type"`
+	ProductCodes              []string                  `mapstructure:"ami_product_codes" cty:"ami_product_codes" hcl:"ami_product_codes"`
+	NoEphemeral               *bool                     `mapstructure:"no_ephemeral" cty:"no_ephemeral" hcl:"no_ephemeral"`
+	FastLaunch                *ebs.FlatFastLaunchConfig `mapstructure:"fast_launch" cty:"fast_launch" hcl:"fast_launch"`
 }
 
 // FlatMapstructure returns a new FlatOptions.
@@ -47,6 +49,7 @@ func (*FlatOptions) HCL2Spec() map[string]hcldec.Spec {
 		"ami_virtualization_type":      &hcldec.AttrSpec{Name: "ami_virtualization_type", Type: cty.String, Required: false},
 		"ami_product_codes":            &hcldec.AttrSpec{Name: "ami_product_codes", Type: cty.List(cty.String), Required: false},
 		"no_ephemeral":                 &hcldec.AttrSpec{Name: "no_ephemeral", Type: cty.Bool, Required: false},
+		"fast_launch":                  &hcldec.BlockSpec{TypeName: "fast_launch", Nested: hcldec.ObjectSpec((*ebs.FlatFastLaunchConfig)(nil).HCL2Spec())},
 	}
 	return s
 }

@@ -33,6 +33,9 @@ type Spec struct {
 	VirtualizationType string            `json:"ami_virtualization_type,omitempty"`
 	ProductCodes       []string          `json:"ami_product_codes,omitempty"`
 	NoEphemeral        bool              `json:"no_ephemeral,omitempty"`
+	// FastLaunch is absent unless fast launch is enabled: specs without it keep the digests
+	// they had before it was added.
+	FastLaunch *FastLaunch `json:"fast_launch,omitempty"`
 }
 
 // BlockDevice is one block device mapping as far as it shapes the image.
@@ -71,6 +74,7 @@ func (o Options) Spec(sourceAMI string) Spec {
 		VirtualizationType: o.VirtualizationType,
 		ProductCodes:       codes,
 		NoEphemeral:        o.NoEphemeral,
+		FastLaunch:         fastLaunch(o.FastLaunch),
 	}
 }
 

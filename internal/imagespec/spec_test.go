@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	amazonebs "github.com/hashicorp/packer-plugin-amazon/builder/ebs"
 	awscommon "github.com/hashicorp/packer-plugin-amazon/common"
 	"github.com/hashicorp/packer-plugin-sdk/template/config"
 )
@@ -44,6 +45,18 @@ func TestSpecDocumentIsPinned(t *testing.T) {
 			},
 			document: `{"source_ami":"ami-0123456789abcdef0","encrypt_boot":true,"kms_key_id":"alias/app","region_kms_key_ids":{"eu-west-1":"alias/eu"},"launch_block_device_mappings":[{"device_name":"/dev/xvda","volume_type":"gp3","volume_size":8,"throughput":250,"delete_on_termination":true},{"device_name":"/dev/xvdb","volume_type":"io2","volume_size":50,"iops":5000,"encrypted":true,"kms_key_id":"alias/disk"}],"ami_block_device_mappings":[{"device_name":"/dev/sdc","virtual_name":"ephemeral0"},{"device_name":"/dev/sdd","snapshot_id":"snap-0123456789abcdef0","no_device":true}],"imds_support":"v2.0","ena_support":true,"sriov_support":true,"ami_virtualization_type":"hvm","ami_product_codes":["abc123","zz9"],"no_ephemeral":true}`,
 			digest:   "sha256:6d7dfed5d09b5907bfbdf72f6d7e633ff08dc0edc4dc9a37cbc7231303da07ad",
+		},
+		{
+			name: "fast launch",
+			opts: Options{FastLaunch: amazonebs.FastLaunchConfig{
+				UseFastLaunch: true, LaunchTemplateName: "win", MaxParallelLaunches: 8, TargetResourceCount: 10,
+				RegionLaunchTemplates: []amazonebs.FastLaunchTemplateConfig{
+					{Region: "us-west-2", EnableFalseLaunch: config.TriFalse},
+					{Region: "eu-west-1", LaunchTemplateID: "lt-0123456789abcdef0", LaunchTemplateVersion: 3},
+				},
+			}},
+			document: `{"source_ami":"ami-0123456789abcdef0","fast_launch":{"enable_fast_launch":true,"template_name":"win","region_launch_templates":[{"region":"eu-west-1","template_id":"lt-0123456789abcdef0","template_version":3},{"region":"us-west-2","enable_fast_launch":false}],"max_parallel_launches":8,"target_resource_count":10}}`,
+			digest:   "sha256:810637e68b24f725f1c5edf6613f6b411460337833313ba8a53ea55c4b5caae0",
 		},
 	} {
 		s := tc.opts.Spec(testAMI)
@@ -109,6 +122,22 @@ func TestSpecChangesWithEveryOption(t *testing.T) {
 		"ami_virtualization_type":   func(o *Options, _ *string) { o.VirtualizationType = "hvm" },
 		"ami_product_codes":         func(o *Options, _ *string) { o.ProductCodes = []string{"abc"} },
 		"no_ephemeral":              func(o *Options, _ *string) { o.NoEphemeral = true },
+		"fast_launch enabled":       func(o *Options, _ *string) { o.FastLaunch.UseFastLaunch = true },
+		"fast_launch target_resource_count": func(o *Options, _ *string) {
+			o.FastLaunch.UseFastLaunch, o.FastLaunch.TargetResourceCount = true, 10
+		},
+		"fast_launch max_parallel_launches": func(o *Options, _ *string) {
+			o.FastLaunch.UseFastLaunch, o.FastLaunch.MaxParallelLaunches = true, 8
+		},
+		"fast_launch template_name": func(o *Options, _ *string) {
+			o.FastLaunch.UseFastLaunch, o.FastLaunch.LaunchTemplateName = true, "win"
+		},
+		"fast_launch region template": func(o *Options, _ *string) {
+			o.FastLaunch.RegionLaunchTemplates = []amazonebs.FastLaunchTemplateConfig{{Region: "eu-west-1", LaunchTemplateID: "lt-0123456789abcdef0"}}
+		},
+		"fast_launch off in a region": func(o *Options, _ *string) {
+			o.FastLaunch.RegionLaunchTemplates = []amazonebs.FastLaunchTemplateConfig{{Region: "eu-west-1", EnableFalseLaunch: config.TriFalse}}
+		},
 	}
 	seen := map[string]string{Options{}.Spec(testAMI).Digest(): "no options"}
 	for name, edit := range cases {
@@ -136,6 +165,23 @@ func TestSpecIgnoresWhatDoesNotShapeTheImage(t *testing.T) {
 		"ami mapping order":    {{AMIBlockDeviceMappings: awscommon.BlockDevices{a, b}}, {AMIBlockDeviceMappings: awscommon.BlockDevices{b, a}}},
 		"product code order":   {{ProductCodes: []string{"b", "a"}}, {ProductCodes: []string{"a", "b"}}},
 		"empty collections":    {{LaunchBlockDeviceMappings: awscommon.BlockDevices{}, ProductCodes: []string{}, RegionKMSKeyIDs: map[string]string{}}, {}},
+		"fast launch region order": {
+			{FastLaunch: amazonebs.FastLaunchConfig{RegionLaunchTemplates: []amazonebs.FastLaunchTemplateConfig{{Region: "us-east-1"}, {Region: "eu-west-1", LaunchTemplateName: "win"}}}},
+			{FastLaunch: amazonebs.FastLaunchConfig{RegionLaunchTemplates: []amazonebs.FastLaunchTemplateConfig{{Region: "eu-west-1", LaunchTemplateName: "win"}, {Region: "us-east-1"}}}},
+		},
+		// amazon-ebs enables fast launch when any option of the block is set.
+		"fast launch implied": {
+			{FastLaunch: amazonebs.FastLaunchConfig{TargetResourceCount: 10}},
+			{FastLaunch: amazonebs.FastLaunchConfig{UseFastLaunch: true, TargetResourceCount: 10}},
+		},
+		// A region's template is ignored where fast launch is off, and on is the default.
+		"fast launch region settings amazon-ebs ignores": {
+			{FastLaunch: amazonebs.FastLaunchConfig{RegionLaunchTemplates: []amazonebs.FastLaunchTemplateConfig{
+				{Region: "eu-west-1", EnableFalseLaunch: config.TriFalse, LaunchTemplateName: "win"}, {Region: "us-east-1", EnableFalseLaunch: config.TriTrue}}}},
+			{FastLaunch: amazonebs.FastLaunchConfig{RegionLaunchTemplates: []amazonebs.FastLaunchTemplateConfig{
+				{Region: "eu-west-1", EnableFalseLaunch: config.TriFalse}, {Region: "us-east-1"}}}},
+		},
+		"fast launch off": {{FastLaunch: amazonebs.FastLaunchConfig{UseFastLaunch: false}}, {}},
 	} {
 		if x, y := pair[0].Spec(testAMI).Digest(), pair[1].Spec(testAMI).Digest(); x != y {
 			t.Errorf("%s changes the spec: %s, %s", name, pair[0].Spec(testAMI).Document(), pair[1].Spec(testAMI).Document())

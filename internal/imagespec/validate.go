@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 
+	amazonebs "github.com/hashicorp/packer-plugin-amazon/builder/ebs"
 	awscommon "github.com/hashicorp/packer-plugin-amazon/common"
 	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
 )
@@ -54,6 +55,31 @@ func (o *Options) Validate(ctx *interpolate.Context, regions []string) []error {
 		if code == "" {
 			errs = append(errs, fmt.Errorf("ami_product_codes[%d]: empty product code", i))
 		}
+	}
+	return append(errs, fastLaunchErrors(o.FastLaunch, regions)...)
+}
+
+// fastLaunchErrors runs amazon-ebs's checks of the fast_launch block (FastLaunchConfig.Prepare,
+// on a copy: it changes the block) and its builder's check that each region_launch_templates
+// region is one of the bake's. amazon-ebs checks the top-level template as the build region's
+// entry (regions[0]), which the copy gets here, as its Prepare does.
+func fastLaunchErrors(c amazonebs.FastLaunchConfig, regions []string) []error {
+	var errs []error
+	for i, t := range c.RegionLaunchTemplates {
+		if t.Region != "" && !slices.Contains(regions, t.Region) {
+			errs = append(errs, fmt.Errorf("fast_launch.region_launch_templates[%d]: region %q is not one of the regions of the bake %v", i, t.Region, regions))
+		}
+	}
+	check := c
+	check.RegionLaunchTemplates = slices.Clone(c.RegionLaunchTemplates)
+	if (c.LaunchTemplateID != "" || c.LaunchTemplateName != "" || c.LaunchTemplateVersion != 0) && len(regions) > 0 {
+		check.RegionLaunchTemplates = append(check.RegionLaunchTemplates, amazonebs.FastLaunchTemplateConfig{
+			Region: regions[0], LaunchTemplateID: c.LaunchTemplateID, LaunchTemplateName: c.LaunchTemplateName, LaunchTemplateVersion: c.LaunchTemplateVersion,
+		})
+		check.LaunchTemplateID, check.LaunchTemplateName, check.LaunchTemplateVersion = "", "", 0
+	}
+	for _, err := range check.Prepare() {
+		errs = append(errs, fmt.Errorf("fast_launch: %w", err))
 	}
 	return errs
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	amazonebs "github.com/hashicorp/packer-plugin-amazon/builder/ebs"
 	awscommon "github.com/hashicorp/packer-plugin-amazon/common"
 	"github.com/hashicorp/packer-plugin-sdk/template/config"
 	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
@@ -39,6 +40,18 @@ func TestValidate(t *testing.T) {
 			want: []string{`launch_block_device_mappings[0] (device_name ""): The ` + "`device_name`" + ` must be specified`}},
 		{name: "throughput on gp2", opts: Options{AMIBlockDeviceMappings: awscommon.BlockDevices{{DeviceName: "/dev/xvda"}, {DeviceName: "/dev/xvdb", VolumeType: "gp2", Throughput: int32p(250)}}},
 			want: []string{`ami_block_device_mappings[1] (device_name "/dev/xvdb"): Throughput is only valid for gp3 volumes`}},
+		{name: "fast launch", opts: Options{FastLaunch: amazonebs.FastLaunchConfig{UseFastLaunch: true, LaunchTemplateName: "win", MaxParallelLaunches: 6,
+			RegionLaunchTemplates: []amazonebs.FastLaunchTemplateConfig{{Region: "eu-west-1", LaunchTemplateID: "lt-0123456789abcdef0"}}}}},
+		{name: "fast launch max_parallel_launches", opts: Options{FastLaunch: amazonebs.FastLaunchConfig{MaxParallelLaunches: 2}},
+			want: []string{"fast_launch: max_parallel_launches must be >= 6, provided value is 2"}},
+		{name: "fast launch region outside the bake", opts: Options{FastLaunch: amazonebs.FastLaunchConfig{
+			RegionLaunchTemplates: []amazonebs.FastLaunchTemplateConfig{{Region: "ap-south-1", LaunchTemplateName: "win"}}}},
+			want: []string{`fast_launch.region_launch_templates[0]: region "ap-south-1" is not one of the regions of the bake [us-east-1 eu-west-1]`}},
+		{name: "fast launch top-level template and the build region's", opts: Options{FastLaunch: amazonebs.FastLaunchConfig{LaunchTemplateName: "win",
+			RegionLaunchTemplates: []amazonebs.FastLaunchTemplateConfig{{Region: "us-east-1", LaunchTemplateName: "other"}}}},
+			want: []string{`fast_launch: fast launch: launch template specified twice for region "us-east-1"`}},
+		{name: "fast launch template id and name", opts: Options{FastLaunch: amazonebs.FastLaunchConfig{LaunchTemplateName: "win", LaunchTemplateID: "lt-0123456789abcdef0"}},
+			want: []string{`fast_launch: fast_launch_template_config region "us-east-1": both template ID and name cannot be specified`}},
 		{name: "several at once", opts: Options{KMSKeyID: "alias/app", IMDSSupport: "v1"},
 			want: []string{"kms_key_id", "imds_support"}},
 	} {

@@ -65,38 +65,41 @@ type protectionResponse struct {
 	Return    string `xml:"return"`
 }
 
+// protectionAnswer is what both actions answer on success: EC2's reference
+// gives their return element as "true if the request succeeds", not the new
+// state; DescribeImages' DeregistrationProtection is where the state is read.
+func protectionAnswer(r *Request) protectionResponse {
+	return protectionResponse{XMLName: xml.Name{Local: r.Action + "Response"}, Xmlns: xmlns, RequestID: r.RequestID, Return: "true"}
+}
+
 // enableImageDeregistrationProtection turns protection on, with the cooldown
-// when WithCooldown is true; it answers the new state, as EC2 does. Enabling
-// again sets the cooldown as asked and ends a running one.
+// when WithCooldown is true. Enabling again sets the cooldown as asked and
+// ends a running one.
 func (c *Compute) enableImageDeregistrationProtection(r *Request) (any, error) {
 	id := r.Form.Get("ImageId")
-	var state string
 	if !c.s.UpdateImage(r.Region, id, func(img *Image) {
 		img.DeregistrationProtection = DeregistrationProtection{Enabled: true, WithCooldown: r.Form.Get("WithCooldown") == "true"}
-		state = img.DeregistrationProtection.String()
 	}) {
 		return nil, imageNotFound(id)
 	}
-	return protectionResponse{XMLName: xml.Name{Local: r.Action + "Response"}, Xmlns: xmlns, RequestID: r.RequestID, Return: state}, nil
+	return protectionAnswer(r), nil
 }
 
 // disableImageDeregistrationProtection turns protection off. Protection
 // enabled with the cooldown keeps refusing DeregisterImage for 24 hours
-// ("disabled-after <time>"); an image without protection answers "disabled".
+// (DescribeImages: "disabled-after <time>").
 func (c *Compute) disableImageDeregistrationProtection(r *Request) (any, error) {
 	id := r.Form.Get("ImageId")
-	var state string
 	if !c.s.UpdateImage(r.Region, id, func(img *Image) {
 		p := &img.DeregistrationProtection
 		if p.Enabled && p.WithCooldown {
 			p.DisabledAfter = time.Now().Add(protectionCooldown)
 		}
 		p.Enabled, p.WithCooldown = false, false
-		state = p.String()
 	}) {
 		return nil, imageNotFound(id)
 	}
-	return protectionResponse{XMLName: xml.Name{Local: r.Action + "Response"}, Xmlns: xmlns, RequestID: r.RequestID, Return: state}, nil
+	return protectionAnswer(r), nil
 }
 
 // removeImageUnless removes an image unless refuse, called under the same
@@ -119,9 +122,11 @@ func (s *Server) removeImageUnless(region, id string, refuse func(Image) error) 
 }
 
 // refuseProtected is DeregisterImage's answer for a protected image. EC2's
-// reference lists no code for it; OperationNotPermitted is EC2's code for an
-// operation the resource's own setting forbids (as an instance's
-// termination protection does).
+// reference (DeregisterImage and the error code list) documents no code for
+// it, so OperationNotPermitted is the fake's assumption, borrowed from EC2's
+// code for an operation the resource's own setting forbids (an instance's
+// termination protection). Callers must not depend on it: the plugin reads
+// DescribeImages' DeregistrationProtection before it deregisters.
 func refuseProtected(img Image) error {
 	if !img.DeregistrationProtection.blocks(time.Now()) {
 		return nil

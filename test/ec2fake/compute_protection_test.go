@@ -30,7 +30,7 @@ func TestDeregistrationProtectionRefusesDeregisterImageUntilDisabled(t *testing.
 
 	// Without the cooldown: refused while enabled, deregistered once disabled.
 	on, err := cl.EnableImageDeregistrationProtection(ctx, &ec2.EnableImageDeregistrationProtectionInput{ImageId: aws.String(plain.ID)})
-	if err != nil || aws.ToString(on.Return) != "enabled-without-cooldown" {
+	if err != nil || aws.ToString(on.Return) != "true" {
 		t.Fatalf("enable: %+v, %v", on, err)
 	}
 	if got := protection(plain.ID); got != "enabled-without-cooldown" {
@@ -40,7 +40,7 @@ func TestDeregistrationProtectionRefusesDeregisterImageUntilDisabled(t *testing.
 		t.Fatalf("deregister a protected image: %v, want OperationNotPermitted", err)
 	}
 	off, err := cl.DisableImageDeregistrationProtection(ctx, &ec2.DisableImageDeregistrationProtectionInput{ImageId: aws.String(plain.ID)})
-	if err != nil || aws.ToString(off.Return) != "disabled" {
+	if err != nil || aws.ToString(off.Return) != "true" {
 		t.Fatalf("disable: %+v, %v", off, err)
 	}
 	if _, err := cl.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(plain.ID)}); err != nil {
@@ -56,8 +56,11 @@ func TestDeregistrationProtectionRefusesDeregisterImageUntilDisabled(t *testing.
 		t.Errorf("protection = %q", got)
 	}
 	off, err = cl.DisableImageDeregistrationProtection(ctx, &ec2.DisableImageDeregistrationProtectionInput{ImageId: aws.String(cool.ID)})
-	if err != nil || !strings.HasPrefix(aws.ToString(off.Return), "disabled-after ") {
+	if err != nil || aws.ToString(off.Return) != "true" {
 		t.Fatalf("disable with the cooldown: %+v, %v", off, err)
+	}
+	if got := protection(cool.ID); !strings.HasPrefix(got, "disabled-after ") {
+		t.Errorf("protection after disabling with the cooldown = %q, want disabled-after <time>", got)
 	}
 	if _, err := cl.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(cool.ID)}); apiCode(err) != "OperationNotPermitted" {
 		t.Fatalf("deregister during the cooldown: %v, want OperationNotPermitted", err)

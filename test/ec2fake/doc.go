@@ -55,11 +55,13 @@
 //     DisableImageDeprecation (clears it; an image without one answers true
 //     as well);
 //   - deregistration protection and snapshot tags (compute_protection.go):
-//     Enable/DisableImageDeregistrationProtection (answering the new state;
-//     with WithCooldown the image stays protected 24 hours after disabling,
-//     "disabled-after <time>"), DescribeImages' DeregistrationProtection,
-//     DeregisterImage refused while protected (OperationNotPermitted), and
-//     DescribeSnapshots by id, owner or filter (snapshot-id, status,
+//     Enable/DisableImageDeregistrationProtection (answering "true", as
+//     EC2's reference gives it; with WithCooldown the image stays protected
+//     24 hours after disabling, which DescribeImages' DeregistrationProtection
+//     shows as "disabled-after <time>"), DeregisterImage refused while
+//     protected (OperationNotPermitted: the fake's assumption, since EC2's
+//     reference documents no code for it; the plugin must not depend on it),
+//     and DescribeSnapshots by id, owner or filter (snapshot-id, status,
 //     encrypted, tag:<key>, tag-key) with the tags CreateTags wrote; it does
 //     not paginate (MaxResults and NextToken are refused);
 //   - what amazon-ebs calls to bake (compute*.go): regions, the default VPC and
