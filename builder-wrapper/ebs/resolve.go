@@ -297,6 +297,10 @@ func (b *Builder) bake(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook
 	if err != nil {
 		return art, err
 	}
+	if err := checkBakedFrom(art, b.config.sourceAMI); err != nil {
+		b.cleanUpFailedBake(ui, cl)
+		return nil, err
+	}
 	if err := b.finishBake(ctx, ui, cl, amis, start); err != nil {
 		return nil, err
 	}
