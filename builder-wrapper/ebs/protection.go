@@ -76,12 +76,12 @@ func settleProtection(ctx context.Context, client ec2API, region string, img ec2
 // protection had the 24-hour cooldown.
 var errProtected = errors.New("deregistration protection")
 
-// liftProtection makes an image this build made and now removes (a failed
-// bake's, a failed copy, a copy Destroy removes) deregistrable: protection
-// without the cooldown is disabled. Protection with the cooldown is disabled
-// too, but the image stays protected for 24 hours: that is reported as
-// errProtected with the time it can go, rather than as DeregisterImage's
-// refusal.
+// liftProtection makes an image the builder now removes (a failed bake's, a
+// failed copy, or one of the same key and spec, or made for it, that holds
+// ami_name) deregistrable: protection without the cooldown is disabled.
+// Protection with the cooldown is disabled too, but the image stays
+// protected for 24 hours: that is reported as errProtected with the time it
+// can go, rather than as DeregisterImage's refusal.
 func liftProtection(ctx context.Context, client ec2API, img ec2types.Image) error {
 	p := protectionOf(img)
 	if !p.blocks(time.Now()) {
