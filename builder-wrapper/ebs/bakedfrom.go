@@ -20,7 +20,7 @@ func checkBakedFrom(art packersdk.Artifact, want string) error {
 	case got == "":
 		return fmt.Errorf("amazon-ebs did not report the source AMI its images were launched from (generated data SourceAMI), so they cannot be checked against %s, the source AMI of the key and the image spec", want)
 	case got != want:
-		return fmt.Errorf("amazon-ebs launched from source AMI %s, but the key and the image spec were computed for %s: its images would be wrong hits, so they are not tagged", got, want)
+		return fmt.Errorf("amazon-ebs launched from source AMI %s, but the key and the image spec were computed for %s: its images would be wrong hits, so they are removed instead of tagged", got, want)
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ func TestCheckBakedFromComparesAmazonsSourceAMI(t *testing.T) {
 		want string // in the error; "" for none
 	}{
 		"same AMI":      {artifact(map[string]interface{}{"SourceAMI": "ami-0aaaaaaaaaaaaaaa1"}), ""},
-		"another AMI":   {artifact(map[string]interface{}{"SourceAMI": "ami-0ccccccccccccccc1"}), "amazon-ebs launched from source AMI ami-0ccccccccccccccc1, but the key and the image spec were computed for ami-0aaaaaaaaaaaaaaa1"},
+		"another AMI":   {artifact(map[string]interface{}{"SourceAMI": "ami-0ccccccccccccccc1"}), "amazon-ebs launched from source AMI ami-0ccccccccccccccc1, but the key and the image spec were computed for ami-0aaaaaaaaaaaaaaa1: its images would be wrong hits, so they are removed"},
 		"no SourceAMI":  {artifact(map[string]interface{}{"BuildRegion": "us-east-1"}), "did not report the source AMI"},
 		"no state data": {&awscommon.Artifact{}, "did not report the source AMI"},
 	} {

@@ -277,8 +277,9 @@ func (r *resolver) release() {
 	r.held = nil
 }
 
-// bake runs amazon-ebs and makes sure every image it made carries the key
-// and the spec. amazon-ebs's own error is returned unchanged.
+// bake runs amazon-ebs, checks that it launched from the source AMI of the
+// key and the spec, and makes sure every image it made carries them.
+// amazon-ebs's own error is returned unchanged.
 func (b *Builder) bake(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook, cl *cloud, id identity) (packersdk.Artifact, error) {
 	if !b.config.Rebake {
 		ui.Say(fmt.Sprintf("Baking: no image carries %s", id))
