@@ -66,7 +66,8 @@ func (b *Builder) Prepare(raws ...interface{}) ([]string, []string, error) {
 
 // prepareInner prepares a new amazon-ebs builder from the raws without this
 // builder's options, with the key and spec tags added to `tags` once known,
-// and the build id to `run_tags`. Run calls it again when the key could only be computed
+// the build id to `run_tags`, and source_ami pinned to the resolved source
+// AMI once known (see innerRaws). Run calls it again when the key could only be computed
 // after resolving source_ami_filter.
 func (b *Builder) prepareInner() ([]string, []string, error) {
 	c := &b.config
@@ -94,7 +95,7 @@ func (b *Builder) prepareInner() ([]string, []string, error) {
 			return nil, nil, err
 		}
 	}
-	inner, err := innerRaws(b.raws, tags, runTags)
+	inner, err := innerRaws(b.raws, tags, runTags, c.sourceAMI)
 	if err != nil {
 		return nil, nil, err
 	}

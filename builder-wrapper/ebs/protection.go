@@ -77,13 +77,14 @@ func settleProtection(ctx context.Context, client ec2API, region string, img ec2
 var errProtected = errors.New("deregistration protection")
 
 // liftProtection makes an image this build made and now removes (a failed
-// bake's, a failed copy, a copy Destroy removes) deregistrable: protection
-// without the cooldown is disabled. Protection with the cooldown is disabled
-// too, but the image stays protected for 24 hours: that is reported as
-// errProtected with the time it can go, rather than as DeregisterImage's
-// refusal (whose error code EC2 does not document). The time is read back
-// from DescribeImages ("disabled-after <time>"): DisableImageDeregistration-
-// Protection answers only "true".
+// bake's, a failed copy) deregistrable: protection without the cooldown is
+// disabled. Protection with the cooldown is disabled too, but the image
+// stays protected for 24 hours: that is reported as errProtected with the
+// time it can go, rather than as DeregisterImage's refusal (whose error code
+// EC2 does not document). The time is read back from DescribeImages
+// ("disabled-after <time>"): DisableImageDeregistrationProtection answers
+// only "true". An image another run made (one the name check takes over) is
+// never unprotected: see keepOthersProtection.
 func liftProtection(ctx context.Context, client ec2API, img ec2types.Image) error {
 	p := protectionOf(img)
 	if !p.blocks(time.Now()) {

@@ -15,13 +15,22 @@ var ownKeys = []string{"bake_key", "bake", "rebake", "key_tag", "wait_for_inflig
 
 // innerRaws returns the raw configurations for amazon-ebs: copies of raws
 // without ownKeys, followed by one more raw that sets tags and run_tags to
-// the given maps (the user's tags with the key tag added). The inputs are
-// not modified.
+// the given maps (the user's tags with the key tag added) and, once known,
+// source_ami to the AMI the key and the image spec were computed from. The
+// inputs are not modified.
+//
+// amazon-ebs resolves source_ami_filter again when it runs, after the
+// cache's waits (claim, in-flight, name checks): a newer base image that
+// appears meanwhile would be launched while the result is tagged with the
+// key of the old one. With source_ami set as well, amazon-ebs asks EC2 for
+// that id with the filter, owners and include_deprecated added (its
+// documented way of pinning the filter's AMI): the AMI the filter resolved
+// to still matches them, and most_recent has one image to choose from.
 //
 // Packer hands a plugin its configuration in three shapes: an HCL2 object
 // (cty.Value), and legacy JSON maps, which arrive as map[string]interface{}
 // in process and as map[interface{}]interface{} after the RPC round trip.
-func innerRaws(raws []interface{}, tags, runTags map[string]string) ([]interface{}, error) {
+func innerRaws(raws []interface{}, tags, runTags map[string]string, sourceAMI string) ([]interface{}, error) {
 	out := make([]interface{}, 0, len(raws)+1)
 	for i, raw := range raws {
 		stripped, err := withoutOwnKeys(raw)
@@ -32,11 +41,14 @@ func innerRaws(raws []interface{}, tags, runTags map[string]string) ([]interface
 	}
 	// A later raw wins over an earlier one for the keys it sets, and
 	// amazon-ebs renders tags at run time, so the maps go in uninterpolated.
-	out = append(out, map[string]interface{}{
+	last := map[string]interface{}{
 		"tags":     stringMapToInterface(tags),
 		"run_tags": stringMapToInterface(runTags),
-	})
-	return out, nil
+	}
+	if sourceAMI != "" {
+		last["source_ami"] = sourceAMI
+	}
+	return append(out, last), nil
 }
 
 func withoutOwnKeys(raw interface{}) (interface{}, error) {

@@ -27,7 +27,7 @@ func TestInnerRawsStripsOwnKeysFromEveryRawType(t *testing.T) {
 
 	tags := map[string]string{"spinnaker:bake-key": "sha256:x", "appversion": "app-1.0"}
 	runTags := map[string]string{"spinnaker:bake-key": "sha256:x", "Packages": "app"}
-	got, err := innerRaws(raws, tags, runTags)
+	got, err := innerRaws(raws, tags, runTags, "ami-0123456789abcdef0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,12 +47,13 @@ func TestInnerRawsStripsOwnKeysFromEveryRawType(t *testing.T) {
 	if !reflect.DeepEqual(got[3], packerVars) {
 		t.Errorf("packer vars raw = %#v", got[3])
 	}
-	wantTags := map[string]interface{}{
-		"tags":     map[string]interface{}{"spinnaker:bake-key": "sha256:x", "appversion": "app-1.0"},
-		"run_tags": map[string]interface{}{"spinnaker:bake-key": "sha256:x", "Packages": "app"},
+	wantLast := map[string]interface{}{
+		"tags":       map[string]interface{}{"spinnaker:bake-key": "sha256:x", "appversion": "app-1.0"},
+		"run_tags":   map[string]interface{}{"spinnaker:bake-key": "sha256:x", "Packages": "app"},
+		"source_ami": "ami-0123456789abcdef0",
 	}
-	if !reflect.DeepEqual(got[4], wantTags) {
-		t.Errorf("tag raw = %#v", got[4])
+	if !reflect.DeepEqual(got[4], wantLast) {
+		t.Errorf("last raw = %#v", got[4])
 	}
 	// The originals are untouched: Packer may prepare a builder twice.
 	if _, ok := stringMap["bake_key"]; !ok {
@@ -67,10 +68,20 @@ func TestInnerRawsStripsOwnKeysFromEveryRawType(t *testing.T) {
 }
 
 func TestInnerRawsRejectsUnknownShapes(t *testing.T) {
-	if _, err := innerRaws([]interface{}{[]string{"x"}}, nil, nil); err == nil {
+	if _, err := innerRaws([]interface{}{[]string{"x"}}, nil, nil, ""); err == nil {
 		t.Error("a []string raw was accepted")
 	}
-	if _, err := innerRaws([]interface{}{cty.StringVal("x")}, nil, nil); err == nil {
+	if _, err := innerRaws([]interface{}{cty.StringVal("x")}, nil, nil, ""); err == nil {
 		t.Error("a cty string raw was accepted")
+	}
+}
+
+func TestInnerRawsLeavesSourceAMIAloneUntilItIsKnown(t *testing.T) {
+	got, err := innerRaws([]interface{}{map[string]interface{}{"source_ami_filter": map[string]interface{}{"owners": []interface{}{"self"}}}}, nil, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got[1].(map[string]interface{})["source_ami"]; ok {
+		t.Errorf("last raw %#v sets source_ami before the filter is resolved", got[1])
 	}
 }

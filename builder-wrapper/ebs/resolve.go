@@ -283,8 +283,9 @@ func (r *resolver) release() {
 	r.held = nil
 }
 
-// bake runs amazon-ebs and makes sure every image it made carries the key
-// and the spec. amazon-ebs's own error is returned unchanged.
+// bake runs amazon-ebs, checks that it launched from the source AMI of the
+// key and the spec, and makes sure every image it made carries them.
+// amazon-ebs's own error is returned unchanged.
 func (b *Builder) bake(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook, cl *cloud, id identity) (packersdk.Artifact, error) {
 	if !b.config.Rebake {
 		ui.Say(fmt.Sprintf("Baking: no image carries %s", id))
@@ -302,6 +303,10 @@ func (b *Builder) bake(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook
 	amis, err := artifactImages(art)
 	if err != nil {
 		return art, err
+	}
+	if err := checkBakedFrom(art, b.config.sourceAMI); err != nil {
+		b.cleanUpFailedBake(ui, cl, amis)
+		return nil, err
 	}
 	if err := b.finishBake(ctx, ui, cl, amis, start); err != nil {
 		return nil, err

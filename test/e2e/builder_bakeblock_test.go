@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/builder-wrapper/ebs"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/datasource/bake"
@@ -164,11 +166,27 @@ func TestEBSBakeBlock(t *testing.T) {
 		wantScraped(t, out, baked)
 	})
 
-	t.Run("a newer base image gives a new key and a bake", func(t *testing.T) {
+	t.Run("a newer base image gives a new key and a bake from it, not from one that appears meanwhile", func(t *testing.T) {
 		newer := e.fake.AddImage(buildRegion, ec2fake.Image{Name: "debian-12-amd64-newer"})
+		// Another base image matching the filter appears right after the
+		// builder resolved it for the key: amazon-ebs, which runs later,
+		// must still launch the one the key and the spec were computed for.
+		var newest ec2fake.Image
+		var once sync.Once
+		e.fake.AfterCall(func(r *ec2fake.Request) {
+			if r.Action == "DescribeImages" && r.Region == buildRegion && r.Form.Get("Filter.1.Name") == "name" && r.Form.Get("Filter.1.Value.1") == "debian-12-*" {
+				once.Do(func() {
+					newest = e.fake.AddImage(buildRegion, ec2fake.Image{Name: "debian-12-amd64-newest", CreationDate: time.Now().UTC().Add(time.Hour)})
+				})
+			}
+		})
+		t.Cleanup(func() { e.fake.AfterCall(nil) })
 		e.fake.ResetCalls()
 		out, err := e.packer.Build(t, dir, args...)
 		mustSucceed(t, out, err)
+		if newest.ID == "" {
+			t.Fatalf("the builder did not resolve source_ami_filter through the fake (no DescribeImages with the name filter)")
+		}
 		if !strings.Contains(out, "Source AMI "+newer.ID) {
 			t.Errorf("the build did not select the newer base image %s:\n%s", newer.ID, out)
 		}
@@ -180,7 +198,7 @@ func TestEBSBakeBlock(t *testing.T) {
 		}
 		instances := e.compute.Instances()
 		if last := instances[len(instances)-1]; last.ImageID != newer.ID {
-			t.Errorf("the bake launched %s from %s, want the newer base image %s", last.ID, last.ImageID, newer.ID)
+			t.Errorf("the bake launched %s from %s, want the newer base image %s the key was computed for (not %s, which appeared after)", last.ID, last.ImageID, newer.ID, newest.ID)
 		}
 	})
 }
