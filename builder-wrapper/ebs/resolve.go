@@ -34,12 +34,8 @@ type resolver struct {
 	// for another build ran out, or the role may not create key pairs.
 	unclaimed bool
 	vanished  int
-	// pendingSince is when each pending image that holds ami_name was
-	// first seen (takenname.go).
-	pendingSince map[string]time.Time
-	// readyRechecks counts the lookups again for an available image of
-	// the key that holds ami_name (takenname.go).
-	readyRechecks int
+	// names checks that ami_name is free before a bake (takenname.go).
+	names *nameCheck
 }
 
 func (r *resolver) run(ctx context.Context, hook packersdk.Hook) (packersdk.Artifact, error) {
@@ -83,7 +79,7 @@ func (r *resolver) run(ctx context.Context, hook packersdk.Hook) (packersdk.Arti
 				}
 				continue
 			}
-			again, err := r.clearName(ctx)
+			again, err := r.names.clear(ctx, r.held != nil)
 			if err != nil {
 				return nil, err
 			}
@@ -254,21 +250,6 @@ func (r *resolver) awaitVisible(ctx context.Context) {
 		if sleepCtx(ctx, claimRecheck) != nil {
 			return
 		}
-	}
-}
-
-// claimRecheck is the pause before looking again at a claim that a create
-// reported as taken but a read did not show.
-const claimRecheck = time.Second
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 

@@ -38,7 +38,10 @@ func (b *Builder) Run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook)
 		return b.bake(ctx, ui, hook, cl, id)
 	}
 	ui.Say(fmt.Sprintf("Looking up %s in %s...", id, strings.Join(cl.regions, ", ")))
-	r := &resolver{b: b, ui: ui, cl: cl, id: id, waitUntil: time.Now().Add(b.config.waitForInflight)}
+	r := &resolver{b: b, ui: ui, cl: cl, id: id, waitUntil: time.Now().Add(b.config.waitForInflight), names: &nameCheck{
+		cl: cl, id: id, ui: ui, name: b.config.AMIName, forceDeregister: b.config.AMIForceDeregister,
+		waitForInflight: b.config.waitForInflight, poll: b.imageWait().MinDelay,
+	}}
 	defer r.release()
 	return r.run(ctx, hook)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 )
 
 // Before a bake the build checks that ami_name is free. EC2 allows one image
@@ -97,13 +98,35 @@ type namedImage struct {
 // return it, and once EC2's tag index has caught up it does.
 const readyRechecksMax = 30
 
-// clearName makes sure ami_name is free in every region of the bake. again
+// nameCheck makes sure ami_name is free before a bake. It keeps, across
+// the lookups of one build, when it first saw each image it waits for and
+// how often it looked up again.
+type nameCheck struct {
+	cl              *cloud
+	id              identity
+	ui              packersdk.Ui
+	name            string
+	forceDeregister bool
+	waitForInflight time.Duration
+	// poll is the pause between looks at an image it waits for.
+	poll time.Duration
+
+	// pendingSince is when each image waited for was first seen, or
+	// created if EC2 says so.
+	pendingSince map[string]time.Time
+	// readyRechecks counts the lookups again for an available image of
+	// the key that holds ami_name.
+	readyRechecks int
+}
+
+// clear makes sure ami_name is free in every region of the bake; held
+// says whether the build holds the claim. again
 // is true when the build must look up again: an image of its key and spec
 // holding the name became available, or is pending and was waited on. It
 // reads every region before it changes anything, so that an image that is
 // not the cache's stops the build before any image is removed.
-func (r *resolver) clearName(ctx context.Context) (again bool, err error) {
-	name := r.b.config.AMIName
+func (r *nameCheck) clear(ctx context.Context, held bool) (again bool, err error) {
+	name := r.name
 	var named []namedImage
 	for _, region := range nameRegions(r.cl) {
 		out, err := r.cl.clients[region].DescribeImages(ctx, &ec2.DescribeImagesInput{
@@ -117,7 +140,7 @@ func (r *resolver) clearName(ctx context.Context) (again bool, err error) {
 			switch use := classifyNamed(img, r.id); use {
 			case nameFree:
 			case nameForeign:
-				if !r.b.config.AMIForceDeregister {
+				if !r.forceDeregister {
 					return false, foreignNameError(name, region, img, r.id)
 				}
 				r.ui.Say(fmt.Sprintf("ami_name %s is used in %s by %s, which is not an image of %s; force_deregister is set, so amazon-ebs deregisters it", name, region, aws.ToString(img.ImageId), r.id))
@@ -140,11 +163,11 @@ func (r *resolver) clearName(ctx context.Context) (again bool, err error) {
 			r.ui.Say(fmt.Sprintf("The image named %s in %s (%s) has %s and is available now; looking up again", name, n.region, id, r.id))
 			return true, sleepCtx(ctx, claimRecheck)
 		case namePending:
-			again, err := r.awaitPending(ctx, n)
+			again, err := r.awaitPending(ctx, n, held)
 			if again || err != nil {
 				return again, err
 			}
-			if err := r.removeInTheWay(ctx, n, fmt.Sprintf("still %s after wait_for_inflight (%s)", n.img.State, r.b.config.waitForInflight)); err != nil {
+			if err := r.removeInTheWay(ctx, n, fmt.Sprintf("still %s after wait_for_inflight (%s)", n.img.State, r.waitForInflight)); err != nil {
 				return false, err
 			}
 		case nameDead:
@@ -157,7 +180,7 @@ func (r *resolver) clearName(ctx context.Context) (again bool, err error) {
 				// key: one started with rebake or -force (which take no
 				// claim), or a holder whose claim expired. Wait as for a
 				// pending image of the key.
-				again, err := r.awaitPending(ctx, n)
+				again, err := r.awaitPending(ctx, n, held)
 				if again || err != nil {
 					return again, err
 				}
@@ -187,7 +210,7 @@ func describeNamed(n namedImage) string {
 // over at once. Once the wait is over it returns false: the build takes
 // over, but only when it holds the claim; without it another build may be
 // making that image, and the build stops instead.
-func (r *resolver) awaitPending(ctx context.Context, n namedImage) (again bool, err error) {
+func (r *nameCheck) awaitPending(ctx context.Context, n namedImage, held bool) (again bool, err error) {
 	id := aws.ToString(n.img.ImageId)
 	if r.pendingSince == nil {
 		r.pendingSince = map[string]time.Time{}
@@ -200,17 +223,17 @@ func (r *resolver) awaitPending(ctx context.Context, n namedImage) (again bool, 
 		}
 		r.pendingSince[id] = since
 	}
-	deadline := since.Add(r.b.config.waitForInflight)
+	deadline := since.Add(r.waitForInflight)
 	if left := time.Until(deadline); left > 0 {
 		if !seen {
 			r.ui.Say(fmt.Sprintf("The name %s is taken in %s by %s, %s (an earlier run left it, or another build is making it); waiting up to %s for it",
-				r.b.config.AMIName, n.region, id, describeNamed(n), left.Round(time.Second)))
+				r.name, n.region, id, describeNamed(n), left.Round(time.Second)))
 		}
-		return true, sleepCtx(ctx, min(r.b.imageWait().MinDelay, left))
+		return true, sleepCtx(ctx, min(r.poll, left))
 	}
-	if r.held == nil {
+	if !held {
 		return false, fmt.Errorf("ami_name %q is taken in %s by %s, %s, for longer than wait_for_inflight (%s) since it was created, and this build does not hold the claim, so another build may be making it: rerun once it is available, or deregister it",
-			r.b.config.AMIName, n.region, id, describeNamed(n), r.b.config.waitForInflight)
+			r.name, n.region, id, describeNamed(n), r.waitForInflight)
 	}
 	return false, nil
 }
@@ -219,12 +242,12 @@ func (r *resolver) awaitPending(ctx context.Context, n namedImage) (again bool, 
 // it) that holds ami_name and cannot be used (why says its state), with
 // its snapshots, so that the bake can take the name. Another run made it:
 // its deregistration protection is that run's, and is left in place.
-func (r *resolver) removeInTheWay(ctx context.Context, n namedImage, why string) error {
+func (r *nameCheck) removeInTheWay(ctx context.Context, n namedImage, why string) error {
 	id := aws.ToString(n.img.ImageId)
 	if err := destroyImage(ctx, r.cl.clients[n.region], id, keepOthersProtection); err != nil {
-		return fmt.Errorf("%s: remove %s, an image of the same key and spec named %s that is %s: %w", n.region, id, r.b.config.AMIName, why, err)
+		return fmt.Errorf("%s: remove %s, an image of the same key and spec named %s that is %s: %w", n.region, id, r.name, why, err)
 	}
-	r.ui.Say(fmt.Sprintf("Deregistered %s in %s, an image of the same key and spec named %s that is %s; taking over", id, n.region, r.b.config.AMIName, why))
+	r.ui.Say(fmt.Sprintf("Deregistered %s in %s, an image of the same key and spec named %s that is %s; taking over", id, n.region, r.name, why))
 	return nil
 }
 
