@@ -2,6 +2,7 @@ package ebs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -21,15 +22,20 @@ import (
 // step succeeded). With skip_ami_run_tags an image gets no tag at
 // CreateImage, so it is not found by the tag: made names the images the
 // build knows it made (amazon-ebs's artifact, region → id), removed
-// whatever their tags. It returns what it removed, per region, and the
-// errors it met.
+// whatever their tags. It goes on past a failure, and returns what it
+// removed, per region, and every error it met.
 func sweepFailedBake(cl *cloud, buildID string, made map[string]string) (map[string][]string, error) {
 	// The build's context may be what ended the bake; cleanup gets its own.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	removed := map[string][]string{}
+	var errs []error
 	for _, region := range cl.regions {
 		client := cl.clients[region]
+		ids := []string{}
+		if id, ok := made[region]; ok {
+			ids = append(ids, id)
+		}
 		out, err := client.DescribeImages(ctx, &ec2.DescribeImagesInput{
 			Owners: []string{"self"},
 			Filters: []ec2types.Filter{
@@ -37,23 +43,24 @@ func sweepFailedBake(cl *cloud, buildID string, made map[string]string) (map[str
 			},
 		})
 		if err != nil {
-			return removed, fmt.Errorf("%s: DescribeImages for the images of this failed build: %w", region, err)
-		}
-		ids := []string{}
-		if id, ok := made[region]; ok {
-			ids = append(ids, id)
-		}
-		for _, img := range out.Images {
-			if id := aws.ToString(img.ImageId); !slices.Contains(ids, id) {
-				ids = append(ids, id)
+			// The images the build knows of still go.
+			errs = append(errs, fmt.Errorf("%s: DescribeImages for the images of this failed build: %w", region, err))
+		} else {
+			for _, img := range out.Images {
+				if id := aws.ToString(img.ImageId); !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
 			}
 		}
+		// One image that cannot go (its protection's cooldown, a refused
+		// call) leaves the others to remove; every failure is reported.
 		for _, id := range ids {
 			if err := destroyImage(ctx, client, id, liftOwnProtection); err != nil {
-				return removed, fmt.Errorf("%s: %w", region, err)
+				errs = append(errs, fmt.Errorf("%s: %w", region, err))
+				continue
 			}
 			removed[region] = append(removed[region], id)
 		}
 	}
-	return removed, nil
+	return removed, errors.Join(errs...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -41,8 +42,8 @@ func destroyImage(ctx context.Context, client ec2API, id string, policy protecti
 	var snapshots []string
 	for _, img := range out.Images {
 		if policy == keepOthersProtection {
-			if state := aws.ToString(img.DeregistrationProtection); state != "" && state != "disabled" {
-				return fmt.Errorf("%s has deregistration protection (%s), which this build did not set: disable it (DisableImageDeregistrationProtection) or deregister the image yourself", id, state)
+			if protectionOf(img).blocks(time.Now()) {
+				return fmt.Errorf("%s has deregistration protection (%s), which this build did not set: disable it (DisableImageDeregistrationProtection) or deregister the image yourself", id, aws.ToString(img.DeregistrationProtection))
 			}
 		} else if err := liftProtection(ctx, client, img); err != nil {
 			return err

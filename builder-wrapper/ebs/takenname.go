@@ -149,10 +149,12 @@ func (r *nameCheck) clear(ctx context.Context, held bool) (again bool, err error
 			}
 		}
 	}
+	// First whatever may still become a hit, or be a live build's: while
+	// one of them is waited for, nothing is removed in any region.
 	for _, n := range named {
 		id := aws.ToString(n.img.ImageId)
-		switch n.use {
-		case nameReady:
+		switch {
+		case n.use == nameReady:
 			// The lookup before missed it: EC2's tag index lags its name
 			// index. Look again after a pause, a bounded number of times.
 			r.readyRechecks++
@@ -162,36 +164,41 @@ func (r *nameCheck) clear(ctx context.Context, held bool) (again bool, err error
 			}
 			r.ui.Say(fmt.Sprintf("The image named %s in %s (%s) has %s and is available now; looking up again", name, n.region, id, r.id))
 			return true, sleepCtx(ctx, claimRecheck)
-		case namePending:
+		case n.use == namePending, n.use == nameUnfinished && mayBeLive(n.img.State):
+			// An unfinished image may be one a live build still makes, or
+			// whose key it is about to write: one started with rebake or
+			// -force (which take no claim), or a holder whose claim
+			// expired. It is waited for as a pending image of the key.
 			again, err := r.awaitPending(ctx, n, held)
 			if again || err != nil {
 				return again, err
 			}
-			if err := r.removeInTheWay(ctx, n, fmt.Sprintf("still %s after wait_for_inflight (%s)", n.img.State, r.waitForInflight)); err != nil {
-				return false, err
-			}
+		}
+	}
+	// Nothing is waited for any more: what holds the name goes.
+	for _, n := range named {
+		var why string
+		switch n.use {
+		case namePending:
+			why = fmt.Sprintf("still %s after wait_for_inflight (%s)", n.img.State, r.waitForInflight)
 		case nameDead:
-			if err := r.removeInTheWay(ctx, n, string(n.img.State)); err != nil {
-				return false, err
-			}
+			why = string(n.img.State)
 		case nameUnfinished:
-			if n.img.State == ec2types.ImageStatePending || n.img.State == ec2types.ImageStateTransient || n.img.State == ec2types.ImageStateAvailable {
-				// A build may still be making it, or be about to write its
-				// key: one started with rebake or -force (which take no
-				// claim), or a holder whose claim expired. Wait as for a
-				// pending image of the key.
-				again, err := r.awaitPending(ctx, n, held)
-				if again || err != nil {
-					return again, err
-				}
-			}
-			why := fmt.Sprintf("%s and without %s: a bake of it that never finished (it carries %s) left it", n.img.State, r.id.KeyTag, MadeForTag)
-			if err := r.removeInTheWay(ctx, n, why); err != nil {
-				return false, err
-			}
+			why = fmt.Sprintf("%s and without %s: a bake of it that never finished (it carries %s) left it", n.img.State, r.id.KeyTag, MadeForTag)
+		default:
+			continue
+		}
+		if err := r.removeInTheWay(ctx, n, why); err != nil {
+			return false, err
 		}
 	}
 	return false, nil
+}
+
+// mayBeLive tells whether an image in state may still be a build's work
+// in progress, or its result before the key is written.
+func mayBeLive(state ec2types.ImageState) bool {
+	return state == ec2types.ImageStatePending || state == ec2types.ImageStateTransient || state == ec2types.ImageStateAvailable
 }
 
 // describeNamed says what an image holding ami_name is, for the log.

@@ -321,3 +321,24 @@ func TestRunTagsCarryMadeFor(t *testing.T) {
 		t.Errorf("RunInstances carries no %s tag: %v", MadeForTag, c.Form)
 	}
 }
+
+// While an image of the key is waited for in one region, nothing is
+// removed in another: an old unfinished image in the build region may be
+// the result of a live bake whose copy is still pending elsewhere.
+func TestBakeRemovesNothingWhileAnotherRegionIsWaitedFor(t *testing.T) {
+	f := newCacheFixture(t, map[string]interface{}{"wait_for_inflight": "1h"})
+	old := f.unfinishedImage("us-east-1", "available", 3*time.Hour)
+	copying := f.unfinishedImage("eu-west-1", "pending", 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_, err := f.builder.Run(ctx, f.ui, &packersdk.MockHook{})
+	if err == nil {
+		t.Fatal("the build ended without waiting for the pending image")
+	}
+	if n := f.fake.CallCount("DeregisterImage"); n != 0 {
+		t.Errorf("DeregisterImage calls = %d while %s was waited for: %s was removed", n, copying.ID, old.ID)
+	}
+	if !strings.Contains(f.out.String(), "waiting up to") {
+		t.Errorf("the build did not say it waits:\n%s", f.out.String())
+	}
+}
