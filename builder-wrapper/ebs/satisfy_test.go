@@ -13,7 +13,8 @@ import (
 
 // writeActions are the EC2 calls that change something.
 var writeActions = []string{"CreateTags", "ModifyImageAttribute", "ModifySnapshotAttribute", "EnableImageDeprecation", "DisableImageDeprecation",
-	"CopyImage", "RunInstances", "CreateImage", "DeregisterImage", "CreateKeyPair", "DeleteKeyPair"}
+	"CopyImage", "RunInstances", "CreateImage", "DeregisterImage", "CreateKeyPair", "DeleteKeyPair",
+	"EnableImageDeregistrationProtection", "DisableImageDeregistrationProtection"}
 
 func TestHitAppliesTheRequestOnceAndKeepsTheImagesTags(t *testing.T) {
 	deprecate := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Minute).Add(40 * time.Second)
@@ -72,13 +73,8 @@ func TestHitAppliesTheRequestOnceAndKeepsTheImagesTags(t *testing.T) {
 	if _, err := f.run(t); err != nil {
 		t.Fatal(err)
 	}
-	calls := f.callCounts()
-	for _, a := range writeActions {
-		if calls[a] != 0 {
-			t.Errorf("second identical hit called %s %d times (all calls %v)", a, calls[a], calls)
-		}
-	}
-	if calls["DescribeImages"] != 4 || calls["DescribeImageAttribute"] != 2 || calls["DescribeSnapshotAttribute"] != 2 {
+	f.noWrites(t)
+	if calls := f.callCounts(); calls["DescribeImages"] != 4 || calls["DescribeImageAttribute"] != 2 || calls["DescribeSnapshotAttribute"] != 2 {
 		t.Errorf("second hit's reads = %v, want per region: 2 DescribeImages, 1 DescribeImageAttribute, 1 DescribeSnapshotAttribute", calls)
 	}
 }
@@ -211,12 +207,7 @@ func TestHitGivesADeprecatedImageTheRequestsDeprecation(t *testing.T) {
 			if _, err := f.run(t); err != nil {
 				t.Fatal(err)
 			}
-			calls := f.callCounts()
-			for _, a := range writeActions {
-				if calls[a] != 0 {
-					t.Errorf("second identical hit called %s %d times", a, calls[a])
-				}
-			}
+			f.noWrites(t)
 		})
 	}
 }

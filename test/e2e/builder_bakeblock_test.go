@@ -20,17 +20,7 @@ import (
 // source AMI from source_ami_filter, so the builder resolves the filter in
 // EC2 and only then knows its key. Its variables are those of example/ebs
 // that ebsEnv.varArgs sets.
-const bakeBlockTemplate = `
-variable "source_ami" { type = string }
-variable "repository_url" { type = string }
-variable "repository_key_url" { type = string }
-variable "repository_key_fingerprint" { type = string }
-variable "ssh_username" { type = string }
-variable "ssh_keypair_name" { type = string }
-variable "ssh_private_key_file" { type = string }
-variable "ec2_endpoint" { type = string }
-variable "poll_delay_seconds" { type = number }
-variable "source_ami_name" { type = string }
+const bakeBlockTemplate = ebsEnvVariables + `variable "source_ami_name" { type = string }
 
 source "spinnaker-ebs" "app" {
   bake {

@@ -68,6 +68,20 @@ func (e *ebsEnv) build(t testing.TB, extra ...string) (string, error) {
 }
 
 // varArgs are the -var arguments that point example/ebs at the fake and the target.
+// ebsEnvVariables declares the variables varArgs sets, for the templates
+// the tests write themselves (Packer refuses a -var it has no declaration for).
+const ebsEnvVariables = `
+variable "source_ami" { type = string }
+variable "repository_url" { type = string }
+variable "repository_key_url" { type = string }
+variable "repository_key_fingerprint" { type = string }
+variable "ssh_username" { type = string }
+variable "ssh_keypair_name" { type = string }
+variable "ssh_private_key_file" { type = string }
+variable "ec2_endpoint" { type = string }
+variable "poll_delay_seconds" { type = number }
+`
+
 func (e *ebsEnv) varArgs() []string {
 	return []string{
 		"-var", "source_ami=" + baseAMI,

@@ -20,17 +20,7 @@ import (
 // lifecycleTemplate bakes hello-svc with the bake block, writes the inventory and deprecates
 // what it supersedes. lineage_name is the bake's ami_name (so it chooses the lineage);
 // generation only changes the key, as a new build of the same application would.
-const lifecycleTemplate = `
-variable "source_ami" { type = string }
-variable "repository_url" { type = string }
-variable "repository_key_url" { type = string }
-variable "repository_key_fingerprint" { type = string }
-variable "ssh_username" { type = string }
-variable "ssh_keypair_name" { type = string }
-variable "ssh_private_key_file" { type = string }
-variable "ec2_endpoint" { type = string }
-variable "poll_delay_seconds" { type = number }
-variable "lineage_name" { type = string }
+const lifecycleTemplate = ebsEnvVariables + `variable "lineage_name" { type = string }
 variable "generation" { type = string }
 variable "sbom_file" { type = string }
 variable "dry_run" {

@@ -183,21 +183,18 @@ func TestLocalExampleValidates(t *testing.T) {
 	// A plain-http key_url needs key_fingerprint: validate already says so
 	// once the data source has run (otherwise the provisioner waits for the
 	// build to know its packages).
-	out, err = harness.NewPacker(t).Validate(t, filepath.Join(repoDir(t), "example", "local"),
-		"-evaluate-datasources",
-		"-var", "ssh_host=192.0.2.1",
-		"-var", "ssh_private_key_file="+keyFile,
-		"-var", "repo_url=http://192.0.2.1/apt/",
-		"-var", "repo_key_url=http://192.0.2.1/keys/repo.asc",
-		"-var", "repo_key_fingerprint=")
+	validatePlainHTTPKey := func(fingerprint string) (string, error) {
+		return harness.NewPacker(t).Validate(t, filepath.Join(repoDir(t), "example", "local"),
+			"-evaluate-datasources",
+			"-var", "ssh_host=192.0.2.1",
+			"-var", "ssh_private_key_file="+keyFile,
+			"-var", "repo_url=http://192.0.2.1/apt/",
+			"-var", "repo_key_url=http://192.0.2.1/keys/repo.asc",
+			"-var", "repo_key_fingerprint="+fingerprint)
+	}
+	out, err = validatePlainHTTPKey("")
 	mustFail(t, out, err, `repositories[0].key_url: "http://192.0.2.1/keys/repo.asc" is plain http`, "key_fingerprint")
-	out, err = harness.NewPacker(t).Validate(t, filepath.Join(repoDir(t), "example", "local"),
-		"-evaluate-datasources",
-		"-var", "ssh_host=192.0.2.1",
-		"-var", "ssh_private_key_file="+keyFile,
-		"-var", "repo_url=http://192.0.2.1/apt/",
-		"-var", "repo_key_url=http://192.0.2.1/keys/repo.asc",
-		"-var", "repo_key_fingerprint=0123456789ABCDEF0123456789ABCDEF01234567")
+	out, err = validatePlainHTTPKey("0123456789ABCDEF0123456789ABCDEF01234567")
 	if err != nil {
 		t.Fatalf("packer validate with a pinned plain-http key: %v\n%s", err, out)
 	}
