@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
 )
@@ -48,11 +49,7 @@ func destroyImage(ctx context.Context, client ec2API, id string, policy protecti
 		} else if err := liftProtection(ctx, client, img); err != nil {
 			return err
 		}
-		for _, bdm := range img.BlockDeviceMappings {
-			if bdm.Ebs != nil && bdm.Ebs.SnapshotId != nil {
-				snapshots = append(snapshots, aws.ToString(bdm.Ebs.SnapshotId))
-			}
-		}
+		snapshots = append(snapshots, snapshotIDs(img)...)
 	}
 	if _, err := client.DeregisterImage(ctx, &ec2.DeregisterImageInput{ImageId: aws.String(id)}); err != nil && awslookup.ErrorCode(err) != "InvalidAMIID.NotFound" {
 		return fmt.Errorf("DeregisterImage %s: %w", id, err)
@@ -64,4 +61,16 @@ func destroyImage(ctx context.Context, client ec2API, id string, policy protecti
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// snapshotIDs lists the EBS snapshots an image's block devices are made
+// from.
+func snapshotIDs(img ec2types.Image) []string {
+	var ids []string
+	for _, bdm := range img.BlockDeviceMappings {
+		if bdm.Ebs != nil && bdm.Ebs.SnapshotId != nil {
+			ids = append(ids, aws.ToString(bdm.Ebs.SnapshotId))
+		}
+	}
+	return ids
 }

@@ -257,11 +257,7 @@ func addSnapshotPermissions(ctx context.Context, client ec2API, region string, i
 	if len(g.SnapshotUsers)+len(g.SnapshotGroups) == 0 {
 		return nil
 	}
-	for _, bdm := range img.BlockDeviceMappings {
-		if bdm.Ebs == nil || bdm.Ebs.SnapshotId == nil {
-			continue
-		}
-		snap := aws.ToString(bdm.Ebs.SnapshotId)
+	for _, snap := range snapshotIDs(img) {
 		out, err := client.DescribeSnapshotAttribute(ctx, &ec2.DescribeSnapshotAttributeInput{SnapshotId: aws.String(snap), Attribute: ec2types.SnapshotAttributeNameCreateVolumePermission})
 		if err != nil {
 			return fmt.Errorf("%s: DescribeSnapshotAttribute createVolumePermission %s: %w", region, snap, err)

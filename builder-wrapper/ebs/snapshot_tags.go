@@ -23,12 +23,7 @@ func addMissingSnapshotTags(ctx context.Context, client ec2API, region string, i
 	if err != nil || len(want) == 0 {
 		return err
 	}
-	var ids []string
-	for _, bdm := range img.BlockDeviceMappings {
-		if bdm.Ebs != nil && bdm.Ebs.SnapshotId != nil {
-			ids = append(ids, aws.ToString(bdm.Ebs.SnapshotId))
-		}
-	}
+	ids := snapshotIDs(img)
 	if len(ids) == 0 {
 		return nil
 	}

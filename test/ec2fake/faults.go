@@ -51,8 +51,11 @@ func (s *Server) ClearFaults() {
 }
 
 // takeFault returns the error for this attempt, if a fault applies. key
-// names the logical call the attempt belongs to. Callers hold s.mu.
-func (s *Server) takeFault(region, action, key string) *APIError {
+// names the logical call the attempt belongs to; it is computed only for a
+// Cycle fault that matches, as encoding the form costs every request.
+// Callers hold s.mu.
+func (s *Server) takeFault(region, action string, keyOf func() string) *APIError {
+	key := ""
 	for _, f := range s.faults {
 		if f.Action != "" && f.Action != action || f.Region != "" && f.Region != region {
 			continue
@@ -60,6 +63,9 @@ func (s *Server) takeFault(region, action, key string) *APIError {
 		if f.Cycle > 1 {
 			if f.failed == nil {
 				f.failed = map[string]int{}
+			}
+			if key == "" {
+				key = keyOf()
 			}
 			if f.failed[key] >= f.Cycle-1 {
 				delete(f.failed, key)

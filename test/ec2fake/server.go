@@ -129,7 +129,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	s.nextID++
 	req.RequestID = fmt.Sprintf("00000000-0000-4000-8000-%012d", s.nextID)
 	invocationID := hr.Header.Get(invocationIDHeader)
-	fault := s.takeFault(req.Region, req.Action, callKey(req.Region, invocationID, form))
+	fault := s.takeFault(req.Region, req.Action, func() string { return callKey(req.Region, invocationID, form) })
 	call := Call{Region: req.Region, Action: req.Action, AccessKeyID: req.AccessKeyID, InvocationID: invocationID, Form: cloneValues(form), At: time.Now()}
 	if fault != nil {
 		call.Fault = fault.Code
