@@ -131,11 +131,34 @@ step_apt_resolve() {
 	else
 		apt-get "$@" || return $?
 	fi
-	# dpkg-deb runs a few processes per package: read all at once.
+	read_deb_fields
+}
+
+# DEB_FIELDS_JOBS bounds the dpkg-deb reads that run at once: a solution
+# of a thousand packages must not start a thousand processes together on
+# a small instance.
+DEB_FIELDS_JOBS=8
+
+# read_deb_fields prints the control fields of every downloaded .deb as
+# "@@field" lines. dpkg-deb starts a few processes per package, so up to
+# DEB_FIELDS_JOBS files are read side by side; one that cannot be read
+# fails the step, naming the file.
+read_deb_fields() {
+	n=0
 	for f in "$DEB_DIR"/*.deb; do
-		[ -f "$f" ] && step_deb_fields "$f" > "$f.fields" &
+		[ -f "$f" ] || continue
+		# The inner subshell keeps fail's exit from ending the job
+		# before the marker is written.
+		{ (step_deb_fields "$f") > "$f.fields" 2> "$f.err" || : > "$f.failed"; } &
+		n=$((n + 1))
+		if [ "$n" -ge "$DEB_FIELDS_JOBS" ]; then wait; n=0; fi
 	done
 	wait
+	for f in "$DEB_DIR"/*.failed; do
+		[ -f "$f" ] || continue
+		cat "${f%.failed}.err" >&2
+		fail "cannot read the control fields of ${f%.failed}"
+	done
 	set -- "$DEB_DIR"/*.fields
 	[ -f "$1" ] && sed 's/^/@@field /' "$@"
 	return 0
@@ -147,7 +170,7 @@ step_deb_fields() {
 	for f in "$@"; do
 		[ -f "$f" ] || fail "downloaded package $f is missing"
 		say "File: $f"
-		dpkg-deb -f "$f" Package Version Architecture Pre-Depends Depends Recommends Provides
+		dpkg-deb -f "$f" Package Version Architecture Pre-Depends Depends Recommends Provides || fail "dpkg-deb cannot read $f"
 		say ""
 	done
 }

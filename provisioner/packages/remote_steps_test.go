@@ -1,8 +1,10 @@
 package packages
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -223,5 +225,52 @@ func TestResolveDirectoryLetsAptDownloadSandboxed(t *testing.T) {
 	}
 	if got := mode(t, filepath.Join(root, "var/cache/apt", filePrefix("r1"))); got != 0o755 {
 		t.Errorf("download directory mode %o, want 755", got)
+	}
+}
+
+// A large solution is read a few files at a time, and a file dpkg-deb
+// cannot read fails the resolution naming it, rather than leaving the
+// package out of the plan.
+func TestResolveReadsFieldsOfManyPackagesBoundedAndFailsOnOne(t *testing.T) {
+	for _, bad := range []string{"", "pkg-17"} {
+		dir := t.TempDir()
+		root := filepath.Join(dir, "root")
+		running := filepath.Join(dir, "running")
+		for _, d := range []string{filepath.Join(root, "var/cache/apt"), running} {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// apt-get "downloads" 40 packages into the directory it is given.
+		aptGet := `for a in "$@"; do case "$a" in Dir::Cache::Archives=*) d=${a#*=};; esac; done
+i=10; while [ $i -lt 50 ]; do : > "$d/pkg-$i"_1_all.deb; i=$((i+1)); done`
+		dpkgDeb := fmt.Sprintf(`: > %[1]s/$$; sleep 0.05; ls %[1]s | wc -l >> %[2]s/concurrency; rm -f %[1]s/$$
+case "$2" in */%[3]s_*) [ -n "%[3]s" ] && { echo "dpkg-deb: error: not a Debian format archive" >&2; exit 2; };; esac
+n=${2##*/}; echo "Package: ${n%%%%_*}"; echo "Version: 1"; echo "Architecture: all"`, running, dir, bad)
+		d := scriptData{Bake: "r2", Type: Deb, LockTimeout: 5, Root: root}
+		out, _, err := runScript(t, dir, d, map[string]string{"apt-get": aptGet, "dpkg-deb": dpkgDeb}, "--in-batch", "apt_resolve", "scoped", "pkg-10=1")
+		data, _ := os.ReadFile(filepath.Join(dir, "concurrency"))
+		most := 0
+		for _, l := range strings.Fields(string(data)) {
+			if n, _ := strconv.Atoi(l); n > most {
+				most = n
+			}
+		}
+		if most > 8 || most < 2 {
+			t.Errorf("bad=%q: at most %d dpkg-deb reads ran at once, want 2 to 8", bad, most)
+		}
+		if bad == "" {
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			if got := strings.Count(out, "@@field File: "); got != 40 {
+				t.Errorf("fields of %d packages printed, want 40:\n%s", got, out)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(out, "cannot read the control fields of "+filepath.Join(root, "var/cache/apt", filePrefix("r2"), "pkg-17_1_all.deb")) ||
+			!strings.Contains(out, "not a Debian format archive") {
+			t.Errorf("bad=%q: err %v, output:\n%s", bad, err, out)
+		}
 	}
 }
