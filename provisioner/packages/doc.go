@@ -58,7 +58,7 @@
 //	@@cleaned                         that cleanup finished
 //	@@phase <text>                    progress inside a step (dpkg groups)
 //	@@field <line>                    a control field of a downloaded .deb (apt_resolve)
-//	@@package <name> <status>|<ver>   verify: one requested package
+//	@@package <name> <status>|<ver>   verify: one installed instance of a requested package (deb: name:arch)
 //	@@unit <name> <enabled> <active>  verify: one requested unit
 //	@@os / @@installed / @@origin <line>  inventory: os-release, installed packages, origins
 //

@@ -291,26 +291,38 @@ step_enable() {
 	done
 }
 
-# step_verify prints one line per package and unit for the provisioner to
-# compare with the request. Arguments: TYPE PACKAGE... [--units UNIT...].
+# step_verify prints the state of the requested packages and units for the
+# provisioner to compare with the request. Arguments: TYPE PACKAGE...
+# [--units UNIT...]. One query covers every package (one per package costs
+# seconds on a list of thousands): it prints a line per installed instance,
+# deb as name:architecture, and nothing for a package it does not know,
+# which the provisioner then reports as missing. Its exit status says only
+# that some package is unknown, so it is not the step's.
 step_verify() {
-	mode=$1; shift
-	for arg in "$@"; do
-		case "$arg" in --units) mode=units; continue ;; esac
-		case "$mode" in
+	type=$1; shift
+	pkgs=""
+	while [ $# -gt 0 ] && [ "$1" != --units ]; do pkgs="$pkgs $1"; shift; done
+	[ $# -gt 0 ] && shift
+	set -f
+	if [ -n "$pkgs" ]; then
+		case "$type" in
 		deb)
-			v=$(dpkg-query -W -f='${db:Status-Abbrev}|${Version}' "$arg" 2>/dev/null) || v="missing|"
-			say "@@package $arg $v" ;;
+			# shellcheck disable=SC2016,SC2086
+			dpkg-query -W -f='@@package ${Package}:${Architecture} ${db:Status-Abbrev}|${Version}\n' $pkgs 2>/dev/null ;;
 		rpm)
-			v=$(rpm -q --qf '%{EPOCHNUM}:%{VERSION}-%{RELEASE}\n' "$arg" 2>/dev/null | tail -n 1) || v=""
-			say "@@package $arg ii|$v" ;;
-		units)
-			e=$(systemctl is-enabled "$arg" 2>/dev/null); [ -n "$e" ] || e=unknown
-			if [ -d /run/systemd/system ]; then a=$(systemctl is-active "$arg" 2>/dev/null); else a=not-booted; fi
-			[ -n "$a" ] || a=unknown
-			say "@@unit $arg $e $a" ;;
+			# rpm -q says "package X is not installed" on stdout for an unknown one.
+			# shellcheck disable=SC2086
+			rpm -q --qf '@@package %{NAME} ii|%{EPOCHNUM}:%{VERSION}-%{RELEASE}\n' $pkgs 2>/dev/null | grep '^@@package ' ;;
 		esac
+	fi
+	set +f
+	for unit in "$@"; do
+		e=$(systemctl is-enabled "$unit" 2>/dev/null); [ -n "$e" ] || e=unknown
+		if [ -d /run/systemd/system ]; then a=$(systemctl is-active "$unit" 2>/dev/null); else a=not-booted; fi
+		[ -n "$a" ] || a=unknown
+		say "@@unit $unit $e $a"
 	done
+	return 0
 }
 
 # step_inventory prints what internal/sbom reads: the os-release lines, the installed package

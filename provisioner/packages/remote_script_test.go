@@ -26,7 +26,9 @@ func runScript(t *testing.T, dir string, d scriptData, fakes map[string]string, 
 	}
 	calls := filepath.Join(dir, "calls.log")
 	for name, body := range fakes {
-		script := "#!/bin/sh\necho \"" + name + " $*\" >> " + calls + "\n" + body + "\n"
+		// printf, not echo: dash's echo would turn a "\n" in an argument
+		// into a line break of the log.
+		script := "#!/bin/sh\nprintf '%s\\n' \"" + name + " $*\" >> " + calls + "\n" + body + "\n"
 		if err := os.WriteFile(filepath.Join(bin, name), []byte(script), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -101,22 +103,55 @@ exit 0`
 	}
 }
 
+// One query covers every package, whatever the list's length; a package
+// the target does not know is left for the provisioner to report, and does
+// not fail the step.
 func TestVerifyStep(t *testing.T) {
-	out, _, err := runLibrary(t, map[string]string{
-		"dpkg-query": `case "$*" in *hello-svc) printf 'ii |1.0.0-h5' ;; *) exit 1 ;; esac`,
+	out, calls, err := runLibrary(t, map[string]string{
+		"dpkg-query": `for a in "$@"; do case "$a" in hello-svc) echo '@@package hello-svc:amd64 ii |1.0.0-h5' ;; esac; done; exit 1`,
 		"systemctl":  `case "$1" in is-enabled) echo enabled ;; is-active) echo inactive ;; esac`,
 	}, "verify", "deb", "hello-svc", "gone", "--units", "hello-svc.service")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
+	var queries []string
+	for _, c := range calls {
+		if strings.HasPrefix(c, "dpkg-query ") {
+			queries = append(queries, c)
+		}
+	}
+	if len(queries) != 1 || !strings.HasSuffix(queries[0], " hello-svc gone") || !strings.Contains(queries[0], "${Package}:${Architecture}") {
+		t.Errorf("dpkg-query calls %q, want one for both packages, naming the architecture", queries)
+	}
 	pkgs, units := parseVerifyOutput(out)
-	if p := pkgs["hello-svc"]; !p.Installed || p.Version != "1.0.0-h5" {
+	if p, ok := findInstalled(pkgs, "hello-svc"); !ok || !p.Installed || p.Version != "1.0.0-h5" {
 		t.Errorf("hello-svc: %+v", p)
 	}
-	if p := pkgs["gone"]; p.Installed {
+	if p, ok := findInstalled(pkgs, "gone"); ok {
 		t.Errorf("gone: %+v", p)
 	}
 	if u := units["hello-svc.service"]; u.Enabled != "enabled" || (u.Active != "inactive" && u.Active != "not-booted") {
 		t.Errorf("unit: %+v", u)
+	}
+
+	d := scriptData{Bake: "t1", Type: RPM, LockTimeout: 5, DNF: "dnf"}
+	out, calls, err = runScript(t, t.TempDir(), d, map[string]string{
+		"rpm": `for a in "$@"; do case "$a" in hello) echo '@@package hello ii|0:1.0-1' ;; gone) echo 'package gone is not installed' ;; esac; done; exit 1`,
+	}, "--in-batch", "verify", "rpm", "hello", "gone")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(calls) != 1 || !strings.HasSuffix(calls[0], " hello gone") {
+		t.Errorf("rpm calls %q, want one for both packages", calls)
+	}
+	if strings.Contains(out, "is not installed") {
+		t.Errorf("rpm's own line for an unknown package reached the output:\n%s", out)
+	}
+	pkgs, _ = parseVerifyOutput(out)
+	if p, ok := findInstalled(pkgs, "hello"); !ok || !p.Installed || p.Version != "0:1.0-1" {
+		t.Errorf("hello: %+v", p)
+	}
+	if _, ok := findInstalled(pkgs, "gone"); ok {
+		t.Errorf("gone found")
 	}
 }

@@ -20,7 +20,7 @@ func summaryLines(r *request, installed map[string]installedPackage, units map[s
 				want = "(any)"
 			}
 			got := "(not installed)"
-			if ip, ok := installed[p.Name]; ok && ip.Installed {
+			if ip, ok := findInstalled(installed, p.Name); ok && ip.Installed {
 				got = ip.Version
 			}
 			fmt.Fprintf(w, "  %s\t%s\t%s\n", p.Name, want, got)

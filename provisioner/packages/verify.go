@@ -3,6 +3,7 @@ package packages
 import (
 	"bufio"
 	"fmt"
+	"slices"
 	"strings"
 
 	debversion "github.com/knqyf263/go-deb-version"
@@ -25,7 +26,8 @@ type unitState struct {
 
 // parseVerifyOutput reads `@@package <name> <status>|<version>` and
 // `@@unit <name> <enabled> <active>` lines (the "@@" keeps them out of the
-// UI; the summary table shows them).
+// UI; the summary table shows them). Packages are keyed as the target
+// names them: deb as name:architecture, rpm by name (see findInstalled).
 func parseVerifyOutput(out string) (map[string]installedPackage, map[string]unitState) {
 	pkgs := map[string]installedPackage{}
 	units := map[string]unitState{}
@@ -67,12 +69,43 @@ func versionsEqual(t PackageType, want, got string) bool {
 	return w.Equal(g)
 }
 
+// findInstalled finds a requested package in the verify output. A deb
+// request names the package with or without its architecture, and dpkg
+// prints both always; without one, any installed architecture counts (a
+// Multi-Arch package can be installed for several), and the first one
+// found otherwise, in name order, so that the answer does not depend on
+// the map.
+func findInstalled(installed map[string]installedPackage, name string) (installedPackage, bool) {
+	if got, ok := installed[name]; ok {
+		return got, true
+	}
+	if strings.Contains(name, ":") {
+		return installedPackage{}, false
+	}
+	var found []installedPackage
+	for key, got := range installed {
+		if strings.HasPrefix(key, name+":") {
+			found = append(found, got)
+		}
+	}
+	if len(found) == 0 {
+		return installedPackage{}, false
+	}
+	slices.SortFunc(found, func(a, b installedPackage) int { return strings.Compare(a.Name, b.Name) })
+	for _, got := range found {
+		if got.Installed {
+			return got, true
+		}
+	}
+	return found[0], true
+}
+
 // checkPackages compares the installed state with the request and names
 // every mismatch.
 func checkPackages(t PackageType, requested []PackageSpec, installed map[string]installedPackage) error {
 	var problems []string
 	for _, p := range requested {
-		got, ok := installed[p.Name]
+		got, ok := findInstalled(installed, p.Name)
 		switch {
 		case !ok || !got.Installed:
 			problems = append(problems, fmt.Sprintf("package %s is not installed", p.Name))
