@@ -227,3 +227,21 @@ func dpkgGroupsArgs(groups [][]debPackage, requested []string) []string {
 	}
 	return args
 }
+
+// debInstallStep installs apt's solution with dpkg: one transaction per
+// requested package (ordered, see orderedGroups) or one for the whole
+// solution (single_transaction: what apt-get install would run, without
+// resolving a second time). One remote command installs every group, so
+// the per-package cost is dpkg's own; the script announces each group
+// with an "@@phase" line.
+func debInstallStep(r *request, solution []debPackage) step {
+	requested := make([]string, len(r.Packages))
+	for i, p := range r.Packages {
+		requested[i], _, _ = strings.Cut(p.Name, ":")
+	}
+	groups := orderedGroups(solution, requested)
+	if r.Order == SingleTransaction {
+		groups = [][]debPackage{solution}
+	}
+	return step{Phase: "install", Func: "dpkg_groups", Args: dpkgGroupsArgs(groups, requested), Kind: kindGroups}
+}

@@ -37,9 +37,13 @@
 //     retries; the provisioner never runs an update twice. Keys fetched on
 //     the Packer host are retried by keys.go.
 //   - Update and resolution scope (added sources only, or all), and the
-//     widening after a failed scoped resolution: plan.go.
-//   - Install order and dpkg transactions: plan.go (steps) and
-//     deb_ordered.go (groups).
+//     widening after a failed scoped resolution: plan.go. The inventory's
+//     origin query has a scope of its own (the added sources first, then
+//     all for what they do not offer): remote.sh (step_inventory).
+//   - Install order and transactions: plan.go (the steps, and the apt-get
+//     transactions of the fallback when apt's solution removes packages)
+//     and deb_ordered.go (the dpkg transactions of a resolved deb request:
+//     one per requested package, or one for single_transaction).
 //   - Batching steps into remote commands, and the script's upload and the
 //     cleanup's timing: batch.go. What cleanup removes: remote.sh
 //     (step_cleanup).

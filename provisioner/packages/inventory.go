@@ -1,7 +1,6 @@
 package packages
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,40 +10,6 @@ import (
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/sbom"
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/version"
 )
-
-// inventoryStep runs the installed-package queries of internal/sbom on the target, after the
-// installs and before cleanup (the added repositories are still configured, so apt and dnf
-// can still say where each requested package came from). Arguments of remote.sh's
-// step_inventory: TYPE INSTALLED_FORMAT ORIGIN_FORMAT PACKAGE...
-func inventoryStep(t PackageType, names []string) step {
-	installed, origin := sbom.DpkgQueryFormat, "-"
-	if t == RPM {
-		installed, origin = sbom.RPMQueryFormat, sbom.RPMOriginsQueryFormat
-	}
-	return step{Phase: "inventory", Func: "inventory", Args: append([]string{string(t), installed, origin}, names...), Kind: kindInventory}
-}
-
-// checkSBOMConfig refuses sbom_* values that cannot work, before anything runs.
-func checkSBOMConfig(cfg *Config) error {
-	var errs []error
-	for field, v := range map[string]string{"sbom_file": cfg.SBOMFile, "sbom_bake_key": cfg.SBOMBakeKey, "sbom_image_name": cfg.SBOMImageName} {
-		if err := checkNoControl(field, v); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if cfg.SBOMFile == "" {
-		if cfg.SBOMBakeKey != "" || cfg.SBOMImageName != "" {
-			errs = append(errs, errors.New("sbom_bake_key and sbom_image_name need sbom_file"))
-		}
-		return errors.Join(errs...)
-	}
-	if dir := filepath.Dir(cfg.SBOMFile); dir != "" {
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			errs = append(errs, fmt.Errorf("sbom_file %q: directory %q does not exist on the machine running Packer", cfg.SBOMFile, dir))
-		}
-	}
-	return errors.Join(errs...)
-}
 
 // inventoryOutput splits the inventory step's output by marker.
 type inventoryOutput struct {

@@ -2,6 +2,8 @@ package packages
 
 import (
 	"strings"
+
+	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/sbom"
 )
 
 // stepKind tells the executor how to run a step and read its output.
@@ -191,4 +193,35 @@ func allowDowngrades(r *request) bool {
 		}
 	}
 	return false
+}
+
+// inventoryStep runs the installed-package queries of internal/sbom on the target, after the
+// installs and before cleanup (the added repositories are still configured, so apt and dnf
+// can still say where each requested package came from). Arguments of remote.sh's
+// step_inventory: TYPE INSTALLED_FORMAT ORIGIN_FORMAT PACKAGE...
+func inventoryStep(t PackageType, names []string) step {
+	installed, origin := sbom.DpkgQueryFormat, "-"
+	if t == RPM {
+		installed, origin = sbom.RPMQueryFormat, sbom.RPMOriginsQueryFormat
+	}
+	return step{Phase: "inventory", Func: "inventory", Args: append([]string{string(t), installed, origin}, names...), Kind: kindInventory}
+}
+
+// aptFallbackSteps install with apt-get when apt's solution removes
+// packages, which dpkg alone cannot reproduce: one apt-get transaction per
+// package (ordered) or one for all (single_transaction), against all
+// sources. note says so for the UI.
+func aptFallbackSteps(r *request) (steps []step, note string) {
+	var tokens []string
+	for _, p := range r.Packages {
+		tokens = append(tokens, p.Token(Deb))
+	}
+	if r.Order == SingleTransaction {
+		return []step{{Phase: "install " + strings.Join(tokens, " "), Func: "apt_install", Args: tokens, Kind: kindInstall}},
+			"apt's solution removes packages; installing with one apt-get transaction instead"
+	}
+	for _, tok := range tokens {
+		steps = append(steps, step{Phase: "install " + tok, Func: "apt_install", Args: []string{tok}, Kind: kindInstall})
+	}
+	return steps, "apt's solution removes packages; installing one apt-get transaction per package instead"
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -283,4 +285,26 @@ func appendUnique(list []string, v string) []string {
 		}
 	}
 	return append(list, v)
+}
+
+// checkSBOMConfig refuses sbom_* values that cannot work, before anything runs.
+func checkSBOMConfig(cfg *Config) error {
+	var errs []error
+	for field, v := range map[string]string{"sbom_file": cfg.SBOMFile, "sbom_bake_key": cfg.SBOMBakeKey, "sbom_image_name": cfg.SBOMImageName} {
+		if err := checkNoControl(field, v); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if cfg.SBOMFile == "" {
+		if cfg.SBOMBakeKey != "" || cfg.SBOMImageName != "" {
+			errs = append(errs, errors.New("sbom_bake_key and sbom_image_name need sbom_file"))
+		}
+		return errors.Join(errs...)
+	}
+	if dir := filepath.Dir(cfg.SBOMFile); dir != "" {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			errs = append(errs, fmt.Errorf("sbom_file %q: directory %q does not exist on the machine running Packer", cfg.SBOMFile, dir))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -190,7 +190,9 @@ func (e *executor) runDebOrdered(ctx context.Context, s step) ([]step, error) {
 		case res.ExitStatus == 0:
 			return nil, err
 		case removalRefused.MatchString(res.Output()):
-			return e.aptFallback(), nil
+			steps, note := aptFallbackSteps(e.req)
+			e.ui.Say("    " + note)
+			return steps, nil
 		case !lockError.MatchString(res.Output()):
 			if full, ok := widenScope(s); ok {
 				e.ui.Say("    the added sources alone cannot satisfy the request; resolving against all sources")
@@ -207,38 +209,5 @@ func (e *executor) runDebOrdered(ctx context.Context, s step) ([]step, error) {
 		e.ui.Say("    every requested package is already installed")
 		return nil, nil
 	}
-	requested := make([]string, len(e.req.Packages))
-	for i, p := range e.req.Packages {
-		requested[i], _, _ = strings.Cut(p.Name, ":")
-	}
-	groups := orderedGroups(solution, requested)
-	if e.req.Order == SingleTransaction {
-		// One dpkg transaction for the whole solution: what apt-get
-		// install would run, without resolving a second time.
-		groups = [][]debPackage{solution}
-	}
-	// One remote command installs every group, so the per-package cost is
-	// dpkg's own; the script announces each group with an "@@phase" line.
-	args := dpkgGroupsArgs(groups, requested)
-	return []step{{Phase: "install", Func: "dpkg_groups", Args: args, Kind: kindGroups}}, nil
-}
-
-// aptFallback installs with apt-get when apt's solution removes packages,
-// which dpkg alone cannot reproduce: one apt-get transaction per package
-// (ordered) or one for all (single_transaction), against all sources.
-func (e *executor) aptFallback() []step {
-	var tokens []string
-	for _, p := range e.req.Packages {
-		tokens = append(tokens, p.Token(Deb))
-	}
-	if e.req.Order == SingleTransaction {
-		e.ui.Say("    apt's solution removes packages; installing with one apt-get transaction instead")
-		return []step{{Phase: "install " + strings.Join(tokens, " "), Func: "apt_install", Args: tokens, Kind: kindInstall}}
-	}
-	e.ui.Say("    apt's solution removes packages; installing one apt-get transaction per package instead")
-	var steps []step
-	for _, tok := range tokens {
-		steps = append(steps, step{Phase: "install " + tok, Func: "apt_install", Args: []string{tok}, Kind: kindInstall})
-	}
-	return steps
+	return []step{debInstallStep(e.req, solution)}, nil
 }
