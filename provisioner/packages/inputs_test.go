@@ -86,6 +86,10 @@ func TestPrepareRefusesHostileInputs(t *testing.T) {
 			"repositories": repo(map[string]interface{}{"url": "http://r/apt", "key_fingerprint": testKeyFingerprint})}, "key_fingerprint needs"},
 		{"conflicting versions", map[string]interface{}{"package_type": "deb", "packages": "hello=1.0 hello=2.0"}, `"hello=1.0" and "hello=2.0"`},
 		{"pinned and unpinned", map[string]interface{}{"package_type": "deb", "packages": "hello hello=2.0"}, "different versions of hello"},
+		{"conflicting versions, one with an architecture", map[string]interface{}{"package_type": "deb", "packages": "hello:amd64=1.0 hello=2.0"}, `"hello:amd64=1.0" and "hello=2.0"`},
+		{"conflicting versions on two architectures", map[string]interface{}{"package_type": "deb", "packages": "libm:amd64=1.0 libm:i386=2.0"}, "different versions of libm"},
+		{"rpm conflicting versions, one with an architecture", map[string]interface{}{"package_type": "rpm", "packages": "hello-1.0-1 hello-2.0-1.noarch"}, "different versions of hello"},
+		{"rpm pinned with an architecture and unpinned", map[string]interface{}{"package_type": "rpm", "packages": "hello-1.0-1.x86_64 hello"}, "different versions of hello"},
 		{"rpm local file", map[string]interface{}{"package_type": "rpm", "packages": "evil-1.0-1.noarch.rpm"}, "names an .rpm file"},
 		{"unit name over 255 with .service", map[string]interface{}{"package_type": "deb", "services": []interface{}{strings.Repeat("a", 250)}}, "over systemd's 255"},
 		{"unit name with a space", map[string]interface{}{"package_type": "deb", "services": []interface{}{"my app"}}, `services: "my app"`},
@@ -110,8 +114,11 @@ func TestPrepareAcceptsWhatAptAndDnfAccept(t *testing.T) {
 		"mirror+file":   {"package_type": "deb", "repository": "mirror+file:/etc/apt/mirrors.txt bookworm main"},
 		"binary key with its fingerprint, spaced and lower case": {"package_type": "deb",
 			"repositories": []interface{}{map[string]interface{}{"url": "http://r/apt", "key_file": binary, "key_fingerprint": spaced}}},
-		"repeated token":            {"package_type": "deb", "packages": "hello=1.0 hello=1.0"},
-		"units separated by commas": {"package_type": "deb", "services": []interface{}{"a, b.socket"}},
+		"repeated token":                                     {"package_type": "deb", "packages": "hello=1.0 hello=1.0"},
+		"rpm repeated with epoch 0":                          {"package_type": "rpm", "packages": "hello-1.0-1 hello-0:1.0-1"},
+		"rpm on two architectures":                           {"package_type": "rpm", "packages": "hello-1.0-1.x86_64 hello-2.0-1.i686"},
+		"deb same version, with and without an architecture": {"package_type": "deb", "packages": "hello:amd64=1.0 hello=1.0"},
+		"units separated by commas":                          {"package_type": "deb", "services": []interface{}{"a, b.socket"}},
 	}
 	for name, raw := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -119,7 +126,7 @@ func TestPrepareAcceptsWhatAptAndDnfAccept(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if name == "repeated token" && len(p.req.Packages) != 1 {
+			if (name == "repeated token" || name == "rpm repeated with epoch 0") && len(p.req.Packages) != 1 {
 				t.Errorf("packages %+v, want one", p.req.Packages)
 			}
 			if name == "units separated by commas" && strings.Join(p.req.Units, " ") != "a.service b.socket" {

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	debversion "github.com/knqyf263/go-deb-version"
+	rpmversion "github.com/knqyf263/go-rpm-version"
+
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/rosco"
 )
 
@@ -134,4 +137,51 @@ func parsePackage(t PackageType, field, raw string) (PackageSpec, error) {
 		return PackageSpec{}, fmt.Errorf("%s: %q is neither a Debian nor an rpm package token", field, maskValue(raw))
 	}
 	return PackageSpec{Raw: raw}, nil
+}
+
+// versionsEqual compares versions with the package manager's rules, so
+// that `1:2.0-1` equals `1:2.0-1` and an rpm request without epoch equals
+// rpm's `0:` form.
+func versionsEqual(t PackageType, want, got string) bool {
+	if t == RPM {
+		if !strings.Contains(want, ":") {
+			want = "0:" + want
+		}
+		w, g := rpmversion.NewVersion(want), rpmversion.NewVersion(got)
+		return w.Equal(g)
+	}
+	w, err1 := debversion.NewVersion(want)
+	g, err2 := debversion.NewVersion(got)
+	if err1 != nil || err2 != nil {
+		return want == got
+	}
+	return w.Equal(g)
+}
+
+// baseName is the package's name without a deb architecture qualifier
+// (`hello:amd64` is hello).
+func (p PackageSpec) baseName(t PackageType) string {
+	if t == Deb {
+		name, _, _ := strings.Cut(p.Name, ":")
+		return name
+	}
+	return p.Name
+}
+
+// sameArchitecture reports whether two requests of one base name can name
+// the same installed package. For deb always: a Multi-Arch "same" package
+// must have one version on every architecture, and any other has one
+// architecture installed. For rpm, a token without an architecture means
+// any.
+func (p PackageSpec) sameArchitecture(t PackageType, q PackageSpec) bool {
+	return t == Deb || p.Arch == "" || q.Arch == "" || p.Arch == q.Arch
+}
+
+// sameRequestedVersion reports whether two requests ask for the same
+// version: both unpinned, or both pinned to equal versions.
+func sameRequestedVersion(t PackageType, p, q PackageSpec) bool {
+	if p.Pinned() != q.Pinned() {
+		return false
+	}
+	return !p.Pinned() || versionsEqual(t, p.Version, q.Version)
 }

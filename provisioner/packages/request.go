@@ -244,24 +244,39 @@ func roscoHeader(cfg *Config, secrets *secretSet) []string {
 }
 
 // dedupePackages drops repeated tokens and refuses two different requests
-// for one package (`hello=1.0 hello=2.0`, or `hello hello=2.0`): apt would
-// receive both and pick one by its own rules.
+// for one package (`hello=1.0 hello=2.0`, `hello hello=2.0`, and the same
+// with an architecture on one of them): the package manager would receive
+// both and pick one by its own rules. Versions are compared with the
+// package manager's rules, so `hello-1.0-1` and `hello-0:1.0-1` are one
+// request.
 func dedupePackages(t PackageType, specs []PackageSpec) ([]PackageSpec, error) {
 	if t == "" {
 		return specs, nil
 	}
 	var out []PackageSpec
-	first := map[string]PackageSpec{}
+	byName := map[string][]int{} // base name -> indexes in out
 	var errs []error
 	for _, p := range specs {
-		key := p.Name + "." + p.Arch
-		have, seen := first[key]
-		switch {
-		case !seen:
-			first[key] = p
+		base := p.baseName(t)
+		keep := true
+		for _, i := range byName[base] {
+			have := out[i]
+			if !have.sameArchitecture(t, p) {
+				continue
+			}
+			if !sameRequestedVersion(t, have, p) {
+				errs = append(errs, fmt.Errorf("packages: %q and %q request different versions of %s; keep one", have.Raw, p.Raw, base))
+				keep = false
+				break
+			}
+			if have.Name == p.Name && have.Arch == p.Arch {
+				keep = false // the same request again
+				break
+			}
+		}
+		if keep {
+			byName[base] = append(byName[base], len(out))
 			out = append(out, p)
-		case have.Version != p.Version:
-			errs = append(errs, fmt.Errorf("packages: %q and %q request different versions of %s; keep one", have.Raw, p.Raw, p.Name))
 		}
 	}
 	return out, errors.Join(errs...)

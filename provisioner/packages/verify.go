@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	debversion "github.com/knqyf263/go-deb-version"
-	rpmversion "github.com/knqyf263/go-rpm-version"
 )
 
 // installedPackage is one `package` line of the verify step.
@@ -48,25 +45,6 @@ func parseVerifyOutput(out string) (map[string]installedPackage, map[string]unit
 		}
 	}
 	return pkgs, units
-}
-
-// versionsEqual compares versions with the package manager's rules, so
-// that `1:2.0-1` equals `1:2.0-1` and an rpm request without epoch equals
-// rpm's `0:` form.
-func versionsEqual(t PackageType, want, got string) bool {
-	if t == RPM {
-		if !strings.Contains(want, ":") {
-			want = "0:" + want
-		}
-		w, g := rpmversion.NewVersion(want), rpmversion.NewVersion(got)
-		return w.Equal(g)
-	}
-	w, err1 := debversion.NewVersion(want)
-	g, err2 := debversion.NewVersion(got)
-	if err1 != nil || err2 != nil {
-		return want == got
-	}
-	return w.Equal(g)
 }
 
 // findInstalled finds a requested package in the verify output. A deb
