@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"log"
 	"os"
 
@@ -17,11 +18,20 @@ import (
 )
 
 func main() {
-	// Values components register with the SDK's secret filter (repository
-	// credentials, tokens) are removed from this process's own log lines,
-	// which reach PACKER_LOG through stderr; without this the filter
-	// would only apply to output routed through it, which nothing is.
-	packersdk.LogSecretFilter.SetOutput(os.Stderr)
+	if err := pluginSet(os.Stderr).Run(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// pluginSet routes this process's log through the SDK's secret filter and
+// registers the components. Values components register with the filter
+// (repository credentials, tokens) are removed from the plugin's own log
+// lines, which reach PACKER_LOG through stderr (logOut); without the
+// routing the filter would only apply to output written to it, which
+// nothing is.
+func pluginSet(logOut io.Writer) *plugin.Set {
+	packersdk.LogSecretFilter.SetOutput(logOut)
 	log.SetOutput(&packersdk.LogSecretFilter)
 	pps := plugin.NewSet()
 	// Used in templates as source "spinnaker-ebs".
@@ -31,8 +41,5 @@ func main() {
 	// Used in templates as provisioner "spinnaker-packages".
 	pps.RegisterProvisioner("packages", new(packages.Provisioner))
 	pps.SetVersion(version.PluginVersion)
-	if err := pps.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	return pps
 }
