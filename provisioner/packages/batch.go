@@ -12,9 +12,10 @@ import (
 // session per batch rather than one per step. The command prints a
 // "@@step N" line before each step; the provisioner announces each phase as
 // its line arrives, splits the output at these lines and judges each step's
-// part exactly as if the step had run alone. A step that must run again
-// (lock held, transient fetch failure) runs in a new batch together with
-// the steps after it.
+// part exactly as if the step had run alone. Nothing runs twice: a step
+// whose output decides what follows (a wider resolution, the installs of
+// a resolved deb request) ends its batch, and the steps it returns start
+// the next one together with the rest of the plan.
 //
 // A batch runs in a session of its own whose id is in step.pid, so that a
 // cleanup after a cancel stops the batch as a whole: the step that runs and

@@ -54,3 +54,18 @@ func TestPrepareRegistersCredentialsWithPackersLogFilter(t *testing.T) {
 		t.Errorf("Packer's log filter lets the password through: %q", got)
 	}
 }
+
+// A key_url token is a secret of the bake: package-manager output that
+// prints it bare (no URL around it) is masked too.
+func TestKeyURLTokenIsRegisteredAsASecret(t *testing.T) {
+	for _, keyURL := range []string{"https://T0KEN-abc123@keys.example/repo.asc", "https://T0KEN-abc123:@keys.example/repo.asc"} {
+		p, err := prepare(map[string]interface{}{"package_type": "deb",
+			"repositories": []interface{}{map[string]interface{}{"url": "https://r.example/apt", "key_url": keyURL}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.req.secrets.Mask("W: token T0KEN-abc123 refused"); strings.Contains(got, "T0KEN-abc123") {
+			t.Errorf("key_url %s: the token is not a registered secret: %q", keyURL, got)
+		}
+	}
+}

@@ -29,8 +29,6 @@ type runOptions struct {
 	onPhase func(string)
 	// onStep receives the id of each "@@step <id>" line of a batch.
 	onStep func(int)
-	// onLine sees every stdout and stderr line as it arrives.
-	onLine func(string)
 }
 
 // result is a finished remote command.
@@ -50,9 +48,6 @@ func (rm *remote) run(ctx context.Context, command string, o runOptions) (result
 	var mu sync.Mutex
 	var lines []string
 	stdout := &lineWriter{mu: &mu, capture: &lines, emit: func(l string) {
-		if o.onLine != nil {
-			o.onLine(l)
-		}
 		if m, ok := parseMarker(l); ok {
 			switch {
 			case m.kind == markPhase && o.onPhase != nil:
@@ -67,9 +62,6 @@ func (rm *remote) run(ctx context.Context, command string, o runOptions) (result
 		}
 	}}
 	stderr := &lineWriter{mu: &mu, capture: &lines, emit: func(l string) {
-		if o.onLine != nil {
-			o.onLine(l)
-		}
 		rm.ui.Error("    " + l)
 	}}
 	cmd := &packersdk.RemoteCmd{Command: portable(command), Stdin: bytes.NewReader(nil), Stdout: stdout, Stderr: stderr}

@@ -140,7 +140,7 @@ func (e *executor) runUpdate(ctx context.Context, s step) error {
 		msg = fmt.Sprintf("%s: an added repository could not be fetched: %s", s.Phase, strings.Join(failed, " | "))
 	}
 	if signatureError.MatchString(res.Output()) {
-		msg += " (the repository is unsigned or signed with another key than the one configured: set its key with key_url, key or key_file, or trusted = true to skip the check)"
+		msg += " (the repository is unsigned or signed with another key than the one configured: check its key_url, key or key_file, and key_fingerprint)"
 	}
 	return errors.New(msg)
 }
