@@ -16,7 +16,8 @@
 // # One owner per policy
 //
 //   - Which inputs are accepted, and how they are refused: grammar.go
-//     (values), package_spec.go (package tokens), repository.go
+//     (values, and URL credentials that would change the files
+//     repofiles.go writes them to), package_spec.go (package tokens), repository.go
 //     (repository entries, and the warnings for weakened signature checks),
 //     request.go (the whole request: conflicts, limits, deferral of
 //     `<unknown>` values is provisioner.go's).

@@ -125,12 +125,57 @@ func parseRepoURL(t PackageType, field, raw string) (*url.URL, error) {
 	if u.Host == "" && !strings.HasSuffix(u.Scheme, "file") && u.Scheme != "cdrom" {
 		return nil, fmt.Errorf("%s: %q has no host", field, maskValue(raw))
 	}
-	// apt's auth.conf separates its words by whitespace.
-	if pass, _ := u.User.Password(); t == Deb && strings.ContainsFunc(u.User.Username()+pass, unicode.IsSpace) {
-		return nil, fmt.Errorf("%s: %q: apt cannot use a user or password that contains whitespace", field, maskValue(raw))
+	if err := checkCredentials(t, field, raw, u.User); err != nil {
+		return nil, err
 	}
 	return u, nil
 }
+
+// dnfVariableInValue matches what dnf (libdnf's ConfigParser) substitutes in
+// every value of a .repo file, username and password included: `$name` or
+// `${name}` with a name of letters, digits and '_'. dnf 4.14 has no escape
+// for '$', and /etc/dnf/vars on the image can define any name, so a password
+// holding one would silently become another password.
+var dnfVariableInValue = regexp.MustCompile(`\$[A-Za-z0-9_{]`)
+
+// checkCredentials refuses URL credentials that would change the file they
+// are written to (repofiles.go: apt's auth.conf.d, dnf's username= and
+// password=) instead of being carried as they are. The errors name the
+// field and the masked URL, never the credentials or the offending
+// character.
+func checkCredentials(t PackageType, field, raw string, user *url.Userinfo) error {
+	if user == nil {
+		return nil
+	}
+	pass, _ := user.Password()
+	for _, part := range []struct{ name, value string }{{"user", user.Username()}, {"password", pass}} {
+		// A decoded newline starts a new line, and so a new option or
+		// section, in a .repo or auth.conf file; NUL and the other
+		// control characters cut or garble it.
+		if strings.ContainsFunc(part.value, isControl) {
+			return fmt.Errorf("%s: %q: the URL's %s contains a control character (percent-encoded or not), which would break the line it is written to", field, maskValue(raw), part.name)
+		}
+		switch t {
+		case Deb:
+			// apt's auth.conf separates its words by whitespace.
+			if strings.ContainsFunc(part.value, unicode.IsSpace) {
+				return fmt.Errorf("%s: %q: apt cannot use a %s that contains whitespace", field, maskValue(raw), part.name)
+			}
+		default:
+			if dnfVariableInValue.MatchString(part.value) {
+				return fmt.Errorf("%s: %q: the URL's %s holds '$' followed by a letter, digit, '_' or '{', which dnf replaces with a variable in a .repo file (and has no escape for)", field, maskValue(raw), part.name)
+			}
+			// dnf strips white space around a value.
+			if strings.TrimSpace(part.value) != part.value {
+				return fmt.Errorf("%s: %q: the URL's %s starts or ends with white space, which dnf strips", field, maskValue(raw), part.name)
+			}
+		}
+	}
+	return nil
+}
+
+// isControl reports the C0 control characters and DEL.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 // parseKeyURL validates a key_url. The Packer host fetches keys itself,
 // over https (or http when key_fingerprint pins the key: repositoryFromConfig);

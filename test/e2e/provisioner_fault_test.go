@@ -167,7 +167,7 @@ func TestPackagesFaultCancelledBuild(t *testing.T) {
 func TestPackagesSecretsNeverPrinted(t *testing.T) {
 	tg := harness.NewTarget(t, harness.Debian)
 	t.Setenv("PACKER_LOG", "1")
-	authURL := strings.Replace(tg.Repos.AptAuth, "://", "://"+tg.Repos.AuthUser+":"+tg.Repos.AuthPassword+"@", 1)
+	authURL := tg.Repos.WithAuth(tg.Repos.AptAuth)
 	// Rosco's form: credentials in the repository string; the image trusts
 	// the key, as base images trust their vendors' keys.
 	trustRepoKey(t, tg)
@@ -175,8 +175,10 @@ func TestPackagesSecretsNeverPrinted(t *testing.T) {
     repository = "%s ./"
     packages   = "hello-svc=1.0.0-h5"`, authURL))
 	mustSucceed(t, out, err)
-	if n := strings.Count(out, tg.Repos.AuthPassword); n != 0 {
-		t.Errorf("the repository password appears %d times in the PACKER_LOG=1 output", n)
+	for _, form := range tg.Repos.AuthForms() {
+		if n := strings.Count(out, form); n != 0 {
+			t.Errorf("the repository password (%q) appears %d times in the PACKER_LOG=1 output", form, n)
+		}
 	}
 	if !strings.Contains(out, "[DEBUG]") {
 		t.Error("PACKER_LOG=1 output has no debug lines; the check proves nothing")

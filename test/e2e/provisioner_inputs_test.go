@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -64,7 +65,7 @@ func TestPackagesKeyFingerprintMismatch(t *testing.T) {
 // keep_repositories: apt gets them from auth.conf.d (0600).
 func TestPackagesCredentialsKeptPrivately(t *testing.T) {
 	tg := harness.NewTarget(t, harness.Debian)
-	authURL := strings.Replace(tg.Repos.AptAuth, "://", "://"+tg.Repos.AuthUser+":"+tg.Repos.AuthPassword+"@", 1)
+	authURL := tg.Repos.WithAuth(tg.Repos.AptAuth)
 	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
     repositories {
       url             = %q
@@ -75,8 +76,10 @@ func TestPackagesCredentialsKeptPrivately(t *testing.T) {
     keep_repositories = true`, authURL, tg.Repos.RepoKey.File, tg.Repos.RepoKey.Fingerprint))
 	mustSucceed(t, out, err)
 	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
-	if strings.Contains(out, tg.Repos.AuthPassword) {
-		t.Error("the password is in the build output")
+	for _, form := range tg.Repos.AuthForms() {
+		if strings.Contains(out, form) {
+			t.Errorf("the password (%q) is in the build output", form)
+		}
 	}
 	if !strings.Contains(out, "keep_repositories keeps the credentials of repository") {
 		t.Errorf("no warning that the image keeps the credentials:\n%s", out)
@@ -94,6 +97,85 @@ func TestPackagesCredentialsKeptPrivately(t *testing.T) {
 	}
 	if tg.FileExists(t, "/usr/sbin/policy-rc.d") {
 		t.Error("/usr/sbin/policy-rc.d left on the target")
+	}
+}
+
+// dnf gets the credentials from the .repo file's username= and password=
+// (0600), never from its baseurl. The password holds '/', '@', ':', '%' and
+// '$' (percent-encoded in the URL, as users must write them): each reaches
+// the repository whole, and none is printed, even with PACKER_LOG=1.
+func TestPackagesRPMCredentialsKeptPrivately(t *testing.T) {
+	tg := harness.NewTarget(t, harness.RPM)
+	t.Setenv("PACKER_LOG", "1")
+	p := harness.NewPacker(t)
+	bake := func(packages, extra string) string {
+		t.Helper()
+		out, err := buildHCL(t, p, tg, "root", fmt.Sprintf(`
+    repositories {
+      url             = %q
+      key_file        = %q
+      key_fingerprint = %q
+    }
+    packages = %q%s`, tg.Repos.WithAuth(tg.Repos.RPMAuth), tg.Repos.RPMKey.File, tg.Repos.RPMKey.Fingerprint, packages, extra))
+		mustSucceed(t, out, err)
+		if !strings.Contains(out, "[DEBUG]") {
+			t.Error("PACKER_LOG=1 output has no debug lines; the check proves nothing")
+		}
+		for _, form := range tg.Repos.AuthForms() {
+			if n := strings.Count(out, form); n != 0 {
+				t.Errorf("the password (%q) appears %d times in the PACKER_LOG=1 output", form, n)
+			}
+		}
+		return out
+	}
+	leftInImage := func(except string) string {
+		return strings.TrimSpace(tg.MustRun(t, "grep -rl -F -e "+shellWord(tg.Repos.AuthPassword)+
+			" /etc /var/lib/dnf /var/lib/rpm /var/cache/dnf /var/log /tmp /root 2>/dev/null | grep -v -e "+shellWord(except)+" || true"))
+	}
+
+	// The default: cleanup removes the .repo file, and nothing else holds the password.
+	bake("hello-svc-1.0.0-h5", "")
+	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
+	authed := 0
+	for _, r := range tg.Repos.Requests("/rpm-auth/") {
+		if r.AuthOK {
+			authed++
+		}
+	}
+	if authed == 0 {
+		t.Error("dnf never sent the credentials to the repository")
+	}
+	if resp, err := http.Get(tg.Repos.RPMAuth + "repodata/repomd.xml"); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the repository answers without credentials (%v, %v): the bake proves nothing", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	assertCleanedUp(t, tg)
+	if hits := leftInImage("^$"); hits != "" {
+		t.Errorf("the password is left in the image:\n%s", hits)
+	}
+
+	// keep_repositories: the kept .repo file is root's alone.
+	out := bake("hello-auto-1.0.0-h5", "\n    keep_repositories = true")
+	wantVersion(t, tg, "hello-auto", "1.0.0-h5")
+	if !strings.Contains(out, "keep_repositories keeps the credentials of repository") {
+		t.Errorf("no warning that the image keeps the credentials:\n%s", out)
+	}
+	private := strings.Fields(tg.MustRun(t, "stat -c '%a %U %n' /etc/yum.repos.d/spinnaker-packages-*.repo"))
+	if len(private) != 3 || private[0] != "600" || private[1] != "root" {
+		t.Fatalf(".repo file: %q, want one, mode 600 owned by root", private)
+	}
+	repo := tg.MustRun(t, "cat "+private[2])
+	for _, want := range []string{"\nbaseurl=" + tg.Repos.RPMAuth + "\n", "\nusername=" + tg.Repos.AuthUser + "\n", "\npassword=" + tg.Repos.AuthPassword + "\n"} {
+		if !strings.Contains(repo, want) {
+			t.Errorf(".repo file lacks %q:\n%s", strings.TrimSpace(want), repo)
+		}
+	}
+	if strings.Count(repo, "[") != 1 {
+		t.Errorf(".repo file has more than one section:\n%s", repo)
+	}
+	if hits := leftInImage("^" + private[2] + "$"); hits != "" {
+		t.Errorf("the password is in other files of the image:\n%s", hits)
 	}
 }
 

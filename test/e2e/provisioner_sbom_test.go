@@ -102,13 +102,13 @@ func wantRequested(t *testing.T, bom *cdx.BOM, doc []byte, name, version, repo s
 
 func TestPackagesSBOMDebian(t *testing.T) {
 	tg := harness.NewTarget(t, harness.Debian)
-	authURL := strings.Replace(tg.Repos.AptAuth, "://", "://"+tg.Repos.AuthUser+":"+tg.Repos.AuthPassword+"@", 1)
+	authURL := tg.Repos.WithAuth(tg.Repos.AptAuth)
 	out, path := buildWithSBOM(t, tg, authURL, tg.Repos.RepoKey, `
     packages        = "hello-svc=1.0.0-h5"
     sbom_bake_key   = "e2e-key"
     sbom_image_name = "hello-svc-all-e2e"`)
 	bom, doc := readSBOM(t, path, out)
-	for _, secret := range []string{tg.Repos.AuthPassword, tg.Repos.AuthUser + ":"} {
+	for _, secret := range append(tg.Repos.AuthForms(), tg.Repos.AuthUser+":") {
 		if strings.Contains(string(doc), secret) {
 			t.Errorf("the SBOM holds the repository credentials (%q)", secret)
 		}

@@ -37,7 +37,7 @@ type Fixtures struct {
 	WrongKey Key
 	// RPMKey signs the rpm packages and repomd.xml.
 	RPMKey Key
-	// AuthUser and AuthPassword protect /apt-auth/.
+	// AuthUser and AuthPassword protect /apt-auth/ and /rpm-auth/.
 	AuthUser, AuthPassword string
 
 	gpg *gpgHome
@@ -176,12 +176,17 @@ func (f *Fixtures) makeKey(ctx context.Context, name, uid, algo string) (Key, er
 	return k, writeFile(k.BinaryFile, binary, 0o644)
 }
 
+// randomCredentials returns a fresh user and password. The password holds
+// what users' passwords hold and a URL must percent-encode ('/', '@', ':',
+// '%'), and '$' where dnf expands no variable (before '!' and at the end),
+// so that each reaches apt's auth.conf and dnf's password= whole.
 func randomCredentials() (user, password string, err error) {
 	b := make([]byte, 20)
 	if _, err := rand.Read(b); err != nil {
 		return "", "", fmt.Errorf("generate credentials: %w", err)
 	}
-	return "e2e-" + hex.EncodeToString(b[:4]), hex.EncodeToString(b[4:]), nil
+	h := hex.EncodeToString(b[4:])
+	return "e2e-" + hex.EncodeToString(b[:4]), h[:10] + "/@:%" + h[10:20] + "$!" + h[20:] + "$", nil
 }
 
 // linkAll hard-links (or copies) every file matching pattern into dir.

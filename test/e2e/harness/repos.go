@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -31,8 +32,9 @@ type Repos struct {
 	// AptBulk is a flat repo signed with RepoKey holding BulkCount tiny
 	// packages (BulkTokens), for package lists of thousands of tokens.
 	AptBulk string
-	// AuthUser and AuthPassword open AptAuth. Tests use them to prove
-	// credentials are sent and never appear in output or on the image.
+	// AuthUser and AuthPassword open AptAuth and RPMAuth (WithAuth puts
+	// them in a URL). Tests use them to prove credentials are sent and
+	// never appear in output or on the image.
 	AuthUser, AuthPassword string
 
 	// Dist is a "distribution" source with a realistically large index
@@ -43,6 +45,8 @@ type Repos struct {
 	DistComponent string
 
 	RPM string // baseurl of the rpm repo: rpmsign-ed packages, repomd.xml.asc
+	// RPMAuth serves the rpm repo behind the same basic auth as AptAuth.
+	RPMAuth string
 
 	RepoKey  Key // signs AptSigned, AptAuth and Dist
 	WrongKey Key // signs AptWrongKey
@@ -68,8 +72,33 @@ type Request struct {
 }
 
 // Requests returns the requests the main server (not Fault) answered whose
-// path starts with prefix, e.g. "/apt/" or "/apt-auth/".
+// path starts with prefix, e.g. "/apt/", "/apt-auth/" or "/rpm-auth/".
 func (r *Repos) Requests(prefix string) []Request { return r.log.matching(prefix) }
+
+// WithAuth returns repoURL with AuthUser and AuthPassword as its userinfo,
+// every byte but RFC 3986's unreserved ones percent-encoded, as a user
+// writes a password holding '/', '@', ':', '%' or '$' into a URL.
+func (r *Repos) WithAuth(repoURL string) string {
+	return strings.Replace(repoURL, "://", "://"+percentEncodeAll(r.AuthUser)+":"+percentEncodeAll(r.AuthPassword)+"@", 1)
+}
+
+// AuthForms are the password as sent and as written in a URL (WithAuth,
+// and net/url's own escapings): a test that looks for a leak looks for each.
+func (r *Repos) AuthForms() []string {
+	return []string{r.AuthPassword, percentEncodeAll(r.AuthPassword), url.PathEscape(r.AuthPassword), url.QueryEscape(r.AuthPassword)}
+}
+
+func percentEncodeAll(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}
 
 // KeyURL is the URL of a key's armored public half on this server.
 func (r *Repos) KeyURL(k Key) string { return r.BaseURL + k.Path }
@@ -92,6 +121,7 @@ func serveRepos(fx *Fixtures, hostAddr string) (*Repos, error) {
 	r.AptBulk = main + "/" + aptBulkDir + "/"
 	r.Dist = main + "/dist/"
 	r.RPM = main + "/" + rpmRepoDir + "/"
+	r.RPMAuth = main + "/" + rpmAuthDir + "/"
 
 	r.Fault = &FaultServer{}
 	if r.Fault.URL, err = r.listen(hostAddr, r.Fault.wrap(files)); err != nil {
@@ -109,12 +139,13 @@ func serveRepos(fx *Fixtures, hostAddr string) (*Repos, error) {
 	return r, nil
 }
 
-// repoHandler serves the fixture tree; /apt-auth/ requires the generated
-// credentials.
+// repoHandler serves the fixture tree; /apt-auth/ and /rpm-auth/ require
+// the generated credentials.
 func repoHandler(fx *Fixtures) http.Handler {
 	files := http.FileServer(http.Dir(fx.Dir))
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if strings.HasPrefix(req.URL.Path, "/"+aptAuthDir+"/") && !authOK(req, fx) {
+		protected := strings.HasPrefix(req.URL.Path, "/"+aptAuthDir+"/") || strings.HasPrefix(req.URL.Path, "/"+rpmAuthDir+"/")
+		if protected && !authOK(req, fx) {
 			w.Header().Set("WWW-Authenticate", `Basic realm="e2e"`)
 			http.Error(w, "authentication required", http.StatusUnauthorized)
 			return

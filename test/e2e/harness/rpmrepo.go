@@ -10,8 +10,12 @@ import (
 	"strings"
 )
 
-// rpmRepoDir is the signed rpm repository under Fixtures.Dir.
-const rpmRepoDir = "rpm"
+// rpmRepoDir is the signed rpm repository under Fixtures.Dir; rpmAuthDir
+// serves it again behind HTTP basic auth.
+const (
+	rpmRepoDir = "rpm"
+	rpmAuthDir = "rpm-auth"
+)
 
 // RPMByArchPath serves the rpm repository again under one directory per
 // architecture, so that a baseurl ending in "$basearch/" (dnf expands it)
@@ -64,6 +68,9 @@ func (f *Fixtures) buildRPMRepo(ctx context.Context, rpms string) error {
 		if err := os.Symlink(filepath.Join("..", rpmRepoDir), filepath.Join(byArch, arch)); err != nil {
 			return fmt.Errorf("link %s: %w", arch, err)
 		}
+	}
+	if err := os.Symlink(rpmRepoDir, filepath.Join(f.Dir, rpmAuthDir)); err != nil {
+		return fmt.Errorf("link %s: %w", rpmAuthDir, err)
 	}
 	return nil
 }
