@@ -1,6 +1,7 @@
 package packages
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"sort"
@@ -31,13 +32,15 @@ func (s *secretSet) addURL(u *url.URL) {
 	}
 	// A token often travels as the user (`https://TOKEN@host`,
 	// `https://TOKEN:@host`): without a password, the user is the secret.
+	secret := u.User.Username()
 	if p, ok := u.User.Password(); ok && p != "" {
-		s.add(p)
-		s.add(url.PathEscape(p))
-		s.add(url.QueryEscape(p))
-	} else {
-		s.add(u.User.Username())
-		s.add(url.PathEscape(u.User.Username()))
+		secret = p
+	}
+	s.add(secret)
+	s.add(url.PathEscape(secret))
+	s.add(url.QueryEscape(secret))
+	for _, form := range percentEncoded(secret) {
+		s.add(form)
 	}
 	if raw := u.User.String(); raw != "" {
 		s.add(raw)
@@ -86,4 +89,24 @@ func NeutralizeScrapeTokens(line string) string {
 	line = scrapeRegionColon.ReplaceAllString(line, "$1 :")
 	line = scrapeAMIID.ReplaceAllString(line, "ami_$1")
 	return line
+}
+
+// percentEncoded returns v with every byte outside RFC 3986's unreserved
+// set percent-encoded, in upper- and in lower-case hex: the forms a user
+// writes a credential in a URL when encoding all of it, which
+// url.PathEscape and url.QueryEscape do not produce (they leave `$`, `!`,
+// `:` and others as they are).
+func percentEncoded(v string) []string {
+	var upper, lower strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
+			upper.WriteByte(c)
+			lower.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&upper, "%%%02X", c)
+		fmt.Fprintf(&lower, "%%%02x", c)
+	}
+	return []string{upper.String(), lower.String()}
 }

@@ -67,3 +67,15 @@ func TestNeutralizeScrapeTokens(t *testing.T) {
 		t.Errorf("ordinary line changed: %q", got)
 	}
 }
+
+// A password is masked however the user spelled it in the URL: decoded,
+// or with every reserved character percent-encoded in either case.
+func TestSecretsMaskEveryEncodingOfAPassword(t *testing.T) {
+	var s secretSet
+	s.addURL(mustURL("https://user:p%2Fw%24x%21y@repo.example/apt/"))
+	for _, form := range []string{"p/w$x!y", "p%2Fw%24x%21y", "p%2fw%24x%21y"} {
+		if got := s.Mask("E: refused " + form + " by the server"); strings.Contains(got, form) {
+			t.Errorf("%q left in %q", form, got)
+		}
+	}
+}
