@@ -262,8 +262,8 @@ step_apt_install() {
 }
 
 # dnf_run runs dnf and ends its wait for another process's rpm database
-# or metadata lock after LOCK_TIMEOUT seconds: dnf 4 has no such option and would wait
-# for ever. Only the wait is timed, never the work.
+# or metadata lock after LOCK_TIMEOUT seconds: dnf 4 has no such option and
+# would wait for ever. Only the wait is timed, never the work.
 dnf_run() {
 	out="$STAGE/dnf.fifo"
 	{ rm -f "$out" && mkfifo "$out"; } || fail "cannot create $out"
@@ -358,6 +358,7 @@ step_inventory() {
 		if [ -r "$f" ]; then sed 's/^/@@os /' "$f"; break; fi
 	done
 	out="$STAGE/inventory"
+	inventory=$out
 	case "$type" in
 	deb)
 		dpkg-query -W -f="$installed_fmt" > "$out" || fail "dpkg-query -W failed"
@@ -399,7 +400,8 @@ step_inventory() {
 			dnf_run -C repoquery --installed --qf "@@origin $origin_fmt" "$@" || fail "dnf repoquery --installed failed"
 		fi ;;
 	esac
-	rm -f "$out"
+	# dnf_run has an $out of its own (sh has no local variables).
+	rm -f "$inventory"
 }
 
 # stop_interrupted_step stops the step or batch that a cancel left running

@@ -346,9 +346,13 @@ echo "Last metadata expiration check: 0:00:04 ago on Sun Dec  6 10:00:00 2026."
 echo "Warning: a plugin said something" >&2
 echo "$fmt" | sed 's/%{name}/hello-svc/; s/%{from_repo}/spinnaker-packages-t1-0/'`
 	fakes := map[string]string{"rpm": `printf 'hello-svc\t(none)\t1.0.0\th5\tnoarch\n'`, "dnf": dnf}
-	out, calls, err := runScript(t, t.TempDir(), d, fakes, append([]string{"--in-batch", s.Func}, s.Args...)...)
+	stage := t.TempDir()
+	out, calls, err := runScript(t, stage, d, fakes, append([]string{"--in-batch", s.Func}, s.Args...)...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(stage, "inventory")); !os.IsNotExist(err) {
+		t.Errorf("the step left its query file behind (%v)", err)
 	}
 	var query string
 	for _, c := range calls {
