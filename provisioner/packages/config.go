@@ -61,7 +61,8 @@ type Config struct {
 	// Wait for `cloud-init status --wait` before touching the package
 	// manager. Default: on when `cloud-init` exists on the target.
 	WaitForCloudInit *bool `mapstructure:"wait_for_cloud_init"`
-	// How long to wait for the dpkg/rpm locks held by other processes, as a
+	// How long to wait for the package-manager locks held by other processes
+	// (dpkg's, apt's lists lock, dnf's rpm database and metadata locks), as a
 	// Go duration of whole seconds (`0` or at least `1s`; fractions are
 	// rounded up). Default `5m`.
 	LockTimeout string `mapstructure:"lock_timeout"`

@@ -30,13 +30,20 @@
 //   - Package-manager flags (apt, dpkg, dnf): remote.sh, section
 //     "Package-manager flags". Go only decides whether a pinned version
 //     may be a downgrade (plan.go, allowDowngrades).
-//   - Lock waits: remote.sh (apt's DPkg::Lock::Timeout, the dpkg loop in
-//     dpkg_install, and dnf_run, which ends dnf's endless wait for the rpm
-//     database lock); the provisioner never waits or retries again. The
-//     duration, lock_timeout, is parsed by request.go.
+//   - Lock waits: remote.sh, all bounded by lock_timeout: apt's
+//     DPkg::Lock::Timeout (dpkg's frontend lock, for apt-get install),
+//     run_waiting_for_lock for what cannot wait itself (dpkg's lock in
+//     dpkg_install, apt's lists lock in apt-get update, which apt-daily
+//     holds on a fresh instance), and dnf_run, which ends dnf's endless wait
+//     for its rpm database or metadata lock (every dnf call, the
+//     inventory's repoquery included). The provisioner never waits or
+//     retries again; steps.go only names a lock failure. The duration,
+//     lock_timeout, is parsed by request.go.
 //   - Network retries: remote.sh (apt's Acquire::Retries) and dnf's own
-//     retries; the provisioner never runs an update twice. Keys fetched on
-//     the Packer host are retried by keys.go.
+//     retries; the provisioner never runs an update twice, and remote.sh
+//     runs one again only after a refusal of the lists lock, before
+//     anything was fetched. Keys fetched on the Packer host are retried by
+//     keys.go.
 //   - Update and resolution scope (added sources only, or all), and the
 //     widening after a failed scoped resolution: plan.go. The inventory's
 //     origin query has a scope of its own (the added sources first, then

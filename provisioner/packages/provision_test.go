@@ -262,22 +262,29 @@ func TestProvisionCancelRunsCleanup(t *testing.T) {
 // DPkg::Lock::Timeout (or on apt versions without it).
 var lockedApt = fakeReply{Stderr: "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 42 (unattended-upgr)\n", Exit: 100}
 
+// lockedLists is remote.sh's answer when another process (apt-daily's
+// update) held apt's lists lock past lock_timeout.
+var lockedLists = fakeReply{Stdout: "spinnaker-packages: the apt lists lock was held by another process for longer than lock_timeout (1s)\n",
+	Stderr: "E: Could not get lock /var/lib/apt/lists/lock. It is held by process 42 (apt-get)\nE: Unable to lock directory /var/lib/apt/lists/\n", Exit: 100}
+
 func TestProvisionLockTimeout(t *testing.T) {
-	p := preparedDeb(t, map[string]interface{}{"lock_timeout": "1s", "install_order": "single_transaction"})
-	comm := newFakeComm(debTarget(map[string]func(int) fakeReply{
-		"apt_resolve": func(int) fakeReply { return lockedApt },
-	}))
-	_, err := provisionFast(p, comm)
-	if err == nil || !strings.Contains(err.Error(), "longer than lock_timeout (1s)") {
-		t.Fatalf("error = %v", err)
-	}
-	// apt waited itself (DPkg::Lock::Timeout): the provisioner does not
-	// wait again.
-	if n := strings.Count(strings.Join(comm.steps(), " "), "apt_resolve"); n != 1 {
-		t.Errorf("apt-get ran %d times, want 1", n)
-	}
-	if s := comm.steps(); s[len(s)-1] != "cleanup" {
-		t.Errorf("no cleanup: %q", s)
+	for step, reply := range map[string]fakeReply{"apt_resolve": lockedApt, "apt_update": lockedLists} {
+		p := preparedDeb(t, map[string]interface{}{"lock_timeout": "1s", "install_order": "single_transaction"})
+		comm := newFakeComm(debTarget(map[string]func(int) fakeReply{
+			step: func(int) fakeReply { return reply },
+		}))
+		_, err := provisionFast(p, comm)
+		// The provisioner names the lock itself, whatever the tail of the output.
+		if err == nil || !strings.Contains(err.Error(), "the package manager lock was held by another process for longer than lock_timeout (1s)") {
+			t.Fatalf("%s: error = %v", step, err)
+		}
+		// apt or remote.sh waited: the provisioner does not wait again.
+		if n := strings.Count(strings.Join(comm.steps(), " "), step); n != 1 {
+			t.Errorf("%s ran %d times, want 1", step, n)
+		}
+		if s := comm.steps(); s[len(s)-1] != "cleanup" {
+			t.Errorf("%s: no cleanup: %q", step, s)
+		}
 	}
 }
 
@@ -454,7 +461,7 @@ func TestProvisionRPMLockTimeout(t *testing.T) {
 			return fakeReply{Stdout: "uid=0\nrpm=1\ndnf=dnf\nsystemctl=1\nsetsid=1\nstage=" + fakeStage + "\n"}
 		case "dnf_install":
 			// remote.sh ended dnf's wait (see TestDnfLockWaitEndsAfterLockTimeout).
-			return fakeReply{Stdout: "Waiting for process with pid 4242 to finish.\nspinnaker-packages: the rpm database lock was held by another process for longer than lock_timeout (1s)\n", Exit: 143}
+			return fakeReply{Stdout: "Waiting for process with pid 4242 to finish.\nspinnaker-packages: a dnf lock (rpm database or metadata) was held by another process for longer than lock_timeout (1s)\n", Exit: 143}
 		}
 		return fakeReply{}
 	})

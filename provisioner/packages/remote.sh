@@ -93,13 +93,23 @@ step_apt_update() {
 		# anyway). The cache apt would build afterwards covers only these
 		# sources and is thrown away: skip it.
 		# shellcheck disable=SC2046
-		apt-get -y $(apt_common) $(apt_scope) -o APT::Get::List-Cleanup=0 \
+		apt_update_waiting_for_lists -y $(apt_common) $(apt_scope) -o APT::Get::List-Cleanup=0 \
 			-o APT::Update::Error-Mode=any -o pkgCacheFile::Generate=false update
 	else
 		say "apt-get update (all sources)"
 		# shellcheck disable=SC2046
-		apt-get -y $(apt_common) update
+		apt_update_waiting_for_lists -y $(apt_common) update
 	fi
+}
+
+# apt_update_waiting_for_lists runs `apt-get update` and waits, up to
+# LOCK_TIMEOUT, for the lock of apt's lists directory, which apt-daily's
+# update holds on a fresh instance. DPkg::Lock::Timeout covers only dpkg's
+# frontend lock: apt gives up on the lists lock at once. This is a lock
+# wait, not a network retry: an update that fails otherwise is not run
+# again (network retries are Acquire::Retries, in apt_common).
+apt_update_waiting_for_lists() {
+	run_waiting_for_lock "apt lists lock" 'Could not get lock .*lists/lock|Unable to lock directory .*lists/' apt-get "$@"
 }
 
 step_apt_upgrade() {
@@ -176,23 +186,35 @@ step_deb_fields() {
 }
 
 # dpkg_install installs .debs in one dpkg transaction. dpkg cannot wait
-# for its lock, so a lock held by another process is retried here until
-# LOCK_TIMEOUT has passed.
+# for its lock.
 dpkg_install() {
+	# shellcheck disable=SC2086
+	run_waiting_for_lock "dpkg lock" 'locked by another process' dpkg $DPKG_CONF_OPTIONS -i "$@"
+}
+
+# run_waiting_for_lock WHAT PATTERN COMMAND... runs a command that fails at
+# once when another process holds its lock (its standard error then matches
+# the extended regular expression PATTERN), and runs it again every
+# LOCK_POLL seconds until LOCK_TIMEOUT has passed since the first refusal.
+# A command that failed for another reason is not run again. Standard
+# output and error stay apart; standard error is also kept in a file to
+# look for the lock.
+run_waiting_for_lock() {
+	what=$1 pattern=$2; shift 2
 	deadline=""
 	while :; do
-		# shellcheck disable=SC2086
-		{ dpkg $DPKG_CONF_OPTIONS -i "$@"; echo $? > "$STAGE/dpkg.rc"; } 2>&1 | tee "$STAGE/dpkg.out"
-		read -r rc < "$STAGE/dpkg.rc"
+		{ { "$@"; echo $? > "$STAGE/locked.rc"; } 2>&1 1>&3 3>&- | tee "$STAGE/locked.err" >&2 3>&-; } 3>&1
+		read -r rc < "$STAGE/locked.rc"
 		[ "$rc" -eq 0 ] && return 0
-		grep -q 'locked by another process' "$STAGE/dpkg.out" || return "$rc"
-		# dpkg fails at once on a held lock: the wait starts there.
+		grep -Eq "$pattern" "$STAGE/locked.err" || return "$rc"
+		# Whole seconds: past the deadline, not at it, is at least
+		# LOCK_TIMEOUT since the refusal. lock_timeout = 0 never waits.
 		[ -n "$deadline" ] || deadline=$(( $(date +%s) + LOCK_TIMEOUT ))
-		if [ "$(date +%s)" -ge "$deadline" ]; then
-			say "spinnaker-packages: the dpkg lock was held by another process for longer than lock_timeout (${LOCK_TIMEOUT}s)"
+		if [ "$LOCK_TIMEOUT" -eq 0 ] || [ "$(date +%s)" -gt "$deadline" ]; then
+			say "spinnaker-packages: the $what was held by another process for longer than lock_timeout (${LOCK_TIMEOUT}s)"
 			return "$rc"
 		fi
-		say "waiting for the dpkg lock"
+		say "waiting for the $what"
 		sleep "${LOCK_POLL:-2}"
 	done
 }
@@ -240,8 +262,8 @@ step_apt_install() {
 }
 
 # dnf_run runs dnf and ends its wait for another process's rpm database
-# lock after LOCK_TIMEOUT seconds: dnf 4 has no such option and would wait
-# for ever. Only the wait is timed, never the work.
+# or metadata lock after LOCK_TIMEOUT seconds: dnf 4 has no such option and
+# would wait for ever. Only the wait is timed, never the work.
 dnf_run() {
 	out="$STAGE/dnf.fifo"
 	{ rm -f "$out" && mkfifo "$out"; } || fail "cannot create $out"
@@ -258,7 +280,7 @@ dnf_run() {
 					# watchdog is stopped must not hold the command's output
 					# open.
 					sleep "$LOCK_TIMEOUT" >/dev/null 2>&1
-					say "spinnaker-packages: the rpm database lock was held by another process for longer than lock_timeout (${LOCK_TIMEOUT}s)"
+					say "spinnaker-packages: a dnf lock (rpm database or metadata) was held by another process for longer than lock_timeout (${LOCK_TIMEOUT}s)"
 					kill "$pid" 2>/dev/null
 				) &
 				watchdog=$!
@@ -328,13 +350,15 @@ step_verify() {
 # step_inventory prints what internal/sbom reads: the os-release lines, the installed package
 # set, and where the requested packages came from. Arguments: TYPE INSTALLED_FORMAT
 # ORIGIN_FORMAT PACKAGE... (the formats are the provisioner's, see internal/sbom). Each output
-# goes through a file first, so that a failing query fails the step.
+# goes through a file first, or carries its marker itself, so that a failing query fails the
+# step.
 step_inventory() {
 	type=$1 installed_fmt=$2 origin_fmt=$3; shift 3
 	for f in "$ROOT/etc/os-release" "$ROOT/usr/lib/os-release"; do
 		if [ -r "$f" ]; then sed 's/^/@@os /' "$f"; break; fi
 	done
 	out="$STAGE/inventory"
+	inventory=$out
 	case "$type" in
 	deb)
 		dpkg-query -W -f="$installed_fmt" > "$out" || fail "dpkg-query -W failed"
@@ -368,11 +392,16 @@ step_inventory() {
 		sed 's/^/@@installed /' "$out"
 		# yum has no repoquery of its own: its packages get no origin.
 		if [ $# -gt 0 ] && [ "$DNF" = dnf ]; then
-			dnf -q repoquery --installed --qf "$origin_fmt" "$@" > "$out" 2>/dev/null || fail "dnf repoquery --installed failed"
-			sed 's/^/@@origin /' "$out"
+			# Through dnf_run, so that lock_timeout bounds the wait for another dnf's metadata
+			# lock (dnf-makecache on a fresh instance), and from the cache only (-C): the
+			# installs just loaded the metadata, and an inventory must not refresh it. Not -q,
+			# which hides the wait that dnf_run watches for; dnf's own lines (merged with its
+			# standard error) are told apart from the query's by the marker in the format.
+			dnf_run -C repoquery --installed --qf "@@origin $origin_fmt" "$@" || fail "dnf repoquery --installed failed"
 		fi ;;
 	esac
-	rm -f "$out"
+	# dnf_run has an $out of its own (sh has no local variables).
+	rm -f "$inventory"
 }
 
 # stop_interrupted_step stops the step or batch that a cancel left running

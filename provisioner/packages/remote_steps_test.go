@@ -274,3 +274,113 @@ n=${2##*/}; echo "Package: ${n%%%%_*}"; echo "Version: 1"; echo "Architecture: a
 		}
 	}
 }
+
+// listsLocked is apt-get update's answer while another process (apt-daily's
+// update) holds the lists lock: DPkg::Lock::Timeout does not cover it, and
+// apt gives up at once.
+const listsLocked = `echo "E: Could not get lock /var/lib/apt/lists/lock. It is held by process 42 (apt-get)" >&2
+echo "E: Unable to lock directory /var/lib/apt/lists/" >&2; exit 100`
+
+// apt-get update waits for the lists lock until lock_timeout has passed
+// since apt's first refusal, in both scopes; any other failure is not run
+// again (network retries are apt's own).
+func TestAptUpdateWaitsForTheListsLock(t *testing.T) {
+	// Locked out twice, then the update runs.
+	lockedTwice := `n=$(grep -c '^apt-get' "$(dirname "$0")/../calls.log")
+if [ "$n" -le 2 ]; then ` + listsLocked + `; fi
+echo "Reading package lists..."`
+	for _, scope := range []string{"scoped", "full"} {
+		out, calls, err := runLibrary(t, map[string]string{"apt-get": lockedTwice}, "--in-batch", "apt_update", scope)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", scope, err, out)
+		}
+		if len(calls) != 3 || strings.Count(out, "waiting for the apt lists lock") != 2 || !strings.Contains(out, "Reading package lists...") {
+			t.Errorf("%s: calls %q, output:\n%s", scope, calls, out)
+		}
+		for _, c := range calls {
+			if !strings.HasSuffix(c, " update") || !strings.Contains(c, "-o DPkg::Lock::Timeout=5") {
+				t.Errorf("%s: call %q", scope, c)
+			}
+		}
+	}
+
+	// Another failure: no wait, no second update.
+	out, calls, err := runLibrary(t, map[string]string{"apt-get": `echo "E: The repository 'http://x ./ Release' is not signed." >&2; exit 100`},
+		"--in-batch", "apt_update", "scoped")
+	if err == nil || len(calls) != 1 || strings.Contains(out, "waiting for") || !strings.Contains(out, "is not signed") {
+		t.Errorf("err %v, calls %q, output:\n%s", err, calls, out)
+	}
+
+	// Locked for good: the step gives up LOCK_TIMEOUT (2 s here) after
+	// the first refusal, naming lock_timeout as the provisioner's
+	// lockError recognises it.
+	d := scriptData{Bake: "t1", Type: Deb, LockTimeout: 2}
+	start := time.Now()
+	out, calls, err = runScript(t, t.TempDir(), d, map[string]string{"apt-get": listsLocked}, "--in-batch", "apt_update", "full")
+	took := time.Since(start)
+	if err == nil || !strings.Contains(out, "the apt lists lock was held by another process for longer than lock_timeout (2s)") || !lockError.MatchString(out) {
+		t.Fatalf("err %v, output:\n%s", err, out)
+	}
+	if took < 2*time.Second || took > 10*time.Second || len(calls) < 3 {
+		t.Errorf("gave up after %s and %d calls; lock_timeout is 2s, the poll 0.1s", took, len(calls))
+	}
+	// lock_timeout = 0: no wait at all.
+	d.LockTimeout = 0
+	out, calls, err = runScript(t, t.TempDir(), d, map[string]string{"apt-get": listsLocked}, "--in-batch", "apt_update", "full")
+	if err == nil || len(calls) != 1 || !strings.Contains(out, "longer than lock_timeout (0s)") {
+		t.Errorf("lock_timeout 0: err %v, calls %q, output:\n%s", err, calls, out)
+	}
+}
+
+// The inventory's dnf query runs through dnf_run, from the cache only, so
+// that lock_timeout bounds its wait for another dnf's lock; dnf's own lines
+// stay out of the origins the provisioner parses.
+func TestInventoryQueryGoesThroughDnfRun(t *testing.T) {
+	s := inventoryStep(RPM, []string{"hello-svc"})
+	d := scriptData{Bake: "t1", Type: RPM, LockTimeout: 5, DNF: "dnf"}
+	// A fake dnf that prints what the real one does around the query:
+	// informational lines on stdout, a warning on stderr, and the entries
+	// in the format it was given.
+	dnf := `for a in "$@"; do case "$a" in @@origin*) fmt=$a;; esac; done
+echo "Last metadata expiration check: 0:00:04 ago on Sun Dec  6 10:00:00 2026."
+echo "Warning: a plugin said something" >&2
+echo "$fmt" | sed 's/%{name}/hello-svc/; s/%{from_repo}/spinnaker-packages-t1-0/'`
+	fakes := map[string]string{"rpm": `printf 'hello-svc\t(none)\t1.0.0\th5\tnoarch\n'`, "dnf": dnf}
+	stage := t.TempDir()
+	out, calls, err := runScript(t, stage, d, fakes, append([]string{"--in-batch", s.Func}, s.Args...)...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(stage, "inventory")); !os.IsNotExist(err) {
+		t.Errorf("the step left its query file behind (%v)", err)
+	}
+	var query string
+	for _, c := range calls {
+		if strings.HasPrefix(c, "dnf ") {
+			query = c
+		}
+	}
+	if !strings.HasPrefix(query, "dnf -C repoquery --installed --qf ") || strings.Contains(query, " -q") {
+		t.Errorf("dnf call %q, want the cache only (-C) and not -q (which hides the lock wait)", query)
+	}
+	inv := splitInventory(strings.Split(out, "\n"))
+	if inv.origins != "hello-svc spinnaker-packages-t1-0\n" {
+		t.Errorf("origins %q, want only the query's entry; output:\n%s", inv.origins, out)
+	}
+	if _, err := buildInventory(RPM, []string{"hello-svc"}, strings.Split("@@os ID=rocky\n"+out, "\n"), inventoryMeta{Time: time.Now()}, func(s string) string { return s }); err != nil {
+		t.Errorf("the output does not parse: %v\n%s", err, out)
+	}
+
+	// Another dnf holds its metadata lock (dnf-makecache): dnf_run ends
+	// the wait after lock_timeout, and the step fails naming it.
+	d.LockTimeout = 1
+	fakes["dnf"] = `echo "Waiting for process with pid 42 to finish."; exec sleep 30`
+	start := time.Now()
+	out, _, err = runScript(t, t.TempDir(), d, fakes, append([]string{"--in-batch", s.Func}, s.Args...)...)
+	if err == nil || !strings.Contains(out, "longer than lock_timeout (1s)") || !strings.Contains(out, "dnf repoquery --installed failed") {
+		t.Fatalf("err %v, output:\n%s", err, out)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the step took %s: something kept waiting", took)
+	}
+}

@@ -104,9 +104,18 @@ func (e *executor) runChecked(ctx context.Context, s step) (result, error) {
 // process (unattended-upgrades, cloud-init, apt-daily).
 var lockError = regexp.MustCompile(`Could not get lock|locked by another process|is locked by another|longer than lock_timeout`)
 
-// runInstall runs an install step once. Waiting for a lock held by
-// another process is remote.sh's (apt's DPkg::Lock::Timeout, the dpkg
-// loop, dnf_run); here a lock failure is only named.
+// lockFailure names a failed step's lock held by another process, or
+// returns nil when the failure was another. Waiting for the lock is
+// remote.sh's (apt's DPkg::Lock::Timeout, its loop for dpkg and for apt's
+// lists lock, dnf_run); here a lock failure is only named.
+func (e *executor) lockFailure(s step, res result) error {
+	if !lockError.MatchString(res.Output()) {
+		return nil
+	}
+	return fmt.Errorf("%s: the package manager lock was held by another process for longer than lock_timeout (%s): %s", s.Phase, e.req.LockTimeout, tail(res.Lines, 2))
+}
+
+// runInstall runs an install step once.
 func (e *executor) runInstall(ctx context.Context, s step) (result, error) {
 	res, err := e.batches.exec(ctx, s)
 	if err != nil {
@@ -115,8 +124,8 @@ func (e *executor) runInstall(ctx context.Context, s step) (result, error) {
 	if res.ExitStatus == 0 {
 		return res, nil
 	}
-	if lockError.MatchString(res.Output()) {
-		return res, fmt.Errorf("%s: the package manager lock was held by another process for longer than lock_timeout (%s): %s", s.Phase, e.req.LockTimeout, tail(res.Lines, 2))
+	if err := e.lockFailure(s, res); err != nil {
+		return res, err
 	}
 	return res, fmt.Errorf("%s: exit status %d: %s", s.Phase, res.ExitStatus, tail(res.Lines, 6))
 }
@@ -124,8 +133,9 @@ func (e *executor) runInstall(ctx context.Context, s step) (result, error) {
 // runUpdate refreshes indexes and fails when one of the added sources could
 // not be fetched, which apt only reports as a warning (exit 0 after
 // `W: Failed to fetch`). It runs once: network retries are the package
-// manager's (apt's Acquire::Retries in remote.sh, dnf's own retries), so
-// that one policy has one owner.
+// manager's (apt's Acquire::Retries in remote.sh, dnf's own retries), and
+// the wait for apt's lists lock is remote.sh's, so that each policy has one
+// owner.
 func (e *executor) runUpdate(ctx context.Context, s step) error {
 	res, err := e.batches.exec(ctx, s)
 	if err != nil {
@@ -134,6 +144,11 @@ func (e *executor) runUpdate(ctx context.Context, s step) error {
 	failed := fetchFailures(res.Lines, e.req.Repositories)
 	if res.ExitStatus == 0 && len(failed) == 0 {
 		return nil
+	}
+	if res.ExitStatus != 0 {
+		if err := e.lockFailure(s, res); err != nil {
+			return err
+		}
 	}
 	msg := fmt.Sprintf("%s: exit status %d: %s", s.Phase, res.ExitStatus, tail(res.Lines, 4))
 	if len(failed) > 0 {

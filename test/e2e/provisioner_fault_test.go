@@ -88,8 +88,22 @@ func TestPackagesFault5xxTwiceThenOK(t *testing.T) {
 // as dpkg and apt take them) from a background process on the target.
 func holdDpkgLock(t *testing.T, tg *harness.Target, d time.Duration) {
 	t.Helper()
+	holdLocks(t, tg, d, "/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock")
+}
+
+// holdListsLock holds apt's lists lock as apt-daily's `apt-get update`
+// does on a fresh instance.
+func holdListsLock(t *testing.T, tg *harness.Target, d time.Duration) {
+	t.Helper()
+	holdLocks(t, tg, d, "/var/lib/apt/lists/lock")
+}
+
+// holdLocks holds fcntl write locks on paths, as dpkg and apt take them, from a background
+// process on the target for d.
+func holdLocks(t *testing.T, tg *harness.Target, d time.Duration, paths ...string) {
+	t.Helper()
 	script := `use Fcntl; my $l = pack("s s x4 q q l x4", F_WRLCK, 0, 0, 0, 0);` +
-		`for my $p ("/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock") { open(my $f, ">>", $p) or die; fcntl($f, F_SETLK, $l) or die "lock $p: $!"; push @h, $f }` +
+		`for my $p ("` + strings.Join(paths, `", "`) + `") { open(my $f, ">>", $p) or die; fcntl($f, F_SETLK, $l) or die "lock $p: $!"; push @h, $f }` +
 		`open(my $r, ">", "/run/e2e-lock-held"); close $r; sleep ` + strconv.Itoa(int(d.Seconds())) + `; unlink "/run/e2e-lock-held";`
 	tg.MustRun(t, "setsid -f perl -e '"+script+"' >/dev/null 2>&1 </dev/null; for i in $(seq 50); do [ -e /run/e2e-lock-held ] && exit 0; sleep 0.1; done; echo lock not taken; exit 1")
 }
@@ -121,6 +135,42 @@ func TestPackagesFaultLockTimeout(t *testing.T) {
     packages     = "hello-svc=1.0.0-h5"
     lock_timeout = "4s"`)
 	failedBake(t, tg, out, err, "lock_timeout")
+}
+
+// DPkg::Lock::Timeout does not cover apt's lists lock: apt-get update waits for it in remote.sh.
+func TestPackagesFaultListsLockHeldThenReleased(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	holdListsLock(t, tg, 10*time.Second)
+	start := time.Now()
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", signedRepoBlock(tg, tg.Repos.AptSigned)+`
+    packages     = "hello-svc=1.0.0-h5"
+    lock_timeout = "60s"`)
+	mustSucceed(t, out, err)
+	if !strings.Contains(out, "waiting for the apt lists lock") {
+		t.Errorf("the build never reported waiting for the held lists lock:\n%s", out)
+	}
+	if d := time.Since(start); d < 8*time.Second {
+		t.Errorf("the build took %s although the lists lock was held for 10 s: it did not wait", d)
+	}
+	if n := strings.Count(out, "apt-get update ("); n != 1 {
+		t.Errorf("the update step ran %d times, want 1 (the wait is inside it)", n)
+	}
+	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
+	assertCleanedUp(t, tg)
+}
+
+func TestPackagesFaultListsLockTimeout(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	holdListsLock(t, tg, 60*time.Second)
+	start := time.Now()
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", signedRepoBlock(tg, tg.Repos.AptSigned)+`
+    packages     = "hello-svc=1.0.0-h5"
+    lock_timeout = "4s"`)
+	failedBake(t, tg, out, err, "apt lists lock was held by another process for longer than lock_timeout (4s)",
+		"update (scoped): the package manager lock was held by another process for longer than lock_timeout (4s)")
+	if d := time.Since(start); d > 3*time.Minute {
+		t.Errorf("the build gave up after %s; lock_timeout is 4s", d)
+	}
 }
 
 // dnf 4 waits for ever while the process named in its rpmdb lock file lives; lock_timeout must
