@@ -122,6 +122,11 @@ func TestResolveSourceAMIChoosesAsAmazonEBS(t *testing.T) {
 	image := func(id, name, created string) ec2fake.Image {
 		return ec2fake.Image{ID: id, Name: name, CreationDate: at(created)}
 	}
+	// The same name in two accounts: ours, and Canonical's newer public image.
+	ownImageAndNewerCanonical := []ec2fake.Image{
+		image("ami-00000000000000005", "noble", "2026-06-01T00:00:00Z"),
+		{ID: "ami-00000000000000006", Name: "noble", OwnerID: canonical, LaunchPermissions: public, CreationDate: at("2026-06-02T00:00:00Z")},
+	}
 	cases := map[string]struct {
 		images     []ec2fake.Image
 		baseAMI    string
@@ -152,17 +157,11 @@ func TestResolveSourceAMIChoosesAsAmazonEBS(t *testing.T) {
 			baseAMI: "base-*", owners: []string{"self"}, mostRecent: true, want: "ami-00000000000000003",
 		},
 		"owners limit the choice": {
-			images: []ec2fake.Image{
-				image("ami-00000000000000005", "noble", "2026-06-01T00:00:00Z"),
-				{ID: "ami-00000000000000006", Name: "noble", OwnerID: canonical, LaunchPermissions: public, CreationDate: at("2026-06-02T00:00:00Z")},
-			},
+			images:  ownImageAndNewerCanonical,
 			baseAMI: "noble", owners: []string{"self"}, mostRecent: true, want: "ami-00000000000000005",
 		},
 		"several owners": {
-			images: []ec2fake.Image{
-				image("ami-00000000000000005", "noble", "2026-06-01T00:00:00Z"),
-				{ID: "ami-00000000000000006", Name: "noble", OwnerID: canonical, LaunchPermissions: public, CreationDate: at("2026-06-02T00:00:00Z")},
-			},
+			images:  ownImageAndNewerCanonical,
 			baseAMI: "noble", owners: []string{"self", canonical}, mostRecent: true, want: "ami-00000000000000006",
 		},
 		"only available images of the virtualization type": {
