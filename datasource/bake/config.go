@@ -44,8 +44,9 @@ type Config struct {
 	// A base AMI given by name is only looked up when `owners` is set explicitly, as in the amazon
 	// plugin, so that nobody else's public image can be picked by name.
 	Owners []string `mapstructure:"owners"`
-	// When a base AMI name matches several images, take the newest instead of failing. Rosco's
-	// `mostRecent` in `rosco_config` has the same effect for its region.
+	// When a base AMI name matches several images, take the newest instead of failing, as
+	// amazon-ebs's `source_ami_filter` takes it (see Base AMI resolution). Rosco's `mostRecent` in
+	// `rosco_config` has the same effect for its region.
 	MostRecent bool `mapstructure:"most_recent"`
 	// Path to Rosco's `rosco.yml` (as Rosco ships it or as Halyard generates it). The base image
 	// named by `base_os` and its settings for the region and `vm_type` then give `source_ami`,

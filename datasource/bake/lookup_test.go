@@ -1,12 +1,18 @@
 package bake
 
 import (
+	"context"
 	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	awscommon "github.com/hashicorp/packer-plugin-amazon/common"
+	"github.com/hashicorp/packer-plugin-amazon/common/clients"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/spinnaker-bakery/packer-plugin-spinnaker/internal/awslookup"
@@ -172,6 +178,34 @@ func TestLookupNoneNeedsNoAWS(t *testing.T) {
 	}
 	if n := fake.CallCount(""); n != 0 {
 		t.Errorf("%d EC2 calls, want none", n)
+	}
+}
+
+// A base AMI name picks the AMI amazon-ebs's source_ami_filter picks for the same name, state,
+// virtualization type, owners and most_recent, also among images of one second (where the key
+// lookup's own order would take the later millisecond), and the strict key holds that AMI.
+func TestBaseAMINameChoosesAsAmazonEBSSourceAMIFilter(t *testing.T) {
+	fake, raw := withFake(t, map[string]interface{}{"base_ami": "golden-base-*", "owners": []interface{}{"self"}, "most_recent": true})
+	fake.AddImage("us-east-1", ec2fake.Image{Name: "golden-base-late", CreationDate: time.Date(2026, 6, 1, 0, 0, 0, 900e6, time.UTC)})
+	early := fake.AddImage("us-east-1", ec2fake.Image{Name: "golden-base-early", CreationDate: time.Date(2026, 6, 1, 0, 0, 0, 100e6, time.UTC)})
+
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDFAKEFORTESTS0001", "fake-secret", "")}
+	client := awslookup.RegionClients(cfg, raw["custom_endpoint_ec2"].(string), []string{"us-east-1"})["us-east-1"]
+	filter := awscommon.AmiFilterOptions{
+		Filters: map[string]string{"name": "golden-base-*", "state": "available", "virtualization-type": "hvm"},
+		Owners:  []string{"self"}, MostRecent: true,
+	}
+	amazonEBS, err := filter.GetFilteredImage(context.Background(), &ec2.DescribeImagesInput{}, client.(clients.Ec2Client))
+	if err != nil || aws.ToString(amazonEBS.ImageId) != early.ID {
+		t.Fatalf("amazon-ebs's source_ami_filter: %v, %v; the test expects %s", amazonEBS, err, early.ID)
+	}
+
+	out := execute(t, raw)
+	if got := strMap(out["source_ami"])["us-east-1"]; got != early.ID {
+		t.Errorf("source_ami = %s, amazon-ebs starts from %s", got, early.ID)
+	}
+	if doc := out["key_document"].AsString(); !strings.Contains(doc, `"source_ami":"`+early.ID+`"`) {
+		t.Errorf("key document does not hold amazon-ebs's source AMI %s: %s", early.ID, doc)
 	}
 }
 

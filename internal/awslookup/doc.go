@@ -5,9 +5,12 @@
 //
 // AWS access is the caller's: the datasource and the builder resolve the amazon plugin's own
 // AccessConfig (credentials chain, assume_role, Vault, max_retries) and hand this package one
-// client per region (RegionClients). A base AMI filter is resolved by the amazon plugin's own
-// AmiFilterOptions.GetFilteredImage, as amazon-ebs resolves it. An EC2 error that remains after
-// the SDK's retries names the region and the operation.
+// client per region (RegionClients). A base AMI, by filter (ResolveSourceAMIFilter) or by name
+// (ResolveSourceAMI), is resolved by the amazon plugin's own AmiFilterOptions.GetFilteredImage,
+// as amazon-ebs resolves its source AMI: one DescribeImages call with amazon's retries, and
+// amazon's choice among several images. The key lookup (FindImages, ListImages) is this
+// package's own. An EC2 error that remains after the SDK's retries names the region and the
+// operation.
 //
 // Lookups filter on the server side (tag or name, state=available, owners)
 // and follow NextToken with the SDK paginator, so a lookup costs one

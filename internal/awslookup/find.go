@@ -54,13 +54,13 @@ func FindImages(ctx context.Context, clients map[string]EC2DescribeImagesAPI, q 
 			return Result{}, fmt.Errorf("find images: %w", err)
 		}
 		g.Go(func() error {
-			img, count, err := newestImage(gctx, client, rq.input(), rq.PageSize)
+			img, found, err := newestImage(gctx, client, rq.input(), rq.PageSize)
 			if err != nil {
 				return &RegionError{Region: region, Operation: "DescribeImages", Err: err}
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			if count > 0 {
+			if found {
 				res.AMIIDs[region] = aws.ToString(img.ImageId)
 				res.Images[region] = imageFrom(img)
 			} else {
@@ -112,21 +112,20 @@ func ListImages(ctx context.Context, region string, client EC2DescribeImagesAPI,
 	return out, nil
 }
 
-// newestImage pages through DescribeImages and keeps the newest image. It
-// also counts the matches, for callers that must refuse several.
-func newestImage(ctx context.Context, client EC2DescribeImagesAPI, in *ec2.DescribeImagesInput, pageSize int32) (types.Image, int, error) {
-	var best types.Image
-	count := 0
-	err := eachImage(ctx, client, in, pageSize, func(img types.Image) {
-		if count == 0 || newer(img, best) {
+// newestImage pages through DescribeImages and keeps the newest image (found is false when
+// nothing matched). It is the key lookup's order; a base AMI is chosen by the amazon plugin
+// (ResolveSourceAMI).
+func newestImage(ctx context.Context, client EC2DescribeImagesAPI, in *ec2.DescribeImagesInput, pageSize int32) (best types.Image, found bool, err error) {
+	err = eachImage(ctx, client, in, pageSize, func(img types.Image) {
+		if !found || newer(img, best) {
 			best = img
 		}
-		count++
+		found = true
 	})
 	if err != nil {
-		return types.Image{}, 0, err
+		return types.Image{}, false, err
 	}
-	return best, count, nil
+	return best, found, nil
 }
 
 // eachImage pages through DescribeImages with the SDK paginator and hands every image to visit.

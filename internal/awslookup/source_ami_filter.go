@@ -38,29 +38,30 @@ func ResolveSourceAMIFilter(ctx context.Context, client EC2DescribeImagesAPI, f 
 		return "", errors.New("source_ami_filter: owners must be set (for security, as in amazon-ebs)")
 	}
 	opts := awscommon.AmiFilterOptions{Filters: f.Filters, Owners: f.Owners, MostRecent: f.MostRecent, IncludeDeprecated: f.IncludeDeprecated}
-	img, err := opts.GetFilteredImage(ctx, &ec2.DescribeImagesInput{}, amazonClient(client))
+	img, err := opts.GetFilteredImage(ctx, &ec2.DescribeImagesInput{}, &describeCall{api: client})
 	if err != nil {
 		return "", fmt.Errorf("source_ami_filter %v (owners %v): %w", f.Filters, f.Owners, err)
 	}
 	return aws.ToString(img.ImageId), nil
 }
 
-// amazonClient gives the amazon plugin's helpers, which take its whole EC2
-// client interface, a client that may only describe images.
-func amazonClient(client EC2DescribeImagesAPI) clients.Ec2Client {
-	if full, ok := client.(clients.Ec2Client); ok {
-		return full
-	}
-	return describeOnly{api: client}
-}
-
-// describeOnly serves DescribeImages, the one call GetFilteredImage makes;
-// any other call panics on the nil embedded interface.
-type describeOnly struct {
+// describeCall gives the amazon plugin's helpers, which take its whole EC2 client interface, a
+// client that may only describe images, and keeps what EC2 answered to the one DescribeImages
+// call GetFilteredImage makes: amazon's own errors say neither how many images matched nor, as a
+// value, which error EC2 returned. Any other call panics on the nil embedded interface.
+type describeCall struct {
 	clients.Ec2Client
 	api EC2DescribeImagesAPI
+	// matched is the number of images EC2 listed; err is EC2's error, as the SDK returned it.
+	matched int
+	err     error
 }
 
-func (d describeOnly) DescribeImages(ctx context.Context, in *ec2.DescribeImagesInput, opts ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error) {
-	return d.api.DescribeImages(ctx, in, opts...)
+func (d *describeCall) DescribeImages(ctx context.Context, in *ec2.DescribeImagesInput, opts ...func(*ec2.Options)) (*ec2.DescribeImagesOutput, error) {
+	out, err := d.api.DescribeImages(ctx, in, opts...)
+	d.err = err
+	if out != nil {
+		d.matched = len(out.Images)
+	}
+	return out, err
 }
