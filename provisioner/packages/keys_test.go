@@ -3,6 +3,7 @@ package packages
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -198,5 +199,53 @@ func TestKeyFingerprintCoversEveryKey(t *testing.T) {
 	}
 	if err != nil && strings.Contains(err.Error(), "T0KENxyz") {
 		t.Errorf("the error shows the token: %v", err)
+	}
+}
+
+// The bake script of an rpm bake names the gpg-pubkey packages of its keys
+// (cleanup removes the ones dnf imported); a deb bake's names none. The
+// key file it writes holds the parsed keys, not the given text.
+func TestProvisionHandsTheScriptTheParsedKeys(t *testing.T) {
+	given := "\n" + testKey + "\n\n" + otherKey + "\n"
+	for _, typ := range []PackageType{RPM, Deb} {
+		var p Provisioner
+		if err := p.Prepare(map[string]interface{}{
+			"package_type": string(typ),
+			"repositories": []interface{}{map[string]interface{}{"url": "http://10.0.0.1:8080/r/", "key": given}},
+			"packages":     "hello-svc",
+		}); err != nil {
+			t.Fatal(err)
+		}
+		comm := newFakeComm(debTarget(nil))
+		if typ == RPM {
+			comm = newFakeComm(func(cmd string, n int) fakeReply {
+				switch stepKey(cmd) {
+				case "detect":
+					return fakeReply{Stdout: "uid=0\nrpm=1\ndnf=dnf\nsystemctl=1\nsudo=1\nstage=" + fakeStage + "\n"}
+				case "verify":
+					return fakeReply{Stdout: "@@package hello-svc ii|0:1.0.0-h5\n"}
+				}
+				return fakeReply{}
+			})
+		}
+		ui, err := provision(context.Background(), &p, comm)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", typ, err, ui.text())
+		}
+		script := comm.Uploads[fakeStage+"/run.sh"]
+		want := "RPM_PUBKEYS=''"
+		if typ == RPM {
+			want = "RPM_PUBKEYS='gpg-pubkey-c4245f81-6b14df4c gpg-pubkey-" + strings.ToLower(otherKeyFingerprint[32:]) + "-"
+		}
+		if !strings.Contains(script, want) {
+			t.Errorf("%s: script lacks %q", typ, want)
+		}
+		k, err := checkKey("key", []byte(given), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(script, base64.StdEncoding.EncodeToString(k.Armored)) || strings.Contains(script, base64.StdEncoding.EncodeToString([]byte(given))) {
+			t.Errorf("%s: the key file written is not the re-serialized keys", typ)
+		}
 	}
 }
