@@ -21,8 +21,10 @@ import (
 )
 
 // This file owns the key policy: what counts as a repository key, how a
-// key_url is fetched (by the Packer host, TLS kept across redirects), and
-// the key_fingerprint check every key passes before it reaches the target.
+// key_url is fetched (by the Packer host, TLS kept across redirects), the
+// key_fingerprint check every key passes before it reaches the target,
+// what of it reaches the target (the parsed public keys, re-serialized),
+// and the names rpm gives the keys dnf imports.
 
 const armorHeader = "-----BEGIN PGP PUBLIC KEY BLOCK-----"
 
