@@ -117,18 +117,23 @@ type RepositoryConfig struct {
 	// URL of the repository's signing key: `https`, or plain `http` only
 	// together with `key_fingerprint` (which pins the key, so the transport
 	// no longer matters). The Packer host fetches it,
-	// refuses redirects that leave https, checks that it is an OpenPGP public
-	// key (and has `key_fingerprint`), and writes it to /etc/apt/keyrings
-	// (deb) or /etc/pki/rpm-gpg (rpm, as dnf's `gpgkey`).
+	// refuses redirects that leave https, checks that it holds OpenPGP public
+	// keys only (and only the `key_fingerprint` key), and writes the parsed
+	// keys to /etc/apt/keyrings (deb) or /etc/pki/rpm-gpg (rpm, as dnf's
+	// `gpgkey`).
 	KeyURL string `mapstructure:"key_url"`
-	// The signing key itself, ASCII-armored.
+	// The signing key itself: one or more ASCII-armored public key blocks.
 	Key string `mapstructure:"key"`
-	// Path on the Packer host of the signing key (armored or binary).
+	// Path on the Packer host of the signing key: armored blocks or a
+	// binary keyring.
 	KeyFile string `mapstructure:"key_file"`
-	// The OpenPGP fingerprint the key (`key_url`, `key` or `key_file`) must
-	// have, as `gpg --fingerprint` prints it (spaces and case do not
-	// matter). Every key in the file must match; anything else fails the
-	// bake before the target is touched.
+	// The OpenPGP fingerprint of the key (`key_url`, `key` or `key_file`),
+	// as `gpg --fingerprint` prints it (spaces and case do not matter). The
+	// key material must then hold that key and no other, since apt and dnf
+	// trust every key in it; anything else fails the bake before the target
+	// is touched. Without it a keyring of several keys is accepted. Either
+	// way only the parsed public keys reach the target, re-serialized, never
+	// the given bytes.
 	KeyFingerprint string `mapstructure:"key_fingerprint"`
 	// Explicitly skip signature checks for this repository
 	// (`[trusted=yes]` / `gpgcheck=0`). Excludes every key field; the bake

@@ -21,8 +21,10 @@
 //     (repository entries, and the warnings for weakened signature checks),
 //     request.go (the whole request: conflicts, limits, deferral of
 //     `<unknown>` values is provisioner.go's).
-//   - Repository keys (OpenPGP parsing, key_fingerprint, fetching on the
-//     Packer host, TLS across redirects): keys.go.
+//   - Repository keys (OpenPGP parsing of every block, key_fingerprint,
+//     the re-serialized material written to the target, the gpg-pubkey
+//     names rpm gives them, fetching on the Packer host, TLS across
+//     redirects): keys.go.
 //   - Where credentials go on the target (apt auth.conf.d, dnf
 //     username/password, file modes): repofiles.go.
 //   - Masking secrets in every line and error: mask.go; the UI that
@@ -54,7 +56,8 @@
 //     one per requested package, or one for single_transaction).
 //   - Batching steps into remote commands, and the script's upload and the
 //     cleanup's timing: batch.go. What cleanup removes: remote.sh
-//     (step_cleanup).
+//     (step_cleanup, which removes only the gpg-pubkey packages that
+//     step_prepare found missing).
 //   - Verification of versions and units: verify.go.
 //   - The inventory (sbom_file): which queries and formats, and the
 //     document, are internal/sbom's; when they run (after verify, before

@@ -136,7 +136,7 @@ func TestLayoutDeb(t *testing.T) {
 func TestLayoutRPM(t *testing.T) {
 	repos := []sourceRepo{
 		{URL: mustURL("http://tok:pa55@10.0.0.1:8080/rpm/"), KeyURL: "http://10.0.0.1:8080/RPM-GPG-KEY", Label: "fx"},
-		{URL: mustURL("http://10.0.0.1:8080/other/"), Key: []byte(testKey)},
+		{URL: mustURL("http://10.0.0.1:8080/other/"), Key: &repoKey{Armored: []byte(testKey)}},
 		{URL: mustURL("http://10.0.0.1:8080/unsigned/"), Trusted: true},
 	}
 	// The key_url was fetched by the Packer host (keys[0]).

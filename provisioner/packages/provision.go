@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -251,21 +252,32 @@ func (b *provisionRun) decideSudo(ctx context.Context) error {
 	return nil
 }
 
-// stageScript fetches deb keys and renders the bake script, which the
+// stageScript fetches key URLs and renders the bake script, which the
 // first batch uploads.
 func (b *provisionRun) stageScript(ctx context.Context) error {
 	keys := make([][]byte, len(b.req.Repositories))
+	var rpmPubkeys []string
 	client := newKeyClient(nil)
 	for i, repo := range b.req.Repositories {
-		switch {
-		case len(repo.Key) > 0:
-			keys[i] = repo.Key
-		case repo.KeyURL != "":
-			key, err := fetchKey(ctx, client, fmt.Sprintf("repository %s key_url", repo.Label), repo.KeyURL, repo.Fingerprint, b.secrets)
+		key := repo.Key
+		if repo.KeyURL != "" {
+			var err error
+			key, err = fetchKey(ctx, client, fmt.Sprintf("repository %s key_url", repo.Label), repo.KeyURL, repo.Fingerprint, b.secrets)
 			if err != nil {
 				return err
 			}
-			keys[i] = key
+		}
+		if key != nil {
+			keys[i] = key.Armored
+		}
+		// dnf imports an rpm repository's keys into the rpm database,
+		// where they outlive the key file: cleanup removes those.
+		if key != nil && b.req.Type == RPM {
+			for _, name := range key.RPMPubkeys {
+				if !slices.Contains(rpmPubkeys, name) {
+					rpmPubkeys = append(rpmPubkeys, name)
+				}
+			}
 		}
 	}
 	layout := layoutRepositories(b.req.Type, b.id, b.req.Repositories, keys)
@@ -285,6 +297,7 @@ func (b *provisionRun) stageScript(ctx context.Context) error {
 		DNF:             b.facts.DNF,
 		AllowDowngrades: allowDowngrades(b.req),
 		Layout:          layout,
+		RPMPubkeys:      rpmPubkeys,
 	})
 	b.batches.script = script
 	return nil

@@ -29,6 +29,15 @@ step_prepare() {
 		printf '#!/bin/sh\n# spinnaker-packages %s: no service starts during the bake\nexit 101\n' "$BAKE" > "$POLICY_RC_D" || fail "cannot write $POLICY_RC_D"
 		chmod 0755 "$POLICY_RC_D"
 	fi
+	# dnf imports the repositories' keys into the rpm database as
+	# gpg-pubkey packages, which outlive the key files: note the ones the
+	# image does not have yet, for cleanup to remove.
+	if [ -n "$RPM_PUBKEYS" ]; then
+		: > "$STAGE/new-pubkeys" || fail "cannot write $STAGE/new-pubkeys"
+		for k in $RPM_PUBKEYS; do
+			rpm -q --quiet "$k" || say "$k" >> "$STAGE/new-pubkeys"
+		done
+	fi
 	umask 022
 	write_repositories || fail "cannot write the repository files"
 }
@@ -442,6 +451,15 @@ step_cleanup() {
 			# dnf keeps <id>-<hash>/, <id>.solv and <id>-filenames.solvx.
 			rm -rf "$ROOT/var/cache/dnf/$id"* "$ROOT/var/cache/yum/$id"* 2>/dev/null
 		done
+		# Only keys prepare found missing: a key the image already trusted
+		# stays trusted.
+		if [ -f "$STAGE/new-pubkeys" ]; then
+			while read -r k; do
+				rpm -q --quiet "$k" || continue
+				say "removing $k (the repository key dnf imported)"
+				rpm -e "$k" || say "warning: cannot remove $k: the image still trusts that repository key"
+			done < "$STAGE/new-pubkeys"
+		fi
 	fi
 	rm -rf "$DEB_DIR" "$STAGE"
 }

@@ -384,3 +384,89 @@ echo "$fmt" | sed 's/%{name}/hello-svc/; s/%{from_repo}/spinnaker-packages-t1-0/
 		t.Errorf("the step took %s: something kept waiting", took)
 	}
 }
+
+// dnf imports an rpm repository's keys into the rpm database, where they
+// outlive the key file. prepare notes which of the bake's keys the image
+// lacks; cleanup removes those that dnf imported, never a key the image
+// already trusted, and none with keep_repositories.
+func TestCleanupStepRemovesTheRPMKeysTheBakeImported(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		dir := t.TempDir()
+		installed := filepath.Join(dir, "rpmdb")
+		// The image already trusts the first key.
+		if err := os.WriteFile(installed, []byte("gpg-pubkey-11111111-5f000000\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// The calls log lives in the staging directory, which cleanup
+		// removes: removals are logged beside the database.
+		removed := filepath.Join(dir, "removed")
+		rpm := fmt.Sprintf(`db=%s
+case "$1" in
+-q) grep -qx "$3" "$db" ;;
+-e) echo "rpm $*" >> %s; grep -qx "$2" "$db" || exit 1; grep -vx "$2" "$db" > "$db.new"; mv "$db.new" "$db" ;;
+*) exit 2 ;;
+esac`, installed, removed)
+		root := filepath.Join(dir, "root")
+		repos := []sourceRepo{{URL: mustURL("http://10.0.0.1/rpm/"), Label: "r"}}
+		d := scriptData{Bake: "k1", Type: RPM, LockTimeout: 5, DNF: "dnf", KeepRepos: keep, Root: root,
+			Layout:     layoutRepositories(RPM, "k1", repos, [][]byte{[]byte(testKey)}),
+			RPMPubkeys: []string{"gpg-pubkey-11111111-5f000000", "gpg-pubkey-22222222-6b14df4c", "gpg-pubkey-33333333-6b14df4d"}}
+		stage := filepath.Join(dir, "stage")
+		if err := os.MkdirAll(stage, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		fakes := map[string]string{"rpm": rpm}
+		if out, _, err := runScript(t, stage, d, fakes, "--in-batch", "prepare"); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		// dnf imports the second key during the bake; the third is never
+		// used.
+		f, err := os.OpenFile(installed, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = f.WriteString("gpg-pubkey-22222222-6b14df4c\n")
+		f.Close()
+		out, _, err := runScript(t, stage, d, fakes, "cleanup")
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		log, _ := os.ReadFile(removed)
+		removals := strings.Fields(strings.ReplaceAll(string(log), "rpm -e ", "rpm-e:"))
+		want := []string{"rpm-e:gpg-pubkey-22222222-6b14df4c"}
+		if keep {
+			want = nil
+		}
+		if strings.Join(removals, " ") != strings.Join(want, " ") {
+			t.Errorf("keep_repositories=%v: removals %q, want %q\n%s", keep, removals, want, out)
+		}
+		left, _ := os.ReadFile(installed)
+		wantLeft := "gpg-pubkey-11111111-5f000000\n"
+		if keep {
+			wantLeft += "gpg-pubkey-22222222-6b14df4c\n"
+		}
+		if string(left) != wantLeft {
+			t.Errorf("keep_repositories=%v: rpm database holds %q, want %q", keep, left, wantLeft)
+		}
+	}
+}
+
+// Without a record from prepare (a bake that failed before it), cleanup
+// removes no key: it cannot tell the image's own from the bake's.
+func TestCleanupStepRemovesNoRPMKeyWithoutPreparesRecord(t *testing.T) {
+	dir := t.TempDir()
+	d := scriptData{Bake: "k2", Type: RPM, LockTimeout: 5, DNF: "dnf", Root: filepath.Join(dir, "root"),
+		RPMPubkeys: []string{"gpg-pubkey-22222222-6b14df4c"}}
+	stage := filepath.Join(dir, "stage")
+	if err := os.MkdirAll(stage, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	removed := filepath.Join(dir, "removed")
+	out, _, err := runScript(t, stage, d, map[string]string{"rpm": `case "$1" in -e) echo "$*" >> ` + removed + ";; esac"}, "cleanup")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if log, _ := os.ReadFile(removed); len(log) > 0 {
+		t.Errorf("cleanup without prepare's record removed %q", log)
+	}
+}

@@ -61,11 +61,7 @@ func layoutRepositories(t PackageType, bake string, repos []sourceRepo, keys [][
 			}
 			opts := append([]string(nil), repo.Options...)
 			if len(keys[i]) > 0 {
-				ext := ".gpg"
-				if isArmored(keys[i]) {
-					ext = ".asc"
-				}
-				keyPath := fmt.Sprintf("/etc/apt/keyrings/%s-%d%s", prefix, i, ext)
+				keyPath := fmt.Sprintf("/etc/apt/keyrings/%s-%d.asc", prefix, i)
 				l.Files = append(l.Files, remoteFile{Path: keyPath, Content: keys[i]})
 				opts = append(opts, "signed-by="+keyPath)
 			}

@@ -23,8 +23,8 @@ type sourceRepo struct {
 	Trusted      bool
 	// KeyURL is fetched by the Packer host when the bake starts.
 	KeyURL string
-	// Key is key material known at Prepare (inline key or key file).
-	Key []byte
+	// Key is the checked key known at Prepare (inline key or key file).
+	Key *repoKey
 	// Fingerprint is the key_fingerprint every key must have ("" when not
 	// set), upper-case hex.
 	Fingerprint string
@@ -71,11 +71,11 @@ func (r sourceRepo) warnings(t PackageType) []string {
 // identity is what makes two repositories the same for deduplication.
 func (r sourceRepo) identity() string {
 	return strings.Join([]string{strings.Join(r.Options, " "), r.URL.String(), r.Distribution,
-		strings.Join(r.Components, " "), fmt.Sprint(r.Trusted), r.KeyURL, string(r.Key), r.Fingerprint}, "\x00")
+		strings.Join(r.Components, " "), fmt.Sprint(r.Trusted), r.KeyURL, string(r.Key.armored()), r.Fingerprint}, "\x00")
 }
 
 // hasKey reports whether a signing key was configured for the repository.
-func (r sourceRepo) hasKey() bool { return r.KeyURL != "" || len(r.Key) > 0 }
+func (r sourceRepo) hasKey() bool { return r.KeyURL != "" || r.Key != nil }
 
 // matchKey is the host and path of the repository as apt prints them in
 // its `Err:` and `Failed to fetch` lines (without credentials).

@@ -29,6 +29,10 @@ type scriptData struct {
 	DNF             string
 	AllowDowngrades bool
 	Layout          repoLayout
+	// RPMPubkeys are the gpg-pubkey packages rpm makes of the bake's
+	// repository keys when dnf imports them; cleanup removes those the
+	// image did not have before (unless KeepRepos).
+	RPMPubkeys []string
 	// Root prefixes every path the script writes or removes; "" on a
 	// target. The unit tests run the script's steps against a temporary
 	// directory.
@@ -72,6 +76,7 @@ func renderScript(d scriptData) string {
 	setVar("DNF_REPOS", strings.Join(d.Layout.DNFRepoIDs, ","))
 	setVar("DNF_REPO_IDS", strings.Join(d.Layout.DNFRepoIDs, " "))
 	setVar("ALLOW_DOWNGRADES", boolDigit(d.AllowDowngrades))
+	setVar("RPM_PUBKEYS", strings.Join(d.RPMPubkeys, " "))
 
 	// File contents travel base64-encoded: no heredoc terminator or shell
 	// character in a key or a URL can end them early.

@@ -280,6 +280,11 @@ func TestPackagesRPMBooted(t *testing.T) {
 	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
 	wantVersion(t, tg, "hello-lib", "1.0.0-h5")
 	wantUnit(t, tg, "hello-svc.service", "enabled", "inactive")
+	// dnf imported the repository's key during the bake, and cleanup took
+	// it out again (assertCleanedUp checks that it is gone).
+	if id := strings.ToLower(tg.Repos.RPMKey.Fingerprint[32:]); !strings.Contains(out, "removing gpg-pubkey-"+id+"-") {
+		t.Errorf("cleanup removed no gpg-pubkey-%s:\n%s", id, out)
+	}
 	assertCleanedUp(t, tg)
 	if out := tg.MustRun(t, "ls /var/cache/dnf | grep spinnaker-packages || true"); strings.TrimSpace(out) != "" {
 		t.Errorf("dnf cache of the added repository left behind: %s", out)

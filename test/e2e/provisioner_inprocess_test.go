@@ -78,6 +78,15 @@ func assertCleanedUp(t *testing.T, tg *harness.Target) {
 	if strings.TrimSpace(out) != "" {
 		t.Errorf("bake files left on the target:\n%s", out)
 	}
+	// dnf imports a repository's key into the rpm database as a gpg-pubkey
+	// package, which outlives the key file: the image must not keep
+	// trusting the bake's repository.
+	if tg.Kind == harness.RPM {
+		id := strings.ToLower(tg.Repos.RPMKey.Fingerprint[32:])
+		if out := tg.MustRun(t, "rpm -q gpg-pubkey --qf '%{VERSION}-%{RELEASE}\\n' 2>/dev/null || true"); strings.Contains(out, id+"-") {
+			t.Errorf("the rpm database still trusts the bake's key %s:\n%s", tg.Repos.RPMKey.Fingerprint, out)
+		}
+	}
 	// apt names list files after the source URL: none of the test
 	// repositories' lists may stay in the image.
 	host := strings.TrimPrefix(tg.Repos.BaseURL, "http://")

@@ -61,6 +61,51 @@ func TestPackagesKeyFingerprintMismatch(t *testing.T) {
 	}
 }
 
+// A key file that holds the pinned key and one more is refused, since apt
+// and dnf would trust both: given inline, at Prepare (the target sees no
+// login); as a key_url, when the Packer host fetches it, before anything
+// is written on the target.
+func TestPackagesKeyFingerprintRefusesASecondKey(t *testing.T) {
+	tg := harness.NewTarget(t, harness.Debian)
+	p := harness.NewPacker(t)
+	pinned, smuggled := tg.Repos.RepoKey, tg.Repos.WrongKey
+	both := pinned.Armored + smuggled.Armored
+	// Served beside the fixture keys, under a name of this test's own.
+	name := "pinned-and-another.asc"
+	if err := os.WriteFile(filepath.Join(filepath.Dir(pinned.File), name), []byte(both), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	keyURL := tg.Repos.BaseURL + strings.TrimSuffix(pinned.Path, filepath.Base(pinned.Path)) + name
+	want := fmt.Sprintf("holds 2 keys (%s, %s) but key_fingerprint names only %s", pinned.Fingerprint, smuggled.Fingerprint, pinned.Fingerprint)
+	before := sshLogins(t, tg)
+	out, err := buildHCL(t, p, tg, "root", fmt.Sprintf(`
+    repositories {
+      url             = %q
+      key             = %q
+      key_fingerprint = %q
+    }
+    packages = "hello-svc=1.0.0-h5"`, tg.Repos.AptSigned, both, pinned.Fingerprint))
+	if after := sshLogins(t, tg); after != before {
+		t.Errorf("%d SSH logins reached the target during the refused build", after-before)
+	}
+	failedBake(t, tg, out, err, "repositories[0].key: "+want)
+	out, err = buildHCL(t, p, tg, "root", fmt.Sprintf(`
+    repositories {
+      name            = "vendor"
+      url             = %q
+      key_url         = %q
+      key_fingerprint = %q
+    }
+    packages = "hello-svc=1.0.0-h5"`, tg.Repos.AptSigned, keyURL, pinned.Fingerprint))
+	failedBake(t, tg, out, err, "repository vendor key_url", want)
+	if strings.Contains(out, "apt-get update") || strings.Contains(out, "] repositories") {
+		t.Errorf("the bake went on after the refused key:\n%s", out)
+	}
+	if keys := tg.MustRun(t, "ls /etc/apt/keyrings /etc/apt/trusted.gpg.d 2>/dev/null"); strings.Contains(keys, "spinnaker-packages") {
+		t.Errorf("a key file is on the target:\n%s", keys)
+	}
+}
+
 // Credentials never sit in a world-readable file, not even with
 // keep_repositories: apt gets them from auth.conf.d (0600).
 func TestPackagesCredentialsKeptPrivately(t *testing.T) {
