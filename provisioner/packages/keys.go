@@ -118,11 +118,13 @@ func checkKey(field string, data []byte, fingerprint string) (*repoKey, error) {
 }
 
 // dearmorKeys decodes every armored block of text and returns their
-// contents, concatenated. armor.Decode skips whatever precedes a block and
-// stops at its checksum line, so it cannot tell a key file from keys with
-// something else around them: the blocks are cut out here at their BEGIN
-// and END lines, only blank lines may lie between them, and the library
-// decodes each.
+// contents, concatenated. armor.Decode reads one block and stops at its
+// checksum line, so a second block (another key) would pass unseen: the
+// blocks are cut out here at their BEGIN and END lines and the library
+// decodes each. Text outside the blocks (a comment line, a README pasted
+// after the key) is ignored, as gpg and apt-key's dearmor ignore it; it
+// never reaches the target, which only gets the parsed keys written out
+// again.
 func dearmorKeys(text []byte) ([]byte, error) {
 	var (
 		out   bytes.Buffer
@@ -132,12 +134,10 @@ func dearmorKeys(text []byte) ([]byte, error) {
 	for i, line := range strings.Split(string(text), "\n") {
 		trimmed := strings.TrimSpace(line)
 		switch {
-		case block == nil && trimmed == "":
 		case block == nil && strings.HasPrefix(trimmed, "-----BEGIN "):
 			block = []string{line}
 			end = "-----END " + strings.TrimPrefix(trimmed, "-----BEGIN ")
 		case block == nil:
-			return nil, fmt.Errorf("line %d is outside an armored block: a key file holds armored public key blocks only", i+1)
 		default:
 			block = append(block, line)
 			if strings.HasPrefix(trimmed, "-----END ") && trimmed != end {

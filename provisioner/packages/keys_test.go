@@ -108,13 +108,29 @@ func TestCheckKeyWritesOnlyTheParsedKeys(t *testing.T) {
 	}
 }
 
-// Whatever is not an armored public key block is refused rather than
-// skipped, even without key_fingerprint.
+// Text around the armored blocks is ignored, as gpg and apt ignore it, and
+// never reaches the target: only the parsed key is written.
+func TestCheckKeyIgnoresTextAroundTheBlocks(t *testing.T) {
+	for name, data := range map[string]string{
+		"text after the key":  testKey + "\ndeb [trusted=yes] http://evil/ ./\n",
+		"text before the key": "my key:\n" + testKey,
+	} {
+		key, err := checkKey("repositories[0].key", []byte(data), testKeyFingerprint)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := string(key.Armored); strings.Contains(got, "evil") || strings.Contains(got, "my key") {
+			t.Errorf("%s: text around the key reaches the target:\n%s", name, got)
+		}
+	}
+}
+
+// Whatever inside an armored block is not a public key, or any binary that
+// is not a keyring, is refused rather than skipped, even without
+// key_fingerprint.
 func TestCheckKeyRefusesWhatIsNotAKey(t *testing.T) {
 	cases := map[string]struct{ data, want string }{
-		"text after the key":       {testKey + "\ndeb [trusted=yes] http://evil/ ./\n", "line 16 is outside an armored block"},
 		"a block after the END":    {testKey + otherKey, "is not the \"-----END PGP PUBLIC KEY BLOCK-----\" line that ends its block"},
-		"text before the key":      {"my key:\n" + testKey, "line 1 is outside an armored block"},
 		"bytes after a binary key": {readTestdata("repo.gpg") + "garbage", "not an OpenPGP public key"},
 		"unterminated block":       {strings.TrimSuffix(strings.TrimSpace(testKey), "-----END PGP PUBLIC KEY BLOCK-----"), "no END line"},
 		"a signature block":        {"-----BEGIN PGP SIGNATURE-----\n\niHUEABYKAB0WIQ==\n-----END PGP SIGNATURE-----\n", `is a "PGP SIGNATURE" block`},
