@@ -16,7 +16,10 @@ import (
 func TestPluginLogMasksRegisteredSecrets(t *testing.T) {
 	var out bytes.Buffer
 	set := pluginSet(&out)
-	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+	t.Cleanup(func() {
+		log.SetOutput(os.Stderr)
+		packersdk.LogSecretFilter.SetOutput(os.Stderr)
+	})
 	if set == nil {
 		t.Fatal("no plugin set")
 	}

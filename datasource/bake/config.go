@@ -23,7 +23,9 @@ type Config struct {
 	// amazon-ami data source take, so each option means the same in all of them. `region` is
 	// required here: it is the region of the bake, which Rosco's key holds. AWS is only called
 	// when something must be looked up in EC2: the existing image (see `lookup`) or a base AMI
-	// given by name.
+	// given by name. `max_retries` bounds the image lookup; a base AMI looked up by name goes
+	// through amazon's own AMI filter helper, which retries up to 11 attempts whatever it says, as
+	// amazon-ebs does for its source AMI.
 	awscommon.AccessConfig `mapstructure:",squash"`
 	// Further regions. The datasource computes Rosco's key for each of them too, and looks the
 	// image up there.

@@ -58,7 +58,9 @@
 //     cleanup's timing: batch.go. What cleanup removes: remote.sh
 //     (step_cleanup, which removes only the gpg-pubkey packages that
 //     step_prepare found missing).
-//   - Verification of versions and units: verify.go.
+//   - Verification of versions and units, and which installed instance
+//     answers a request: verify.go; how versions compare (dpkg's and rpm's
+//     rules, shared with request.go's conflict check): package_spec.go.
 //   - The inventory (sbom_file): which queries and formats, and the
 //     document, are internal/sbom's; when they run (after verify, before
 //     cleanup) is plan.go's; turning their output into the file is
@@ -73,7 +75,8 @@
 //	@@cleaned                         that cleanup finished
 //	@@phase <text>                    progress inside a step (dpkg groups)
 //	@@field <line>                    a control field of a downloaded .deb (apt_resolve)
-//	@@package <name> <status>|<ver>   verify: one installed instance of a requested package (deb: name:arch)
+//	@@arch <architecture>             verify: the target's native architecture (deb)
+//	@@package <name:arch> <status>|<ver>  verify: one installed instance of a requested package
 //	@@unit <name> <enabled> <active>  verify: one requested unit
 //	@@os / @@installed / @@origin <line>  inventory: os-release, installed packages, origins
 //

@@ -90,6 +90,7 @@ func TestPrepareRefusesHostileInputs(t *testing.T) {
 		{"conflicting versions on two architectures", map[string]interface{}{"package_type": "deb", "packages": "libm:amd64=1.0 libm:i386=2.0"}, "different versions of libm"},
 		{"rpm conflicting versions, one with an architecture", map[string]interface{}{"package_type": "rpm", "packages": "hello-1.0-1 hello-2.0-1.noarch"}, "different versions of hello"},
 		{"rpm pinned with an architecture and unpinned", map[string]interface{}{"package_type": "rpm", "packages": "hello-1.0-1.x86_64 hello"}, "different versions of hello"},
+		{"rpm unpinned with an architecture and pinned", map[string]interface{}{"package_type": "rpm", "packages": "hello.x86_64 hello-2.0-1"}, "different versions of hello"},
 		{"rpm local file", map[string]interface{}{"package_type": "rpm", "packages": "evil-1.0-1.noarch.rpm"}, "names an .rpm file"},
 		{"unit name over 255 with .service", map[string]interface{}{"package_type": "deb", "services": []interface{}{strings.Repeat("a", 250)}}, "over systemd's 255"},
 		{"unit name with a space", map[string]interface{}{"package_type": "deb", "services": []interface{}{"my app"}}, `services: "my app"`},

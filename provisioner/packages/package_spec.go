@@ -29,6 +29,9 @@ func (p PackageSpec) Pinned() bool { return p.Version != "" }
 // Token returns the argument given to the package manager.
 func (p PackageSpec) Token(t PackageType) string {
 	if p.Version == "" {
+		if t == RPM && p.Arch != "" {
+			return p.Name + "." + p.Arch
+		}
 		return p.Name
 	}
 	if t == Deb {
@@ -103,6 +106,13 @@ func parseRPMPackage(field, raw string) (PackageSpec, error) {
 			}
 			spec.Name = strings.Join(parts[:len(parts)-2], "-")
 			spec.Version = version + "-" + release
+		}
+	}
+	// `name.arch` without a version: the architecture is apart, so that
+	// `hello.x86_64 hello-2.0-1` is seen as two requests for hello.
+	if spec.Version == "" {
+		if dot := strings.LastIndex(raw, "."); dot > 0 && rpmArches[raw[dot+1:]] {
+			spec.Name, spec.Arch = raw[:dot], raw[dot+1:]
 		}
 	}
 	if !rpmNamePattern.MatchString(spec.Name) {

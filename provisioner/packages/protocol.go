@@ -14,7 +14,8 @@ import (
 //	@@cleaned                         that cleanup finished
 //	@@phase <text>                    progress inside a step (the groups of an ordered deb install)
 //	@@field <control field line>      a control field of a downloaded .deb (apt_resolve)
-//	@@package <name> <status>|<ver>   verify: one installed instance of a requested package (deb: name:arch)
+//	@@arch <architecture>             verify: the target's native architecture (deb)
+//	@@package <name:arch> <status>|<ver>  verify: one installed instance of a requested package
 //	@@unit <name> <enabled> <active>  verify: one requested unit
 //	@@os <line>                       inventory: a line of the target's os-release
 //	@@installed <line>                inventory: a line of the installed-package query
@@ -26,6 +27,7 @@ const (
 	cleanedMarker   = "@@cleaned"
 	phaseMarker     = "@@phase "
 	fieldsMarker    = "@@field "
+	archMarker      = "@@arch "
 	packageMarker   = "@@package "
 	unitMarker      = "@@unit "
 	osMarker        = "@@os "

@@ -12,7 +12,7 @@ import (
 // definition on the Go side, and it is complete.
 func TestProtocolMarkersAreDefinedOnce(t *testing.T) {
 	defined := map[string]bool{}
-	for _, m := range []string{stepMarker, phaseMarker, fieldsMarker, packageMarker, unitMarker, osMarker, installedMarker, originMarker, cleanedMarker} {
+	for _, m := range []string{stepMarker, archMarker, phaseMarker, fieldsMarker, packageMarker, unitMarker, osMarker, installedMarker, originMarker, cleanedMarker} {
 		defined[strings.TrimSpace(m)] = true
 	}
 	// remote.sh and detect.sh are the script's sides; the batch command

@@ -31,11 +31,15 @@ step_prepare() {
 	fi
 	# dnf imports the repositories' keys into the rpm database as
 	# gpg-pubkey packages, which outlive the key files: note the ones the
-	# image does not have yet, for cleanup to remove.
+	# image does not have yet, for cleanup to remove. The image's keys are
+	# read in one query that must succeed: a failed query must not make a
+	# key the image trusts look new.
 	if [ -n "$RPM_PUBKEYS" ]; then
+		rpm -qa 'gpg-pubkey*' --qf '%{NAME}-%{VERSION}-%{RELEASE}\n' > "$STAGE/image-pubkeys" ||
+			fail "cannot list the rpm database's keys (rpm -qa gpg-pubkey)"
 		: > "$STAGE/new-pubkeys" || fail "cannot write $STAGE/new-pubkeys"
 		for k in $RPM_PUBKEYS; do
-			rpm -q --quiet "$k" || say "$k" >> "$STAGE/new-pubkeys"
+			grep -qFx "$k" "$STAGE/image-pubkeys" || say "$k" >> "$STAGE/new-pubkeys"
 		done
 	fi
 	umask 022
@@ -212,8 +216,11 @@ run_waiting_for_lock() {
 	what=$1 pattern=$2; shift 2
 	deadline=""
 	while :; do
+		# The status travels through a file (the pipeline's is tee's); a
+		# run killed before writing it leaves none, not an earlier one.
+		rm -f "$STAGE/locked.rc"
 		{ { "$@"; echo $? > "$STAGE/locked.rc"; } 2>&1 1>&3 3>&- | tee "$STAGE/locked.err" >&2 3>&-; } 3>&1
-		read -r rc < "$STAGE/locked.rc"
+		read -r rc < "$STAGE/locked.rc" || fail "$1 ended without an exit status"
 		[ "$rc" -eq 0 ] && return 0
 		grep -Eq "$pattern" "$STAGE/locked.err" || return "$rc"
 		# Whole seconds: past the deadline, not at it, is at least
@@ -325,10 +332,12 @@ step_enable() {
 # step_verify prints the state of the requested packages and units for the
 # provisioner to compare with the request. Arguments: TYPE PACKAGE...
 # [--units UNIT...]. One query covers every package (one per package costs
-# seconds on a list of thousands): it prints a line per installed instance,
-# deb as name:architecture, and nothing for a package it does not know,
-# which the provisioner then reports as missing. Its exit status says only
-# that some package is unknown, so it is not the step's.
+# seconds on a list of thousands): it prints a line per installed instance
+# as name:architecture (rpm names hold no ':'), and nothing for a package
+# it does not know, which the provisioner then reports as missing; deb
+# adds the native architecture, which a request without one means. A query
+# that fails for another reason (a broken database) fails the step with
+# its own message.
 step_verify() {
 	type=$1; shift
 	pkgs=""
@@ -336,14 +345,27 @@ step_verify() {
 	[ $# -gt 0 ] && shift
 	set -f
 	if [ -n "$pkgs" ]; then
+		err="$STAGE/verify.err"
 		case "$type" in
 		deb)
+			say "@@arch $(dpkg --print-architecture)"
+			# Exit status 1 only says that some package is unknown.
 			# shellcheck disable=SC2016,SC2086
-			dpkg-query -W -f='@@package ${Package}:${Architecture} ${db:Status-Abbrev}|${Version}\n' $pkgs 2>/dev/null ;;
+			dpkg-query -W -f='@@package ${Package}:${Architecture} ${db:Status-Abbrev}|${Version}\n' $pkgs 2> "$err"
+			rc=$?
+			if [ "$rc" -gt 1 ]; then
+				cat "$err" >&2
+				fail "dpkg-query failed with exit status $rc"
+			fi ;;
 		rpm)
-			# rpm -q says "package X is not installed" on stdout for an unknown one.
+			# rpm -q says "package X is not installed" on stdout, and
+			# exits with the number of such packages; errors go to stderr.
 			# shellcheck disable=SC2086
-			rpm -q --qf '@@package %{NAME} ii|%{EPOCHNUM}:%{VERSION}-%{RELEASE}\n' $pkgs 2>/dev/null | grep '^@@package ' ;;
+			rpm -q --qf '@@package %{NAME}:%{ARCH} ii|%{EPOCHNUM}:%{VERSION}-%{RELEASE}\n' $pkgs 2> "$err" | grep '^@@package '
+			if [ -s "$err" ]; then
+				cat "$err" >&2
+				fail "rpm -q failed"
+			fi ;;
 		esac
 	fi
 	set +f

@@ -108,6 +108,7 @@ exit 0`
 // not fail the step.
 func TestVerifyStep(t *testing.T) {
 	out, calls, err := runLibrary(t, map[string]string{
+		"dpkg":       `echo amd64`,
 		"dpkg-query": `for a in "$@"; do case "$a" in hello-svc) echo '@@package hello-svc:amd64 ii |1.0.0-h5' ;; esac; done; exit 1`,
 		"systemctl":  `case "$1" in is-enabled) echo enabled ;; is-active) echo inactive ;; esac`,
 	}, "verify", "deb", "hello-svc", "gone", "--units", "hello-svc.service")
@@ -124,10 +125,10 @@ func TestVerifyStep(t *testing.T) {
 		t.Errorf("dpkg-query calls %q, want one for both packages, naming the architecture", queries)
 	}
 	pkgs, units := parseVerifyOutput(out)
-	if p, ok := findInstalled(pkgs, "hello-svc"); !ok || !p.Installed || p.Version != "1.0.0-h5" {
+	if p, ok := pkgs.find(Deb, PackageSpec{Name: "hello-svc"}); !ok || !p.Installed || p.Version != "1.0.0-h5" {
 		t.Errorf("hello-svc: %+v", p)
 	}
-	if p, ok := findInstalled(pkgs, "gone"); ok {
+	if p, ok := pkgs.find(Deb, PackageSpec{Name: "gone"}); ok {
 		t.Errorf("gone: %+v", p)
 	}
 	if u := units["hello-svc.service"]; u.Enabled != "enabled" || (u.Active != "inactive" && u.Active != "not-booted") {
@@ -136,7 +137,7 @@ func TestVerifyStep(t *testing.T) {
 
 	d := scriptData{Bake: "t1", Type: RPM, LockTimeout: 5, DNF: "dnf"}
 	out, calls, err = runScript(t, t.TempDir(), d, map[string]string{
-		"rpm": `for a in "$@"; do case "$a" in hello) echo '@@package hello ii|0:1.0-1' ;; gone) echo 'package gone is not installed' ;; esac; done; exit 1`,
+		"rpm": `for a in "$@"; do case "$a" in hello) echo '@@package hello:x86_64 ii|0:1.0-1' ;; gone) echo 'package gone is not installed' ;; esac; done; exit 1`,
 	}, "--in-batch", "verify", "rpm", "hello", "gone")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -148,10 +149,29 @@ func TestVerifyStep(t *testing.T) {
 		t.Errorf("rpm's own line for an unknown package reached the output:\n%s", out)
 	}
 	pkgs, _ = parseVerifyOutput(out)
-	if p, ok := findInstalled(pkgs, "hello"); !ok || !p.Installed || p.Version != "0:1.0-1" {
+	if p, ok := pkgs.find(RPM, PackageSpec{Name: "hello"}); !ok || !p.Installed || p.Version != "0:1.0-1" {
 		t.Errorf("hello: %+v", p)
 	}
-	if _, ok := findInstalled(pkgs, "gone"); ok {
+	if _, ok := pkgs.find(RPM, PackageSpec{Name: "gone"}); ok {
 		t.Errorf("gone found")
+	}
+}
+
+// A query that fails for another reason than an unknown package fails the
+// step with its own message, instead of reporting every package missing.
+func TestVerifyStepFailsWhenTheDatabaseQueryBreaks(t *testing.T) {
+	out, _, err := runLibrary(t, map[string]string{
+		"dpkg":       `echo amd64`,
+		"dpkg-query": `echo "dpkg-query: error: parsing file '/var/lib/dpkg/status' near line 7: newline in field name" >&2; exit 2`,
+	}, "--in-batch", "verify", "deb", "hello-svc")
+	if err == nil || !strings.Contains(out, "newline in field name") || !strings.Contains(out, "dpkg-query failed with exit status 2") {
+		t.Errorf("deb: err %v, output:\n%s", err, out)
+	}
+	d := scriptData{Bake: "t1", Type: RPM, LockTimeout: 5, DNF: "dnf"}
+	out, _, err = runScript(t, t.TempDir(), d, map[string]string{
+		"rpm": `echo "error: rpmdb: BDB0113 Thread/process 42 failed" >&2; echo 'package hello is not installed'; exit 1`,
+	}, "--in-batch", "verify", "rpm", "hello")
+	if err == nil || !strings.Contains(out, "BDB0113") || !strings.Contains(out, "rpm -q failed") {
+		t.Errorf("rpm: err %v, output:\n%s", err, out)
 	}
 }

@@ -402,6 +402,7 @@ func TestCleanupStepRemovesTheRPMKeysTheBakeImported(t *testing.T) {
 		removed := filepath.Join(dir, "removed")
 		rpm := fmt.Sprintf(`db=%s
 case "$1" in
+-qa) cat "$db" ;;
 -q) grep -qx "$3" "$db" ;;
 -e) echo "rpm $*" >> %s; grep -qx "$2" "$db" || exit 1; grep -vx "$2" "$db" > "$db.new"; mv "$db.new" "$db" ;;
 *) exit 2 ;;
@@ -447,6 +448,35 @@ esac`, installed, removed)
 		}
 		if string(left) != wantLeft {
 			t.Errorf("keep_repositories=%v: rpm database holds %q, want %q", keep, left, wantLeft)
+		}
+	}
+}
+
+// A prepare that cannot read the image's keys fails before anything is
+// written: a failed query must not make a key the image trusts look new,
+// for cleanup to remove.
+func TestPrepareFailsWhenTheImagesKeysCannotBeRead(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	repos := []sourceRepo{{URL: mustURL("http://10.0.0.1/rpm/"), Label: "r"}}
+	d := scriptData{Bake: "k2", Type: RPM, LockTimeout: 5, DNF: "dnf", Root: root,
+		Layout:     layoutRepositories(RPM, "k2", repos, [][]byte{[]byte(testKey)}),
+		RPMPubkeys: []string{"gpg-pubkey-11111111-5f000000"}}
+	stage := filepath.Join(dir, "stage")
+	if err := os.MkdirAll(stage, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	rpm := `echo "error: rpmdb: BDB0113 Thread/process 42 failed" >&2; exit 1`
+	out, _, err := runScript(t, stage, d, map[string]string{"rpm": rpm}, "--in-batch", "prepare")
+	if err == nil || !strings.Contains(out, "cannot list the rpm database's keys") {
+		t.Fatalf("err %v, output:\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(stage, "new-pubkeys")); !os.IsNotExist(err) {
+		t.Errorf("keys recorded as new after a failed query (%v)", err)
+	}
+	for _, f := range d.Layout.Files {
+		if _, err := os.Stat(root + f.Path); !os.IsNotExist(err) {
+			t.Errorf("%s written after a failed query (%v)", f.Path, err)
 		}
 	}
 }

@@ -17,7 +17,7 @@ type executor struct {
 	batches   *batcher
 	ui        safeUI
 	announce  func(string)
-	installed map[string]installedPackage
+	installed installedSet
 	units     map[string]unitState
 	// inventory holds the output of the inventory step (sbom_file).
 	inventory []string

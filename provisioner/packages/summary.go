@@ -8,7 +8,7 @@ import (
 )
 
 // summaryLines end the bake with the installed versions and unit states.
-func summaryLines(r *request, installed map[string]installedPackage, units map[string]unitState, elapsed time.Duration) []string {
+func summaryLines(r *request, installed installedSet, units map[string]unitState, elapsed time.Duration) []string {
 	var sb strings.Builder
 	w := tabwriter.NewWriter(&sb, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "summary (%.1fs):\n", elapsed.Seconds())
@@ -20,7 +20,7 @@ func summaryLines(r *request, installed map[string]installedPackage, units map[s
 				want = "(any)"
 			}
 			got := "(not installed)"
-			if ip, ok := findInstalled(installed, p.Name); ok && ip.Installed {
+			if ip, ok := installed.find(r.Type, p); ok && ip.Installed {
 				got = ip.Version
 			}
 			fmt.Fprintf(w, "  %s\t%s\t%s\n", p.Name, want, got)

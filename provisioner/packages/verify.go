@@ -21,22 +21,31 @@ type unitState struct {
 	Active  string // "not-booted" in a chroot
 }
 
-// parseVerifyOutput reads `@@package <name> <status>|<version>` and
-// `@@unit <name> <enabled> <active>` lines (the "@@" keeps them out of the
-// UI; the summary table shows them). Packages are keyed as the target
-// names them: deb as name:architecture, rpm by name (see findInstalled).
-func parseVerifyOutput(out string) (map[string]installedPackage, map[string]unitState) {
-	pkgs := map[string]installedPackage{}
+// installedSet is the verify step's package output: every installed
+// instance of the requested packages, keyed name:architecture as the
+// target prints them, and for deb the target's native architecture.
+type installedSet struct {
+	byKey  map[string]installedPackage
+	native string
+}
+
+// parseVerifyOutput reads `@@arch <native>`, `@@package <name:arch>
+// <status>|<version>` and `@@unit <name> <enabled> <active>` lines (the
+// "@@" keeps them out of the UI; the summary table shows them).
+func parseVerifyOutput(out string) (installedSet, map[string]unitState) {
+	pkgs := installedSet{byKey: map[string]installedPackage{}}
 	units := map[string]unitState{}
 	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		switch {
+		case strings.HasPrefix(line, archMarker):
+			pkgs.native = strings.TrimSpace(strings.TrimPrefix(line, archMarker))
 		case strings.HasPrefix(line, packageMarker):
 			rest := strings.TrimPrefix(line, packageMarker)
 			name, state, _ := strings.Cut(rest, " ")
 			status, version, _ := strings.Cut(state, "|")
-			pkgs[name] = installedPackage{Name: name, Installed: strings.HasPrefix(strings.TrimSpace(status), "ii") && version != "", Version: strings.TrimSpace(version)}
+			pkgs.byKey[name] = installedPackage{Name: name, Installed: strings.HasPrefix(strings.TrimSpace(status), "ii") && version != "", Version: strings.TrimSpace(version)}
 		case strings.HasPrefix(line, unitMarker):
 			f := strings.Fields(line)
 			if len(f) == 4 {
@@ -47,25 +56,98 @@ func parseVerifyOutput(out string) (map[string]installedPackage, map[string]unit
 	return pkgs, units
 }
 
-// findInstalled finds a requested package in the verify output. A deb
-// request names the package with or without its architecture, and dpkg
-// prints both always; without one, any installed architecture counts (a
-// Multi-Arch package can be installed for several), and the first one
-// found otherwise, in name order, so that the answer does not depend on
-// the map.
-func findInstalled(installed map[string]installedPackage, name string) (installedPackage, bool) {
-	if got, ok := installed[name]; ok {
-		return got, true
+// find returns the installed instance that answers the request p: the one
+// the package manager installed for it, or, when none, a reason to say it
+// is missing.
+func (s installedSet) find(t PackageType, p PackageSpec) (installedPackage, bool) {
+	if t == RPM {
+		return s.findRPM(p)
 	}
-	if strings.Contains(name, ":") {
-		return installedPackage{}, false
+	return s.findDeb(p.Name)
+}
+
+// findDeb follows apt: `name` means the native architecture's instance, or
+// the Architecture: all one; a foreign instance answers only when there is
+// neither. `name:arch` means that architecture, and `name:<native>` also
+// the all instance (apt installs it for that request).
+func (s installedSet) findDeb(request string) (installedPackage, bool) {
+	name, arch, qualified := strings.Cut(request, ":")
+	candidates := []string{request}
+	switch {
+	case !qualified:
+		candidates = []string{name + ":" + s.native, name + ":all", name}
+	case arch == s.native:
+		candidates = append(candidates, name+":all")
 	}
-	var found []installedPackage
-	for key, got := range installed {
-		if strings.HasPrefix(key, name+":") {
-			found = append(found, got)
+	for _, key := range candidates {
+		if got, ok := s.byKey[key]; ok {
+			return got, true
 		}
 	}
+	if qualified {
+		return installedPackage{}, false
+	}
+	var foreign []installedPackage
+	for key, got := range s.byKey {
+		if strings.HasPrefix(key, name+":") {
+			foreign = append(foreign, got)
+		}
+	}
+	return firstInstalled(foreign)
+}
+
+// findRPM matches as rpm -q does. A pinned request (name, version, maybe
+// an architecture) takes the instances of that name and architecture, and
+// the one of the requested version if there is one. Any other token is a
+// label rpm matches against name, name.arch, name-version,
+// name-version-release and name-version-release.arch (with or without the
+// epoch).
+func (s installedSet) findRPM(p PackageSpec) (installedPackage, bool) {
+	var matches []installedPackage
+	for key, got := range s.byKey {
+		name, arch, _ := strings.Cut(key, ":")
+		switch {
+		case p.Pinned():
+			if name == p.Name && (p.Arch == "" || arch == p.Arch) {
+				if got.Installed && versionsEqual(RPM, p.Version, got.Version) {
+					return got, true
+				}
+				matches = append(matches, got)
+			}
+		case (p.Arch == "" || arch == p.Arch) && slices.Contains(rpmLabels(name, arch, got.Version), p.Name):
+			matches = append(matches, got)
+		}
+	}
+	return firstInstalled(matches)
+}
+
+// rpmLabels are the spellings rpm -q accepts for an installed package
+// (version is epoch:version-release).
+func rpmLabels(name, arch, version string) []string {
+	labels := []string{name}
+	if arch != "" {
+		labels = append(labels, name+"."+arch)
+	}
+	epoch, vr, hasEpoch := strings.Cut(version, ":")
+	if !hasEpoch {
+		vr, epoch = version, ""
+	}
+	v, _, _ := strings.Cut(vr, "-")
+	for _, evr := range []string{v, vr, epoch + ":" + vr} {
+		if evr == "" || strings.HasPrefix(evr, ":") {
+			continue
+		}
+		labels = append(labels, name+"-"+evr)
+		if arch != "" {
+			labels = append(labels, name+"-"+evr+"."+arch)
+		}
+	}
+	return labels
+}
+
+// firstInstalled picks an installed instance among several, or the first
+// by name: the answer does not depend on map order.
+func firstInstalled(found []installedPackage) (installedPackage, bool) {
 	if len(found) == 0 {
 		return installedPackage{}, false
 	}
@@ -80,10 +162,10 @@ func findInstalled(installed map[string]installedPackage, name string) (installe
 
 // checkPackages compares the installed state with the request and names
 // every mismatch.
-func checkPackages(t PackageType, requested []PackageSpec, installed map[string]installedPackage) error {
+func checkPackages(t PackageType, requested []PackageSpec, installed installedSet) error {
 	var problems []string
 	for _, p := range requested {
-		got, ok := findInstalled(installed, p.Name)
+		got, ok := installed.find(t, p)
 		switch {
 		case !ok || !got.Installed:
 			problems = append(problems, fmt.Sprintf("package %s is not installed", p.Name))

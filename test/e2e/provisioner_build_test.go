@@ -291,6 +291,36 @@ func TestPackagesRPMBooted(t *testing.T) {
 	}
 }
 
+// A key the image trusted before the bake is the image's: cleanup removes
+// only the gpg-pubkey packages the bake's dnf imported.
+func TestPackagesRPMKeepsAKeyTheImageTrusted(t *testing.T) {
+	tg := harness.NewTarget(t, harness.RPM)
+	tg.WriteFile(t, "/root/vendor-key.asc", tg.Repos.RPMKey.Armored, 0o644)
+	tg.MustRun(t, "rpm --import /root/vendor-key.asc")
+	keys := func() string { return tg.MustRun(t, "rpm -qa 'gpg-pubkey*' | sort") }
+	before := keys()
+	id := strings.ToLower(tg.Repos.RPMKey.Fingerprint[32:])
+	if !strings.Contains(before, "gpg-pubkey-"+id+"-") {
+		t.Fatalf("the image does not trust the key before the bake: %q", before)
+	}
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
+    repositories {
+      url             = %q
+      key_url         = %q
+      key_fingerprint = %q
+    }
+    packages = "hello-svc-1.0.0-h5"
+`, tg.Repos.RPM, tg.Repos.KeyURL(tg.Repos.RPMKey), tg.Repos.RPMKey.Fingerprint))
+	mustSucceed(t, out, err)
+	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
+	if after := keys(); after != before {
+		t.Errorf("the rpm database's keys changed: before %q, after %q\n%s", before, after, out)
+	}
+	if strings.Contains(out, "removing gpg-pubkey-") {
+		t.Errorf("cleanup removed a key:\n%s", out)
+	}
+}
+
 // The rpm side of the ordered install: one dnf transaction per package, in the order given,
 // then the packages of Rosco's artifacts file, whose references carry their own repository.
 func TestPackagesRPMArtifactsInOrder(t *testing.T) {
