@@ -99,13 +99,15 @@ func parseRPMPackage(field, raw string) (PackageSpec, error) {
 	parts := strings.Split(raw, "-")
 	if len(parts) >= 3 {
 		version, release := parts[len(parts)-2], parts[len(parts)-1]
-		if looksLikeRPMVersion(version) && release != "" {
-			if dot := strings.LastIndex(release, "."); dot > 0 && rpmArches[release[dot+1:]] {
-				spec.Arch = release[dot+1:]
-				release = release[:dot]
-			}
+		arch := ""
+		if dot := strings.LastIndex(release, "."); dot > 0 && rpmArches[release[dot+1:]] {
+			release, arch = release[:dot], release[dot+1:]
+		}
+		// A release holds a digit (`1.el9`, `h5`): `java-11-openjdk` is a
+		// name, not java at version 11, release openjdk.
+		if looksLikeRPMVersion(version) && strings.ContainsAny(release, "0123456789") {
 			spec.Name = strings.Join(parts[:len(parts)-2], "-")
-			spec.Version = version + "-" + release
+			spec.Version, spec.Arch = version+"-"+release, arch
 		}
 	}
 	// `name.arch` without a version: the architecture is apart, so that
@@ -150,12 +152,15 @@ func parsePackage(t PackageType, field, raw string) (PackageSpec, error) {
 }
 
 // versionsEqual compares versions with the package manager's rules, so
-// that `1:2.0-1` equals `1:2.0-1` and an rpm request without epoch equals
-// rpm's `0:` form.
+// that `1:2.0-1` equals `1:2.0-1`. For rpm a version without an epoch
+// means any epoch, as rpm -q and dnf read it: `5.0-3` is the installed
+// 2:5.0-3, and 0:1.0-1 is 1.0-1.
 func versionsEqual(t PackageType, want, got string) bool {
 	if t == RPM {
-		if !strings.Contains(want, ":") {
-			want = "0:" + want
+		wantVR, wantEpoch := cutRPMEpoch(want)
+		gotVR, gotEpoch := cutRPMEpoch(got)
+		if !wantEpoch || !gotEpoch {
+			want, got = "0:"+wantVR, "0:"+gotVR
 		}
 		w, g := rpmversion.NewVersion(want), rpmversion.NewVersion(got)
 		return w.Equal(g)
@@ -166,6 +171,15 @@ func versionsEqual(t PackageType, want, got string) bool {
 		return want == got
 	}
 	return w.Equal(g)
+}
+
+// cutRPMEpoch returns an rpm version without its epoch, and whether it had
+// one.
+func cutRPMEpoch(v string) (string, bool) {
+	if _, vr, ok := strings.Cut(v, ":"); ok {
+		return vr, true
+	}
+	return v, false
 }
 
 // baseName is the package's name without a deb architecture qualifier

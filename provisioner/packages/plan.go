@@ -144,7 +144,13 @@ func buildPlan(r *request, o planOptions) []step {
 		add(step{Phase: "services", Func: "enable", Args: r.Units})
 	}
 	if len(names) > 0 || len(r.Units) > 0 {
-		args := append([]string{string(r.Type)}, names...)
+		// dpkg-query prints nothing for `name:amd64` when the package is
+		// Architecture: all: it is asked for every instance of the name,
+		// and verify.go picks the one that answers the request.
+		args := []string{string(r.Type)}
+		for _, p := range r.Packages {
+			args = append(args, p.baseName(r.Type))
+		}
 		if len(r.Units) > 0 {
 			args = append(append(args, "--units"), r.Units...)
 		}

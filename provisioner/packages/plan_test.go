@@ -53,6 +53,11 @@ func TestBuildPlan(t *testing.T) {
 			planOptions{ScopedUpdate: true},
 			[]string{"prepare", "apt_update scoped", "apt_resolve scoped a=1-1", "verify deb a"}},
 		{"deb nothing to do", request{Type: Deb}, planOptions{}, []string{"prepare"}},
+		// dpkg-query answers `name:amd64` with nothing for an Architecture: all package: it is
+		// asked for the name, and verify.go picks the instance.
+		{"deb with an architecture", request{Type: Deb, Repositories: []sourceRepo{repo}, Packages: []PackageSpec{{Name: "a:amd64", Version: "1-1"}}, Order: Ordered},
+			planOptions{ScopedUpdate: true},
+			[]string{"prepare", "apt_update scoped", "apt_resolve scoped a:amd64=1-1", "verify deb a"}},
 		{"rpm ordered", request{Type: RPM, Repositories: []sourceRepo{repo}, Packages: []PackageSpec{{Name: "a", Version: "1-1"}, {Name: "b"}}, Order: Ordered},
 			planOptions{},
 			[]string{"prepare", "dnf_refresh", "dnf_install a-1-1", "dnf_install b", "verify rpm a b"}},

@@ -169,9 +169,17 @@ func TestVerifyStepFailsWhenTheDatabaseQueryBreaks(t *testing.T) {
 	}
 	d := scriptData{Bake: "t1", Type: RPM, LockTimeout: 5, DNF: "dnf"}
 	out, _, err = runScript(t, t.TempDir(), d, map[string]string{
-		"rpm": `echo "error: rpmdb: BDB0113 Thread/process 42 failed" >&2; echo 'package hello is not installed'; exit 1`,
+		"rpm": `echo "error: rpmdb: BDB0113 Thread/process 42 failed" >&2; echo "error: cannot open Packages index using db5" >&2; exit 1`,
 	}, "--in-batch", "verify", "rpm", "hello")
-	if err == nil || !strings.Contains(out, "BDB0113") || !strings.Contains(out, "rpm -q failed") {
+	if err == nil || !strings.Contains(out, "BDB0113") || !strings.Contains(out, "rpm -q failed with exit status 1") {
 		t.Errorf("rpm: err %v, output:\n%s", err, out)
+	}
+	// A warning on a healthy database is shown, not taken for a failure;
+	// the exit status counts the unknown packages.
+	out, _, err = runScript(t, t.TempDir(), d, map[string]string{
+		"rpm": `echo "warning: Found bdb_ro Packages database while attempting sqlite backend" >&2; echo '@@package hello:x86_64 ii|0:1.0-1'; echo 'package gone is not installed'; exit 1`,
+	}, "--in-batch", "verify", "rpm", "hello", "gone")
+	if err != nil || !strings.Contains(out, "@@package hello:x86_64") || !strings.Contains(out, "Found bdb_ro") {
+		t.Errorf("rpm warning: err %v, output:\n%s", err, out)
 	}
 }

@@ -101,7 +101,7 @@ func (s installedSet) findDeb(request string) (installedPackage, bool) {
 // the one of the requested version if there is one. Any other token is a
 // label rpm matches against name, name.arch, name-version,
 // name-version-release and name-version-release.arch (with or without the
-// epoch).
+// epoch, name-epoch:version too).
 func (s installedSet) findRPM(p PackageSpec) (installedPackage, bool) {
 	var matches []installedPackage
 	for key, got := range s.byKey {
@@ -133,7 +133,7 @@ func rpmLabels(name, arch, version string) []string {
 		vr, epoch = version, ""
 	}
 	v, _, _ := strings.Cut(vr, "-")
-	for _, evr := range []string{v, vr, epoch + ":" + vr} {
+	for _, evr := range []string{v, vr, epoch + ":" + v, epoch + ":" + vr} {
 		if evr == "" || strings.HasPrefix(evr, ":") {
 			continue
 		}

@@ -99,6 +99,31 @@ func TestFindInstalledRPMMatchesAsRpmQuery(t *testing.T) {
 	if err := checkPackages(RPM, []PackageSpec{{Name: "glibc", Version: "2.34-60", Arch: "i686"}}, pkgs); err == nil || !strings.Contains(err.Error(), "installed version 0:2.34-59, requested 2.34-60") {
 		t.Errorf("the i686 instance's version: %v", err)
 	}
+	// A version without an epoch means any epoch, as for rpm -q and dnf.
+	if err := checkPackages(RPM, []PackageSpec{{Name: "epo", Version: "5.0-3"}}, pkgs); err != nil {
+		t.Errorf("a pinned version without its epoch: %v", err)
+	}
+	if err := checkPackages(RPM, []PackageSpec{{Name: "epo", Version: "1:5.0-3"}}, pkgs); err == nil {
+		t.Error("epoch 1 requested, 2 installed: no error")
+	}
+}
+
+// Names that end in what looks like a version but whose "release" holds no
+// digit are names: EL's Java packages are installed and verified as such.
+func TestRPMJavaPackagesAreNames(t *testing.T) {
+	pkgs, _ := parseVerifyOutput("@@package java-11-openjdk:x86_64 ii|1:11.0.25.0.9-3.el9\n@@package java-1.8.0-openjdk:x86_64 ii|1:1.8.0.432.b06-3.el9\n")
+	for _, token := range []string{"java-11-openjdk", "java-1.8.0-openjdk", "java-11-openjdk.x86_64"} {
+		spec, err := parseRPMPackage("packages", token)
+		if err != nil || spec.Pinned() {
+			t.Fatalf("%s: %+v (%v), want an unpinned name", token, spec, err)
+		}
+		if err := checkPackages(RPM, []PackageSpec{spec}, pkgs); err != nil {
+			t.Errorf("%s: %v", token, err)
+		}
+	}
+	if _, err := prepare(map[string]interface{}{"package_type": "rpm", "packages": "java-11-openjdk java-17-openjdk"}); err != nil {
+		t.Errorf("two Java packages: %v", err)
+	}
 }
 
 func TestRPMVersionsEqual(t *testing.T) {

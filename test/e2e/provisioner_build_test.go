@@ -292,7 +292,9 @@ func TestPackagesRPMBooted(t *testing.T) {
 }
 
 // A key the image trusted before the bake is the image's: cleanup removes
-// only the gpg-pubkey packages the bake's dnf imported.
+// only the gpg-pubkey packages the bake's dnf imported. (This held before
+// prepare read the image's keys in one query; that a failed query records
+// nothing is shown by TestPrepareFailsWhenTheImagesKeysCannotBeRead.)
 func TestPackagesRPMKeepsAKeyTheImageTrusted(t *testing.T) {
 	tg := harness.NewTarget(t, harness.RPM)
 	tg.WriteFile(t, "/root/vendor-key.asc", tg.Repos.RPMKey.Armored, 0o644)
@@ -303,14 +305,8 @@ func TestPackagesRPMKeepsAKeyTheImageTrusted(t *testing.T) {
 	if !strings.Contains(before, "gpg-pubkey-"+id+"-") {
 		t.Fatalf("the image does not trust the key before the bake: %q", before)
 	}
-	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", fmt.Sprintf(`
-    repositories {
-      url             = %q
-      key_url         = %q
-      key_fingerprint = %q
-    }
-    packages = "hello-svc-1.0.0-h5"
-`, tg.Repos.RPM, tg.Repos.KeyURL(tg.Repos.RPMKey), tg.Repos.RPMKey.Fingerprint))
+	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", repoBlockSignedBy(tg, tg.Repos.RPM, tg.Repos.RPMKey)+`
+    packages = "hello-svc-1.0.0-h5"`)
 	mustSucceed(t, out, err)
 	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
 	if after := keys(); after != before {

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,12 +17,17 @@ import (
 // cleanup done; the 5xx and lock-wait cases must succeed.
 
 func signedRepoBlock(tg *harness.Target, url string) string {
+	return repoBlockSignedBy(tg, url, tg.Repos.RepoKey)
+}
+
+// repoBlockSignedBy is signedRepoBlock for a repository signed with key.
+func repoBlockSignedBy(tg *harness.Target, url string, key harness.Key) string {
 	return fmt.Sprintf(`
     repositories {
       url             = %q
       key_url         = %q
       key_fingerprint = %q
-    }`, url, tg.Repos.KeyURL(tg.Repos.RepoKey), tg.Repos.RepoKey.Fingerprint)
+    }`, url, tg.Repos.KeyURL(key), key.Fingerprint)
 }
 
 // failedBake asserts a failed bake left nothing installed and nothing behind.
@@ -109,23 +115,31 @@ func holdLocks(t *testing.T, tg *harness.Target, d time.Duration, paths ...strin
 }
 
 func TestPackagesFaultLockHeldThenReleased(t *testing.T) {
+	bakeWaitsForAHeldLock(t, holdDpkgLock, "waiting for the dpkg lock", "Waiting for cache lock")
+}
+
+// bakeWaitsForAHeldLock holds a lock for 10 s while a bake with lock_timeout 60s runs: the bake
+// must say it waits (one of the messages) and take the time, then succeed and clean up. Both
+// checks: the duration alone could come from a slow machine, the message alone from a wait that
+// gave up early.
+func bakeWaitsForAHeldLock(t *testing.T, hold func(*testing.T, *harness.Target, time.Duration), waiting ...string) string {
+	t.Helper()
 	tg := harness.NewTarget(t, harness.Debian)
-	holdDpkgLock(t, tg, 10*time.Second)
+	hold(t, tg, 10*time.Second)
 	start := time.Now()
 	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", signedRepoBlock(tg, tg.Repos.AptSigned)+`
     packages     = "hello-svc=1.0.0-h5"
     lock_timeout = "60s"`)
 	mustSucceed(t, out, err)
-	// Both checks: the duration alone could come from a slow machine, the message alone from a
-	// wait that gave up early.
-	if !strings.Contains(out, "waiting for the dpkg lock") && !strings.Contains(out, "Waiting for cache lock") {
-		t.Errorf("the build never reported waiting for the held lock:\n%s", out)
+	if !slices.ContainsFunc(waiting, func(m string) bool { return strings.Contains(out, m) }) {
+		t.Errorf("the build never reported waiting for the held lock (%q):\n%s", waiting, out)
 	}
 	if d := time.Since(start); d < 8*time.Second {
-		t.Errorf("the build took %s although the dpkg lock was held for 10 s: it did not wait", d)
+		t.Errorf("the build took %s although the lock was held for 10 s: it did not wait", d)
 	}
 	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
 	assertCleanedUp(t, tg)
+	return out
 }
 
 func TestPackagesFaultLockTimeout(t *testing.T) {
@@ -139,24 +153,10 @@ func TestPackagesFaultLockTimeout(t *testing.T) {
 
 // DPkg::Lock::Timeout does not cover apt's lists lock: apt-get update waits for it in remote.sh.
 func TestPackagesFaultListsLockHeldThenReleased(t *testing.T) {
-	tg := harness.NewTarget(t, harness.Debian)
-	holdListsLock(t, tg, 10*time.Second)
-	start := time.Now()
-	out, err := buildHCL(t, harness.NewPacker(t), tg, "root", signedRepoBlock(tg, tg.Repos.AptSigned)+`
-    packages     = "hello-svc=1.0.0-h5"
-    lock_timeout = "60s"`)
-	mustSucceed(t, out, err)
-	if !strings.Contains(out, "waiting for the apt lists lock") {
-		t.Errorf("the build never reported waiting for the held lists lock:\n%s", out)
-	}
-	if d := time.Since(start); d < 8*time.Second {
-		t.Errorf("the build took %s although the lists lock was held for 10 s: it did not wait", d)
-	}
+	out := bakeWaitsForAHeldLock(t, holdListsLock, "waiting for the apt lists lock")
 	if n := strings.Count(out, "apt-get update ("); n != 1 {
 		t.Errorf("the update step ran %d times, want 1 (the wait is inside it)", n)
 	}
-	wantVersion(t, tg, "hello-svc", "1.0.0-h5")
-	assertCleanedUp(t, tg)
 }
 
 func TestPackagesFaultListsLockTimeout(t *testing.T) {
