@@ -342,6 +342,10 @@ func TestPackagesRPMArtifactsInOrder(t *testing.T) {
 	wantVersion(t, tg, "hello-rosco", "1.0.0-h7")
 	wantUnit(t, tg, "hello-svc.service", "enabled", "inactive")
 	assertCleanedUp(t, tg)
+	// The artifact's repository is unsigned: allowed, as Rosco's users need it, but said.
+	if want := "warning: repository " + tg.Repos.RPM + " is unsigned (gpgcheck=0)"; !strings.Contains(out, want) {
+		t.Errorf("no %q in the output:\n%s", want, out)
+	}
 	last := -1
 	for _, phase := range []string{"install hello-svc-1.0.0-h5", "install hello-auto-1.0.0-h5", "install hello-rosco-1.0.0-h7"} {
 		i := strings.Index(out, phase)
