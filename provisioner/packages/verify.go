@@ -25,7 +25,10 @@ type unitState struct {
 // instance of the requested packages, keyed name:architecture as the
 // target prints them, and for deb the target's native architecture.
 type installedSet struct {
-	byKey  map[string]installedPackage
+	byKey map[string]installedPackage
+	// byName lists the keys of each package name: lookups stay cheap on
+	// lists of thousands of packages.
+	byName map[string][]string
 	native string
 }
 
@@ -33,7 +36,7 @@ type installedSet struct {
 // <status>|<version>` and `@@unit <name> <enabled> <active>` lines (the
 // "@@" keeps them out of the UI; the summary table shows them).
 func parseVerifyOutput(out string) (installedSet, map[string]unitState) {
-	pkgs := installedSet{byKey: map[string]installedPackage{}}
+	pkgs := installedSet{byKey: map[string]installedPackage{}, byName: map[string][]string{}}
 	units := map[string]unitState{}
 	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
@@ -45,6 +48,10 @@ func parseVerifyOutput(out string) (installedSet, map[string]unitState) {
 			rest := strings.TrimPrefix(line, packageMarker)
 			name, state, _ := strings.Cut(rest, " ")
 			status, version, _ := strings.Cut(state, "|")
+			if _, seen := pkgs.byKey[name]; !seen {
+				base, _, _ := strings.Cut(name, ":")
+				pkgs.byName[base] = append(pkgs.byName[base], name)
+			}
 			pkgs.byKey[name] = installedPackage{Name: name, Installed: strings.HasPrefix(strings.TrimSpace(status), "ii") && version != "", Version: strings.TrimSpace(version)}
 		case strings.HasPrefix(line, unitMarker):
 			f := strings.Fields(line)
@@ -88,10 +95,8 @@ func (s installedSet) findDeb(request string) (installedPackage, bool) {
 		return installedPackage{}, false
 	}
 	var foreign []installedPackage
-	for key, got := range s.byKey {
-		if strings.HasPrefix(key, name+":") {
-			foreign = append(foreign, got)
-		}
+	for _, key := range s.byName[name] {
+		foreign = append(foreign, s.byKey[key])
 	}
 	return firstInstalled(foreign)
 }
@@ -104,7 +109,8 @@ func (s installedSet) findDeb(request string) (installedPackage, bool) {
 // epoch, name-epoch:version too).
 func (s installedSet) findRPM(p PackageSpec) (installedPackage, bool) {
 	var matches []installedPackage
-	for key, got := range s.byKey {
+	for _, key := range s.rpmCandidates(p) {
+		got := s.byKey[key]
 		name, arch, _ := strings.Cut(key, ":")
 		switch {
 		case p.Pinned():
@@ -119,6 +125,22 @@ func (s installedSet) findRPM(p PackageSpec) (installedPackage, bool) {
 		}
 	}
 	return firstInstalled(matches)
+}
+
+// rpmCandidates are the keys whose name can answer p: its name, or, for a
+// token such as name-version, each prefix of it that ends before a '-' or
+// a '.' (every label starts with the package name).
+func (s installedSet) rpmCandidates(p PackageSpec) []string {
+	keys := s.byName[p.Name]
+	if p.Pinned() {
+		return keys
+	}
+	for i := 1; i < len(p.Name); i++ {
+		if p.Name[i] == '-' || p.Name[i] == '.' {
+			keys = append(slices.Clip(keys), s.byName[p.Name[:i]]...)
+		}
+	}
+	return keys
 }
 
 // rpmLabels are the spellings rpm -q accepts for an installed package
