@@ -235,10 +235,7 @@ func dpkgGroupsArgs(groups [][]debPackage, requested []string) []string {
 // the per-package cost is dpkg's own; the script announces each group
 // with an "@@phase" line.
 func debInstallStep(r *request, solution []debPackage) step {
-	requested := make([]string, len(r.Packages))
-	for i, p := range r.Packages {
-		requested[i], _, _ = strings.Cut(p.Name, ":")
-	}
+	requested := r.packageNames()
 	groups := orderedGroups(solution, requested)
 	if r.Order == SingleTransaction {
 		groups = [][]debPackage{solution}

@@ -147,10 +147,7 @@ func buildPlan(r *request, o planOptions) []step {
 		// dpkg-query prints nothing for `name:amd64` when the package is
 		// Architecture: all: it is asked for every instance of the name,
 		// and verify.go picks the one that answers the request.
-		args := []string{string(r.Type)}
-		for _, p := range r.Packages {
-			args = append(args, p.baseName(r.Type))
-		}
+		args := append([]string{string(r.Type)}, r.packageNames()...)
 		if len(r.Units) > 0 {
 			args = append(append(args, "--units"), r.Units...)
 		}

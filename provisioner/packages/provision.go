@@ -189,11 +189,7 @@ func (b *provisionRun) perform(ctx context.Context) (err error) {
 
 // writeInventory writes the CycloneDX document of the inventory step's output to sbom_file.
 func (b *provisionRun) writeInventory(lines []string) error {
-	requested := make([]string, len(b.req.Packages))
-	for i, p := range b.req.Packages {
-		requested[i], _, _ = strings.Cut(p.Name, ":")
-	}
-	doc, err := buildInventory(b.req.Type, requested, lines, inventoryMeta{
+	doc, err := buildInventory(b.req.Type, b.req.packageNames(), lines, inventoryMeta{
 		BakeKey:   b.inputs.cfg.SBOMBakeKey,
 		ImageName: b.inputs.cfg.SBOMImageName,
 		SourceAMI: b.sourceAMI,

@@ -323,3 +323,13 @@ func checkSBOMConfig(cfg *Config) error {
 	}
 	return errors.Join(errs...)
 }
+
+// packageNames are the requested packages' names without a deb
+// architecture qualifier, in request order.
+func (r *request) packageNames() []string {
+	names := make([]string, len(r.Packages))
+	for i, p := range r.Packages {
+		names[i] = p.baseName(r.Type)
+	}
+	return names
+}
